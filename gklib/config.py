@@ -1,0 +1,117 @@
+"""Run-size profiles, device selection, seeding and progress bars.
+
+One switch sets the size of every experiment in the course::
+
+    GKLIB_PROFILE=quick   # tiny sizes for CI / nbmake (minutes for the whole book)
+    GKLIB_PROFILE=book    # default: the sizes the rendered book shows
+    GKLIB_PROFILE=paper   # the paper's sizes (a GPU helps)
+
+Chapters ask for a size with :func:`by_profile`, e.g. ``steps = gk.by_profile(quick=3_000,
+book=100_000, paper=100_000)``.
+"""
+from __future__ import annotations
+
+import os
+import sys
+from contextlib import contextmanager
+
+import numpy as np
+import torch
+
+PROFILES = ("quick", "book", "paper")
+_ENV = "GKLIB_PROFILE"
+_override: str | None = None
+
+
+def _check_profile(name: str) -> str:
+    name = str(name).strip().lower()
+    if name not in PROFILES:
+        raise ValueError(f"profile must be one of {PROFILES}, got {name!r} (set {_ENV} or call set_profile)")
+    return name
+
+
+def get_profile() -> str:
+    """The active profile: ``set_profile`` wins, then ``$GKLIB_PROFILE``, then ``"book"``."""
+    if _override is not None:
+        return _override
+    return _check_profile(os.environ.get(_ENV, "book") or "book")
+
+
+def set_profile(name: str | None) -> str:
+    """Set the profile for this process (``None`` returns to the environment variable)."""
+    global _override
+    _override = None if name is None else _check_profile(name)
+    return get_profile()
+
+
+@contextmanager
+def profile(name: str):
+    """Context manager that temporarily switches the profile."""
+    global _override
+    old = _override
+    set_profile(name)
+    try:
+        yield get_profile()
+    finally:
+        _override = old
+
+
+def by_profile(quick, book, paper=None):
+    """Pick a value for the active profile (``paper`` defaults to ``book``)."""
+    return {"quick": quick, "book": book, "paper": book if paper is None else paper}[get_profile()]
+
+
+def get_device(device=None) -> torch.device:
+    """``device`` as a :class:`torch.device`; ``None`` means CUDA when available, else CPU."""
+    if device is None:
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(device)
+
+
+def seed_everything(seed: int) -> None:
+    """Seed Python's, NumPy's and PyTorch's global generators."""
+    import random
+
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+
+
+def generator(seed: int, device=None) -> torch.Generator:
+    """A dedicated, seeded :class:`torch.Generator` (CPU; draws are moved to ``device``).
+
+    Drawing on the CPU makes results identical on every device for a given seed.
+    """
+    g = torch.Generator(device="cpu")
+    g.manual_seed(int(seed))
+    return g
+
+
+def _in_notebook() -> bool:
+    try:
+        from IPython import get_ipython
+
+        shell = get_ipython()
+        return shell is not None and shell.__class__.__name__ == "ZMQInteractiveShell"
+    except Exception:  # pragma: no cover - IPython missing
+        return False
+
+
+def progress_enabled() -> bool:
+    """Progress bars show in terminals and notebooks, never under CI or ``GKLIB_PROGRESS=0``."""
+    if os.environ.get("GKLIB_PROGRESS", "").strip() in ("0", "false", "no"):
+        return False
+    if os.environ.get("CI"):
+        return False
+    return _in_notebook() or sys.stderr.isatty()
+
+
+def progress(total: int, desc: str = "", enabled: bool | None = None):
+    """A tqdm bar (notebook widget in Jupyter, text in a terminal, disabled when quiet)."""
+    if enabled is None:
+        enabled = progress_enabled()
+    if _in_notebook():
+        from tqdm.auto import tqdm
+    else:
+        from tqdm import tqdm
+    return tqdm(total=total, desc=desc, disable=not enabled, leave=False, mininterval=0.5)

@@ -1,0 +1,300 @@
+"""Full-batch training of the committee machine, batched over runs.
+
+Training minimises the mean squared error without ½ of the (centred) predictor,
+
+.. math:: \\mathcal L = \\frac1P\\sum_\\mu (f(x_\\mu) - f_0(x_\\mu) - y_\\mu)^2 ,
+
+by gradient descent with :math:`\\eta = \\text{lr\\_scale}\\cdot N/\\alpha^2` (paper.md §1.2).
+
+Two engines give the same trajectory:
+
+``"direct"``
+    plain GD on :math:`W` (cost :math:`O(PND)` per step); the reference.
+``"stats"``
+    the dynamics closes on summary statistics (design.md §3). With residuals :math:`r_\\mu`,
+    :math:`v = \\sum_\\mu r_\\mu x_\\mu`, :math:`B = \\sum_\\mu r_\\mu x_\\mu x_\\mu^\\top` and
+    :math:`s = \\eta\\,\\tfrac{2}{P}\\tfrac{\\alpha}{N}`, every hidden unit moves by the *same*
+    affine map :math:`w_i \\leftarrow A w_i - s v` with :math:`A = (1-\\eta\\lambda) I - s\\epsilon B`
+    (λ the weight decay). We carry the composed map :math:`w_i(t) = \\Phi_t w_i(0) + c_t`, from
+    which :math:`\\bar w` and :math:`M` (and, at the end, :math:`W`) follow exactly. The cost per step
+    is :math:`O(PD^2 + D^3)`, independent of the width :math:`N`.
+"""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import torch
+
+from .config import progress
+from .history import History, log_grid
+from .models import CommitteeMachine
+from .theory import decomposition_from_stats
+from .validation import as_param_array, check_positive, check_positive_int
+
+ENGINES = ("auto", "stats", "direct")
+OPTIMIZERS = ("gd", "momentum", "adam")
+DIVERGENCE_FACTOR = 1e6
+
+
+def _steps_per_run(steps, R):
+    arr = np.atleast_1d(np.asarray(steps))
+    if arr.ndim != 1 or arr.size == 0:
+        raise ValueError(f"steps must be an integer or a 1-D sequence, got {steps!r}")
+    arr = np.array([check_positive_int(s, "steps", allow_zero=True) for s in arr])
+    if arr.size not in (1, R):
+        raise ValueError(f"steps has {arr.size} values but the model has {R} runs")
+    return np.broadcast_to(arr, (R,)).copy()
+
+
+def _pick_engine(engine, optimizer, momentum, model, P):
+    if engine not in ENGINES:
+        raise ValueError(f"engine must be one of {ENGINES}, got {engine!r}")
+    stats_ok = optimizer == "gd" and momentum == 0
+    if engine == "stats" and not stats_ok:
+        raise ValueError("engine='stats' supports optimizer='gd' (with weight_decay) only; "
+                         "use engine='direct' for momentum or adam")
+    if engine != "auto":
+        return engine
+    D, N = model.D, model.N
+    return "stats" if stats_ok and 2 * P * D * D + 3 * D**3 < 4 * P * N * D else "direct"
+
+
+class _Divergence(RuntimeError):
+    pass
+
+
+def _check(loss, ref, step, params, on_divergence):
+    """Flag runs whose loss is not finite or grew by ``DIVERGENCE_FACTOR``; returns the mask."""
+    bad = ~torch.isfinite(loss) | (loss > DIVERGENCE_FACTOR * ref.clamp_min(1e-12))
+    if bool(bad.any()) and on_divergence == "raise":
+        i = int(torch.nonzero(bad)[0, 0])
+        desc = ", ".join(f"{k}={np.asarray(v)[i]:.4g}" for k, v in params.items())
+        raise _Divergence(
+            f"training diverged at step {step} in run {i} ({desc}): the train loss became "
+            f"{float(loss[i]):.3g}. Try a smaller lr_scale.")
+    return bad
+
+
+def train(model: CommitteeMachine, task, steps, lr_scale=1.0, engine: str = "auto",
+          log_every: int | None = None, optimizer: str = "gd", weight_decay: float = 0.0,
+          momentum: float = 0.0, betas=(0.9, 0.999), n_log: int = 200,
+          on_divergence: str = "raise", callback=None, progress_bar: bool | None = None) -> History:
+    """Train ``model`` on ``task`` by full-batch gradient descent; return its :class:`History`.
+
+    Parameters
+    ----------
+    model : :class:`~gklib.CommitteeMachine` (single run or ``R`` runs); trained in place.
+    task : a :class:`~gklib.Task` with the model's input dimension.
+    steps : number of GD steps (or one per run).
+    lr_scale : :math:`c` in :math:`\\eta = cN/\\alpha^2`; a sequence makes an ``lr`` sweep (a
+        single-run model is repeated across it).
+    engine : ``"stats"`` (exact, width-independent cost), ``"direct"`` (GD on ``W``) or
+        ``"auto"`` (the cheaper one that supports the optimiser).
+    log_every : log every ``k`` steps; default: ``n_log`` log-spaced steps.
+    optimizer : ``"gd"``; ``"momentum"`` (heavy ball, ``v ← μ v + g``, ``W ← W − η v``) and
+        ``"adam"`` (step :math:`\\text{lr\\_scale}/\\alpha`, so the function moves at an
+        α-independent rate) use the direct engine.
+    weight_decay : λ, adds :math:`\\lambda W` to the gradient.
+    on_divergence : ``"raise"`` (``RuntimeError`` naming the run) or ``"nan"`` (warn, mark the run).
+    callback : ``callback(step, model)`` at every logged step (the model's ``W`` is current).
+
+    The history holds train/test MSE, :math:`\\|W\\|_F` and, for tasks with a teacher ``beta``,
+    the population decomposition of the test loss (:func:`gklib.loss_decomposition`).
+    """
+    if not isinstance(model, CommitteeMachine):
+        raise ValueError(f"model must be a CommitteeMachine, got {type(model).__name__}")
+    if task.D != model.D:
+        raise ValueError(f"task has input dimension D={task.D} but model has D={model.D}")
+    if optimizer not in OPTIMIZERS:
+        raise ValueError(f"optimizer must be one of {OPTIMIZERS}, got {optimizer!r}")
+    if on_divergence not in ("raise", "nan"):
+        raise ValueError(f"on_divergence must be 'raise' or 'nan', got {on_divergence!r}")
+    weight_decay = check_positive(weight_decay, "weight_decay", allow_zero=True)
+    momentum = check_positive(momentum, "momentum", allow_zero=True)
+    if optimizer == "momentum" and not 0 < momentum < 1:
+        raise ValueError(f"momentum must be in (0, 1) with optimizer='momentum', got {momentum}")
+    if optimizer != "momentum" and momentum:
+        raise ValueError("momentum > 0 needs optimizer='momentum'")
+    lr = as_param_array(lr_scale, "lr_scale")
+    if lr.size > 1:
+        model.expand(lr.size) if model.R == 1 else None
+        if lr.size != model.R:
+            raise ValueError(f"lr_scale has {lr.size} values but the model has {model.R} runs")
+    R = model.R
+    run_steps = _steps_per_run(steps, R)
+    T = int(run_steps.max())
+    grid = log_grid(T, n_log, log_every)
+    engine = _pick_engine(engine, optimizer, momentum, model, task.P)
+    batched = model.batched or lr.size > 1 or np.ndim(steps) > 0
+    model.batched = batched
+
+    dev, dt = model.device, model.dtype
+    t = task.to(device=dev, dtype=dt)
+    lr_t = torch.as_tensor(np.broadcast_to(lr, (R,)).copy(), device=dev, dtype=dt)
+    eta = lr_t * model.N / model.alpha**2
+    if optimizer == "adam":
+        eta = lr_t / model.alpha
+    active_until = torch.as_tensor(run_steps, device=dev)
+    params = {"alpha": model.alpha.cpu().numpy(), "eps": model.eps.cpu().numpy(),
+              "lr_scale": lr_t.cpu().numpy(), "seed": model.seeds}
+    opts = dict(optimizer=optimizer, weight_decay=weight_decay, momentum=momentum, betas=betas)
+
+    rec = {k: np.full((R, len(grid)), np.nan) for k in
+           ("train_loss", "test_loss", "weight_norm", "variance", "misalignment", "linear")}
+    runner = _StatsRunner if engine == "stats" else _DirectRunner
+    state = runner(model, t, eta, **opts)
+    start = time.perf_counter()
+    ref = None
+    diverged = torch.zeros(R, dtype=torch.bool, device=dev)
+    bar = progress(T, desc=f"train ({engine}, {R} run{'s' * (R > 1)})", enabled=progress_bar)
+    li = 0
+    try:
+        for step in range(T + 1):
+            r = state.residual()
+            if step == grid[li]:
+                loss = (r**2).mean(-1)
+                ref = loss.detach().clone() if ref is None else ref
+                diverged |= _check(loss, ref, step, params, on_divergence)
+                values = state.observe(r)
+                live = (step <= active_until).cpu().numpy()
+                for k, v in values.items():
+                    rec[k][live, li] = v.detach().cpu().double().numpy()[live]
+                if callback is not None:
+                    state.sync()
+                    callback(step, model)
+                li += 1
+            if step == T:
+                break
+            state.step(r, ((step < active_until) & ~diverged).to(dt))
+            if step % 256 == 0:
+                bar.update(min(256, T - step))
+    except _Divergence as err:
+        raise RuntimeError(str(err)) from None
+    finally:
+        bar.close()
+        state.sync()
+    if bool(diverged.any()):
+        import warnings
+
+        warnings.warn(f"runs {torch.nonzero(diverged).flatten().tolist()} diverged; their history "
+                      "is NaN from then on. Try a smaller lr_scale.", RuntimeWarning, stacklevel=2)
+    squeeze = (lambda a: a) if batched else (lambda a: a[0])
+    has_beta = t.beta is not None
+    series = {k: squeeze(v) for k, v in rec.items()
+              if has_beta or k not in ("variance", "misalignment", "linear")}
+    return History(steps=grid, params=params if batched else {k: v[0] for k, v in params.items()},
+                   engine=engine, seconds=time.perf_counter() - start, **series)
+
+
+class _Runner:
+    """Shared set-up: data, centring offsets, observation of the population terms."""
+
+    def __init__(self, model, task, eta, optimizer, weight_decay, momentum, betas):
+        self.m, self.t, self.eta = model, task, eta
+        self.wd = weight_decay
+        self.alpha, self.eps = model.alpha, model.eps
+        self.s = eta * 2 * model.alpha / (task.P * model.N)   # s = η (2/P)(α/N)
+        wbar0, M0 = model.stats(initial=True)
+        self.center = model.center
+        self.ref0 = (wbar0, M0)
+        self.f0 = self.quad(task.X, wbar0, M0) if model.center else 0
+        self.f0_test = self.quad(task.X_test, wbar0, M0) if model.center else 0
+
+    def quad(self, X, wbar, M):
+        """:math:`\\alpha\\,\\bar w\\cdot x + \\frac{\\alpha\\epsilon}2 x^\\top M x` for the rows of X."""
+        lin = wbar @ X.T
+        q = ((X @ M) * X).sum(-1)
+        return self.alpha[:, None] * (lin + 0.5 * self.eps[:, None] * q)
+
+    def observe(self, r):
+        wbar, M = self.stats()
+        f_test = self.quad(self.t.X_test, wbar, M) - self.f0_test
+        out = {"train_loss": (r**2).mean(-1),
+               "test_loss": ((f_test - self.t.y_test) ** 2).mean(-1),
+               "weight_norm": (self.m.N * torch.diagonal(M, dim1=-2, dim2=-1).sum(-1)).sqrt()}
+        if self.t.beta is not None:
+            if self.center:
+                wbar, M = wbar - self.ref0[0], M - self.ref0[1]
+            out.update(decomposition_from_stats(wbar, M, self.t.beta, self.alpha, self.eps))
+            out.pop("total")
+        return out
+
+
+class _StatsRunner(_Runner):
+    def __init__(self, model, task, eta, **opts):
+        super().__init__(model, task, eta, **opts)
+        R, D = model.R, model.D
+        self.wbar_s, self.M_s = model.stats()           # statistics at the start of this call
+        self.Phi = torch.eye(D, device=model.device, dtype=model.dtype).expand(R, D, D).clone()
+        self.c = torch.zeros(R, D, device=model.device, dtype=model.dtype)
+
+    def stats(self):
+        """:math:`\\bar w = \\Phi\\bar w_s + c`, :math:`M = \\Phi M_s\\Phi^\\top + \\Phi\\bar w_s c^\\top + c\\,\\bar w_s^\\top\\Phi^\\top + cc^\\top`."""
+        Pw = torch.einsum("rij,rj->ri", self.Phi, self.wbar_s)
+        cross = Pw[:, :, None] * self.c[:, None, :]
+        M = self.Phi @ self.M_s @ self.Phi.transpose(1, 2) + cross + cross.transpose(1, 2)
+        return Pw + self.c, M + self.c[:, :, None] * self.c[:, None, :]
+
+    def residual(self):
+        wbar, M = self.stats()
+        return self.quad(self.t.X, wbar, M) - self.f0 - self.t.y
+
+    def step(self, r, active):
+        X = self.t.X
+        s = (self.s * active)[:, None]
+        v = r @ X                                              # (R, D)
+        B = (X.T[None] * r[:, None, :]) @ X                   # (R, D, D)
+        shrink = (1 - self.eta * self.wd * active)[:, None, None]
+        SB = (s * self.eps[:, None])[:, :, None] * B
+        self.Phi = shrink * self.Phi - SB @ self.Phi
+        self.c = shrink[:, :, 0] * self.c - torch.einsum("rij,rj->ri", SB, self.c) - s * v
+
+    def sync(self):
+        """Write :math:`W = W_s\\Phi^\\top + c` back into the model and restart the composition."""
+        W = self.m._W @ self.Phi.transpose(1, 2) + self.c[:, None, :]
+        self.m._W = W
+        self.wbar_s, self.M_s = self.m.stats()
+        self.Phi = torch.eye(self.m.D, device=W.device, dtype=W.dtype).expand_as(self.Phi).clone()
+        self.c = torch.zeros_like(self.c)
+
+
+class _DirectRunner(_Runner):
+    def __init__(self, model, task, eta, optimizer, weight_decay, momentum, betas):
+        super().__init__(model, task, eta, optimizer, weight_decay, momentum, betas)
+        self.opt, self.mom, self.betas = optimizer, momentum, betas
+        self.buf = torch.zeros_like(model._W)
+        self.buf2 = torch.zeros_like(model._W)
+        self.k = 0
+
+    def stats(self):
+        return self.m.stats()
+
+    def residual(self):
+        self.H = torch.einsum("pd,rnd->rpn", self.t.X, self.m._W)
+        f = self.alpha[:, None] / self.m.N * self.m.phi(self.H).sum(-1)
+        return f - self.f0 - self.t.y
+
+    def step(self, r, active):
+        m = self.m
+        coef = (2 * self.alpha / (self.t.P * m.N))[:, None, None]
+        G = r[:, :, None] * m.dphi(self.H)                     # (R, P, N)
+        g = coef * torch.einsum("rpn,pd->rnd", G, self.t.X) + self.wd * m._W
+        lr = (self.eta * active)[:, None, None]
+        if self.opt == "gd":
+            upd = g
+        elif self.opt == "momentum":
+            self.buf = self.mom * self.buf + g
+            upd = self.buf
+        else:
+            b1, b2 = self.betas
+            self.k += 1
+            self.buf = b1 * self.buf + (1 - b1) * g
+            self.buf2 = b2 * self.buf2 + (1 - b2) * g * g
+            mhat = self.buf / (1 - b1**self.k)
+            vhat = self.buf2 / (1 - b2**self.k)
+            upd = mhat / (vhat.sqrt() + 1e-8)
+        m._W = m._W - lr * upd
+
+    def sync(self):
+        pass

@@ -1,0 +1,55 @@
+"""Argument checks shared by every public function (scikit-learn style messages)."""
+from __future__ import annotations
+
+import math
+from numbers import Integral, Real
+
+import numpy as np
+
+
+def check_positive_int(value, name: str, allow_zero: bool = False) -> int:
+    """``value`` as an ``int``; ``ValueError`` naming ``name`` unless it is a (non-negative) integer."""
+    if isinstance(value, bool) or not isinstance(value, (Integral, np.integer)):
+        if isinstance(value, (Real, np.floating)) and float(value).is_integer():
+            value = int(value)
+        else:
+            raise ValueError(f"{name} must be an integer, got {value!r}")
+    value = int(value)
+    if value < 0 or (value == 0 and not allow_zero):
+        raise ValueError(f"{name} must be {'>= 0' if allow_zero else '> 0'}, got {value}")
+    return value
+
+
+def check_positive(value, name: str, allow_zero: bool = False) -> float:
+    """``value`` as a finite ``float`` that is > 0 (or >= 0)."""
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a real number, got {value!r}") from None
+    if not math.isfinite(v) or v < 0 or (v == 0 and not allow_zero):
+        raise ValueError(f"{name} must be {'>= 0' if allow_zero else '> 0'} and finite, got {value!r}")
+    return v
+
+
+def as_param_array(value, name: str, allow_zero: bool = False, positive: bool = True) -> np.ndarray:
+    """A scalar or sequence as a 1-D float array, every entry checked (``> 0`` or ``>= 0``)."""
+    arr = np.atleast_1d(np.asarray(value, dtype=float))
+    if arr.ndim != 1 or arr.size == 0:
+        raise ValueError(f"{name} must be a scalar or a non-empty 1-D sequence, got shape {arr.shape}")
+    for v in arr:
+        if positive:
+            check_positive(v, name, allow_zero=allow_zero)
+        elif not math.isfinite(v):
+            raise ValueError(f"{name} must be finite, got {v!r}")
+    return arr
+
+
+def broadcast_runs(**arrays: np.ndarray) -> tuple[int, dict]:
+    """Broadcast 1-D parameter arrays of length 1 or R to a common length R (the runs axis)."""
+    lengths = {k: len(v) for k, v in arrays.items()}
+    R = max(lengths.values())
+    for k, n in lengths.items():
+        if n not in (1, R):
+            raise ValueError(f"{k} has {n} values but other parameters have {R}; "
+                             "sweeps must have equal lengths (or length 1)")
+    return R, {k: np.broadcast_to(v, (R,)).copy() for k, v in arrays.items()}
