@@ -1,0 +1,63 @@
+# Two commands do all set-up on a fresh machine:
+#   make book   -> .venv, install, execute the chapters, build _build/html
+#   make test   -> same set-up, unit tests, every notebook through nbmake (quick profile), book build
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.gklib-installed
+# Progress bars would end up in the executed notebooks; keep them out of builds.
+export GKLIB_PROGRESS ?= 0
+# Real MNIST digits for offline runs (CI has no network): the project's shared data folder.
+export GKLIB_DATA ?= $(abspath ../shared/data/mnist)
+
+TESTSRC := _build/test-src
+NOTEBOOKS := $(wildcard book/*.ipynb)
+
+.PHONY: all install book test unit notebooks test-book lab clean
+
+all: book
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	# torch first, pinned: the CPU build pip finds on these machines (never a CUDA build).
+	$(BIN)/pip install --disable-pip-version-check -q "torch==2.13.0"
+	$(BIN)/pip install --disable-pip-version-check -q -e ".[book,test]"
+	$(BIN)/python -c "import torch; assert torch.__version__.startswith('2.13.0'), torch.__version__"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# Execute every chapter (jupyter-cache: unchanged notebooks are not re-run) and build the HTML.
+book: $(STAMP)
+	$(BIN)/jupyter-book build . -W -n --keep-going
+	@echo "Book written to _build/html/index.html"
+
+# Unit tests, then every notebook once through nbmake in the quick profile (executed copies
+# are written to $(TESTSRC), never over the committed sources), then an HTML build of those
+# executed copies with warnings as errors.
+test: $(STAMP) unit notebooks test-book
+
+unit: $(STAMP)
+	$(BIN)/pytest tests -q -p no:cacheprovider
+
+notebooks: $(STAMP)
+	rm -rf $(TESTSRC) && mkdir -p $(TESTSRC)
+	cp -r _config.yml _toc.yml book $(TESTSRC)/
+	sed -i 's/^\(\s*execute_notebooks:\).*/\1 "off"/' $(TESTSRC)/_config.yml
+	cd $(TESTSRC) && GKLIB_PROFILE=quick ../../$(BIN)/pytest --nbmake --overwrite \
+	    --nbmake-timeout=1200 -p no:cacheprovider --durations=0 book
+
+test-book: notebooks
+	$(BIN)/jupyter-book build $(TESTSRC) -W -n --keep-going
+	@echo "Test book written to $(TESTSRC)/_build/html/index.html"
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab book/
+
+clean:
+	rm -rf _build .jupyter_cache .pytest_cache
+	find . -name __pycache__ -not -path "./$(VENV)/*" -prune -exec rm -rf {} +
+	find book -name .ipynb_checkpoints -prune -exec rm -rf {} +
+
+distclean: clean
+	rm -rf $(VENV) *.egg-info
