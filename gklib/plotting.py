@@ -82,7 +82,10 @@ def plot_decomposition(hist: History, ax=None, total: bool = True):
     if total:
         ax.plot(x, hist.variance + hist.misalignment + hist.linear, "k:", label="total")
     ax.set_xscale("log")
-    ax.set_yscale("symlog", linthresh=1e-3)
+    ax.set_yscale("log")
+    top = np.nanmax(hist.variance + hist.misalignment + hist.linear)
+    ax.set_ylim(bottom=1e-4 * top)     # the terms are >= 0; the linear one starts at exactly 0
     ax.set_xlabel("step + 1")
+    ax.set_ylabel("population test loss terms")
     ax.legend()
     return ax
