@@ -12,7 +12,7 @@ from .config import (PROFILES, by_profile, generator, get_device, get_profile, p
                      seed_everything, set_profile)
 from .history import History, log_grid
 from .models import CommitteeMachine
-from .tasks import Task, quadratic_task
+from .tasks import Task, hermite_task, multi_index_task, quadratic_task
 from .plotting import plot_decomposition, plot_grokking, plot_losses, plot_sweep, plot_weight_norm
 from .theory import decomposition_from_stats, loss_decomposition
 from .train import train

@@ -22,7 +22,19 @@ import numpy as np
 import torch
 
 from .config import generator, get_device
+from .tasks import hermite
 from .validation import as_param_array, broadcast_runs, check_positive_int
+
+
+def _activation_parts(name: str):
+    """``(g, g')`` with :math:`\\phi(h) = h + \\frac\\epsilon2 g(h)`: ``quadratic`` :math:`g=h^2`,
+    ``hermiteK`` :math:`g = He_K(h)` (paper App 16)."""
+    if name == "quadratic":
+        return (lambda h: h * h), (lambda h: 2 * h)
+    if name.startswith("hermite") and name[7:].isdigit() and int(name[7:]) >= 1:
+        k = int(name[7:])
+        return (lambda h: hermite(k, h)), (lambda h: k * hermite(k - 1, h))
+    raise ValueError(f"activation must be 'quadratic' or 'hermiteK' (e.g. 'hermite3'), got {name!r}")
 
 
 class CommitteeMachine:
@@ -36,17 +48,22 @@ class CommitteeMachine:
     seed : seed of the initial weights; scalar or sequence. Runs with the same seed share
         the same initial weights (so an α sweep compares like with like).
     center : train and report the centred predictor :math:`f - f_0` (default ``True``).
+    readout : also train readout weights :math:`a_i\\sim\\mathcal N(0,1)`,
+        :math:`f = \\frac\\alpha N\\sum_i a_i\\phi(w_i\\cdot x)` (paper.md §2.5; direct engine).
+    activation : ``"quadratic"`` (:math:`\\phi = h + \\frac\\epsilon2 h^2`, default) or ``"hermiteK"``
+        (:math:`\\phi = h + \\frac\\epsilon2 He_K(h)`; direct engine).
     device, dtype : where the weights live (default: CUDA if present; float32).
 
     Attributes
     ----------
     W : current hidden weights, ``(N, D)`` for a single run or ``(R, N, D)`` for ``R`` runs.
     W0 : the initial weights (reference of the centring), same shape.
+    a, a0 : current and initial readouts, ``(N,)`` or ``(R, N)`` (``None`` without readouts).
     alpha, eps : ``(R,)`` tensors.
     """
 
     def __init__(self, D: int, N: int, alpha=1.0, eps=0.02, seed=0, center: bool = True,
-                 device=None, dtype=torch.float32):
+                 readout: bool = False, activation: str = "quadratic", device=None, dtype=torch.float32):
         self.D = check_positive_int(D, "D")
         self.N = check_positive_int(N, "N")
         a = as_param_array(alpha, "alpha")
@@ -59,15 +76,22 @@ class CommitteeMachine:
         self.device = get_device(device)
         self.dtype = dtype
         self.center = bool(center)
+        self.activation = activation
+        self._g, self._dg = _activation_parts(activation)
         self.seeds = p["seed"].astype(int)
         self.alpha = torch.as_tensor(p["alpha"], device=self.device, dtype=dtype)
         self.eps = torch.as_tensor(p["eps"], device=self.device, dtype=dtype)
         cache = {}
         for sd in np.unique(self.seeds):
-            cache[sd] = torch.randn(self.N, self.D, generator=generator(int(sd)), dtype=torch.float64)
-        W = torch.stack([cache[sd] for sd in self.seeds]).to(self.device, dtype)
-        self._W = W
-        self._W0 = W.clone()
+            g = generator(int(sd))
+            W = torch.randn(self.N, self.D, generator=g, dtype=torch.float64)
+            cache[sd] = (W, torch.randn(self.N, generator=g, dtype=torch.float64))
+        W = torch.stack([cache[sd][0] for sd in self.seeds]).to(self.device, dtype)
+        self._W, self._W0 = W, W.clone()
+        self._a = self._a0 = None
+        if readout:
+            self._a = torch.stack([cache[sd][1] for sd in self.seeds]).to(self.device, dtype)
+            self._a0 = self._a.clone()
 
     # ------------------------------------------------------------------ construction helpers
     @classmethod
@@ -106,6 +130,8 @@ class CommitteeMachine:
             raise ValueError(f"cannot expand a model with {self.R} runs to {R} runs")
         self._W = self._W.expand(R, -1, -1).clone()
         self._W0 = self._W0.expand(R, -1, -1).clone()
+        if self._a is not None:
+            self._a, self._a0 = self._a.expand(R, -1).clone(), self._a0.expand(R, -1).clone()
         self.alpha = self.alpha.expand(R).clone()
         self.eps = self.eps.expand(R).clone()
         self.seeds = np.broadcast_to(self.seeds, (R,)).copy()
@@ -115,6 +141,7 @@ class CommitteeMachine:
     def reset(self) -> "CommitteeMachine":
         """Return the weights to their initial values."""
         self._W = self._W0.clone()
+        self._a = None if self._a0 is None else self._a0.clone()
         return self
 
     # ------------------------------------------------------------------ state
@@ -142,15 +169,29 @@ class CommitteeMachine:
     def W0(self) -> torch.Tensor:
         return self._out(self._W0)
 
+    @property
+    def a(self):
+        return None if self._a is None else self._out(self._a)
+
+    @property
+    def a0(self):
+        return None if self._a0 is None else self._out(self._a0)
+
     @staticmethod
-    def summary_stats(W: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """:math:`\\bar w = \\frac1N\\sum_i w_i` ``(..., D)`` and :math:`M = \\frac1N W^\\top W` ``(..., D, D)``."""
+    def summary_stats(W: torch.Tensor, a: torch.Tensor | None = None):
+        """:math:`\\bar w = \\frac1N\\sum_i a_i w_i` ``(..., D)`` and
+        :math:`M = \\frac1N\\sum_i a_i w_iw_i^\\top` ``(..., D, D)`` (:math:`a_i = 1` without readouts)."""
         N = W.shape[-2]
-        return W.mean(-2), W.transpose(-1, -2) @ W / N
+        if a is None:
+            return W.mean(-2), W.transpose(-1, -2) @ W / N
+        aW = a[..., None] * W
+        return aW.mean(-2), W.transpose(-1, -2) @ aW / N
 
     def stats(self, initial: bool = False):
         """``(wbar, M)`` of the current (or initial) weights, with a leading run axis."""
-        return self.summary_stats(self._W0 if initial else self._W)
+        if initial:
+            return self.summary_stats(self._W0, self._a0)
+        return self.summary_stats(self._W, self._a)
 
     def weight_norm(self) -> torch.Tensor:
         """:math:`\\|W\\|_F` per run."""
@@ -158,20 +199,27 @@ class CommitteeMachine:
 
     # ------------------------------------------------------------------ function
     def phi(self, h: torch.Tensor) -> torch.Tensor:
-        """:math:`\\phi(h) = h + \\frac\\epsilon2 h^2` for ``h`` of shape ``(R, ...)``."""
+        """:math:`\\phi(h) = h + \\frac\\epsilon2 g(h)` (:math:`g = h^2` by default) for ``h`` of shape ``(R, ...)``."""
         e = self.eps.view(-1, *([1] * (h.ndim - 1)))
-        return h + 0.5 * e * h * h
+        return h + 0.5 * e * self._g(h)
 
     def dphi(self, h: torch.Tensor) -> torch.Tensor:
-        """:math:`\\phi'(h) = 1 + \\epsilon h`."""
+        """:math:`\\phi'(h) = 1 + \\frac\\epsilon2 g'(h)` (:math:`= 1 + \\epsilon h` by default)."""
         e = self.eps.view(-1, *([1] * (h.ndim - 1)))
-        return 1 + e * h
+        return 1 + 0.5 * e * self._dg(h)
 
-    def raw_output(self, X: torch.Tensor, W: torch.Tensor | None = None) -> torch.Tensor:
-        """Uncentred :math:`f(W, x)` for every row of ``X``; shape ``(R, n)``."""
-        W = self._W if W is None else W
-        H = torch.einsum("nd,rkd->rnk", X.to(W), W)
-        return self.alpha[:, None] / self.N * self.phi(H).sum(-1)
+    def raw_output(self, X: torch.Tensor, W: torch.Tensor | None = None, a=None) -> torch.Tensor:
+        """Uncentred :math:`f(W, x) = \\frac\\alpha N\\sum_i a_i\\phi(w_i\\cdot x)` for every row of ``X``;
+        shape ``(R, n)``. ``W``/``a`` default to the current weights."""
+        if W is None:
+            W, a = self._W, self._a
+        H = self.phi(torch.einsum("nd,rkd->rnk", X.to(W), W))
+        out = H.sum(-1) if a is None else torch.einsum("rnk,rk->rn", H, a)
+        return self.alpha[:, None] / self.N * out
+
+    def initial_output(self, X: torch.Tensor) -> torch.Tensor:
+        """:math:`f_0(x)` at the initial weights, ``(R, n)``."""
+        return self.raw_output(X, self._W0, self._a0)
 
     def __call__(self, X: torch.Tensor) -> torch.Tensor:
         """Predictions on ``X`` (``(n, D)``): centred :math:`f - f_0` when ``center``."""
@@ -179,11 +227,13 @@ class CommitteeMachine:
             raise ValueError(f"X must have shape (n, {self.D}), got {tuple(X.shape)}")
         f = self.raw_output(X)
         if self.center:
-            f = f - self.raw_output(X, self._W0)
+            f = f - self.initial_output(X)
         return self._out(f)
 
     def __repr__(self) -> str:
         a = self.alpha.tolist()
         e = self.eps.tolist()
         return (f"CommitteeMachine(D={self.D}, N={self.N}, alpha={a if self.batched else a[0]}, "
-                f"eps={e if self.batched else e[0]}, runs={self.R}, center={self.center})")
+                f"eps={e if self.batched else e[0]}, runs={self.R}, center={self.center}"
+                f"{', readout=True' if self._a is not None else ''}"
+                f"{'' if self.activation == 'quadratic' else ', activation=' + repr(self.activation)})")

@@ -19,7 +19,9 @@ class Task:
     """A regression task: training set ``(X, y)``, test set ``(X_test, y_test)``.
 
     ``X`` is ``(P, D)``, ``y`` is ``(P,)``; ``beta`` is the teacher vector ``(D,)`` (or ``None``
-    for tasks without one). ``meta`` carries task-specific extras.
+    for tasks without one). ``quad_form`` is the matrix :math:`T` of a quadratic target
+    :math:`y = \tfrac12 x^\top T x` (``None`` otherwise); it enables the loss decomposition.
+    ``meta`` carries task-specific extras.
     """
 
     X: torch.Tensor
@@ -27,6 +29,7 @@ class Task:
     X_test: torch.Tensor
     y_test: torch.Tensor
     beta: torch.Tensor | None = None
+    quad_form: torch.Tensor | None = None
     name: str = "task"
     meta: dict = field(default_factory=dict)
 
@@ -48,7 +51,7 @@ class Task:
             return None if t is None else t.to(device=device, dtype=dtype)
 
         return replace(self, X=mv(self.X), y=mv(self.y), X_test=mv(self.X_test),
-                       y_test=mv(self.y_test), beta=mv(self.beta))
+                       y_test=mv(self.y_test), beta=mv(self.beta), quad_form=mv(self.quad_form))
 
     def subset(self, P: int) -> "Task":
         """The same task with only the first ``P`` training points (nested data sets)."""
@@ -95,5 +98,54 @@ def quadratic_task(D: int = 100, P: int = 550, P_test: int = 1000, seed: int = 0
     X = gaussian_inputs(P, D, gen)
     X_test = gaussian_inputs(P_test, D, gen)
     task = Task(X=X, y=quadratic_target(X, beta), X_test=X_test, y_test=quadratic_target(X_test, beta),
-                beta=beta, name="quadratic", meta={"q_star": float(beta @ beta) / D, "seed": seed})
+                beta=beta, quad_form=torch.outer(beta, beta), name="quadratic",
+                meta={"q_star": float(beta @ beta) / D, "seed": seed})
+    return task.to(device=get_device(device), dtype=dtype)
+
+
+def multi_index_task(D: int = 40, P: int = 400, P_test: int = 1000, n_index: int = 2, seed: int = 0,
+                     device=None, dtype=torch.float32) -> Task:
+    """Multi-index quadratic target :math:`y = \tfrac12\sum_{r=1}^{k}(\beta_r\cdot x)^2`
+    (paper App 16), :math:`\beta_r \sim \mathcal N(0, I_D)` i.i.d., ``k = n_index``.
+
+    ``task.beta`` is the ``(k, D)`` matrix of teacher directions, ``task.quad_form`` is
+    :math:`T = \sum_r \beta_r\beta_r^\top`.
+    """
+    for v, n in ((D, "D"), (P, "P"), (P_test, "P_test"), (n_index, "n_index")):
+        check_positive_int(v, n)
+    gen = generator(seed)
+    B = torch.randn(n_index, D, generator=gen, dtype=torch.float64)
+    X, X_test = gaussian_inputs(P, D, gen), gaussian_inputs(P_test, D, gen)
+    T = B.T @ B
+    task = Task(X=X, y=0.5 * ((X @ B.T) ** 2).sum(-1), X_test=X_test,
+                y_test=0.5 * ((X_test @ B.T) ** 2).sum(-1), beta=B, quad_form=T,
+                name=f"multi-index (k={n_index})", meta={"seed": seed, "n_index": n_index})
+    return task.to(device=get_device(device), dtype=dtype)
+
+
+def hermite(k: int, z: torch.Tensor) -> torch.Tensor:
+    """Probabilists' Hermite polynomial :math:`He_k(z)` (``He_2 = z^2-1``, ``He_3 = z^3-3z``, ...)."""
+    k = check_positive_int(k, "k", allow_zero=True)
+    h_prev, h = torch.ones_like(z), z
+    if k == 0:
+        return h_prev
+    for n in range(1, k):
+        h_prev, h = h, z * h - n * h_prev
+    return h
+
+
+def hermite_task(D: int = 40, P: int = 600, P_test: int = 1000, k: int = 3, seed: int = 0,
+                 device=None, dtype=torch.float32) -> Task:
+    """Single-index Hermite target :math:`y = He_k(\beta\cdot x)` with
+    :math:`\beta = \sqrt D\,u`, :math:`u` uniform on the sphere, so :math:`\beta\cdot x\sim\mathcal N(0,1)`
+    (paper App 16; pair it with ``CommitteeMachine(activation=f"hermite{k}")``)."""
+    for v, n in ((D, "D"), (P, "P"), (P_test, "P_test")):
+        check_positive_int(v, n)
+    k = check_positive_int(k, "k")
+    gen = generator(seed)
+    beta = torch.randn(D, generator=gen, dtype=torch.float64)
+    beta = beta / beta.norm() * D**0.5
+    X, X_test = gaussian_inputs(P, D, gen), gaussian_inputs(P_test, D, gen)
+    task = Task(X=X, y=hermite(k, X @ beta), X_test=X_test, y_test=hermite(k, X_test @ beta),
+                beta=beta, name=f"Hermite He_{k}", meta={"seed": seed, "k": k})
     return task.to(device=get_device(device), dtype=dtype)

@@ -50,10 +50,11 @@ def _steps_per_run(steps, R):
 def _pick_engine(engine, optimizer, momentum, model, P):
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {ENGINES}, got {engine!r}")
-    stats_ok = optimizer == "gd" and momentum == 0
+    stats_ok = (optimizer == "gd" and momentum == 0 and model.activation == "quadratic"
+                and model._a is None)
     if engine == "stats" and not stats_ok:
-        raise ValueError("engine='stats' supports optimizer='gd' (with weight_decay) only; "
-                         "use engine='direct' for momentum or adam")
+        raise ValueError("engine='stats' supports optimizer='gd' (with weight_decay), the quadratic "
+                         "activation and fixed readouts only; use engine='direct' otherwise")
     if engine != "auto":
         return engine
     D, N = model.D, model.N
@@ -99,8 +100,9 @@ def train(model: CommitteeMachine, task, steps, lr_scale=1.0, engine: str = "aut
     on_divergence : ``"raise"`` (``RuntimeError`` naming the run) or ``"nan"`` (warn, mark the run).
     callback : ``callback(step, model)`` at every logged step (the model's ``W`` is current).
 
-    The history holds train/test MSE, :math:`\\|W\\|_F` and, for tasks with a teacher ``beta``,
-    the population decomposition of the test loss (:func:`gklib.loss_decomposition`).
+    The history holds train/test MSE, :math:`\\|W\\|_F` and, for quadratic targets
+    (``task.quad_form``) with the quadratic activation, the population decomposition of the test
+    loss (:func:`gklib.loss_decomposition`). Readouts, if the model has them, are trained too.
     """
     if not isinstance(model, CommitteeMachine):
         raise ValueError(f"model must be a CommitteeMachine, got {type(model).__name__}")
@@ -180,26 +182,24 @@ def train(model: CommitteeMachine, task, steps, lr_scale=1.0, engine: str = "aut
         warnings.warn(f"runs {torch.nonzero(diverged).flatten().tolist()} diverged; their history "
                       "is NaN from then on. Try a smaller lr_scale.", RuntimeWarning, stacklevel=2)
     squeeze = (lambda a: a) if batched else (lambda a: a[0])
-    has_beta = t.beta is not None
     series = {k: squeeze(v) for k, v in rec.items()
-              if has_beta or k not in ("variance", "misalignment", "linear")}
+              if state.decompose or k not in ("variance", "misalignment", "linear")}
     return History(steps=grid, params=params if batched else {k: v[0] for k, v in params.items()},
                    engine=engine, seconds=time.perf_counter() - start, **series)
 
 
 class _Runner:
-    """Shared set-up: data, centring offsets, observation of the population terms."""
+    """Shared set-up: data, centring offsets, observations on the logging grid."""
 
     def __init__(self, model, task, eta, optimizer, weight_decay, momentum, betas):
         self.m, self.t, self.eta = model, task, eta
         self.wd = weight_decay
         self.alpha, self.eps = model.alpha, model.eps
         self.s = eta * 2 * model.alpha / (task.P * model.N)   # s = η (2/P)(α/N)
-        wbar0, M0 = model.stats(initial=True)
-        self.center = model.center
-        self.ref0 = (wbar0, M0)
-        self.f0 = self.quad(task.X, wbar0, M0) if model.center else 0
-        self.f0_test = self.quad(task.X_test, wbar0, M0) if model.center else 0
+        self.ref0 = model.stats(initial=True)
+        self.f0 = model.initial_output(task.X) if model.center else 0
+        self.f0_test = model.initial_output(task.X_test) if model.center else 0
+        self.decompose = task.quad_form is not None and model.activation == "quadratic"
 
     def quad(self, X, wbar, M):
         """:math:`\\alpha\\,\\bar w\\cdot x + \\frac{\\alpha\\epsilon}2 x^\\top M x` for the rows of X."""
@@ -208,15 +208,14 @@ class _Runner:
         return self.alpha[:, None] * (lin + 0.5 * self.eps[:, None] * q)
 
     def observe(self, r):
-        wbar, M = self.stats()
-        f_test = self.quad(self.t.X_test, wbar, M) - self.f0_test
         out = {"train_loss": (r**2).mean(-1),
-               "test_loss": ((f_test - self.t.y_test) ** 2).mean(-1),
-               "weight_norm": (self.m.N * torch.diagonal(M, dim1=-2, dim2=-1).sum(-1)).sqrt()}
-        if self.t.beta is not None:
-            if self.center:
+               "test_loss": ((self.output(self.t.X_test) - self.f0_test - self.t.y_test) ** 2).mean(-1),
+               "weight_norm": self.weight_norm()}
+        if self.decompose:
+            wbar, M = self.stats()
+            if self.m.center:
                 wbar, M = wbar - self.ref0[0], M - self.ref0[1]
-            out.update(decomposition_from_stats(wbar, M, self.t.beta, self.alpha, self.eps))
+            out.update(decomposition_from_stats(wbar, M, self.t.quad_form, self.alpha, self.eps))
             out.pop("total")
         return out
 
@@ -236,9 +235,14 @@ class _StatsRunner(_Runner):
         M = self.Phi @ self.M_s @ self.Phi.transpose(1, 2) + cross + cross.transpose(1, 2)
         return Pw + self.c, M + self.c[:, :, None] * self.c[:, None, :]
 
+    def output(self, X):
+        return self.quad(X, *self.stats())
+
+    def weight_norm(self):
+        return (self.m.N * torch.diagonal(self.stats()[1], dim1=-2, dim2=-1).sum(-1)).sqrt()
+
     def residual(self):
-        wbar, M = self.stats()
-        return self.quad(self.t.X, wbar, M) - self.f0 - self.t.y
+        return self.output(self.t.X) - self.f0 - self.t.y
 
     def step(self, r, active):
         X = self.t.X
@@ -260,41 +264,62 @@ class _StatsRunner(_Runner):
 
 
 class _DirectRunner(_Runner):
+    """Gradient descent on ``W`` (and the readouts ``a``, if any) with analytic gradients."""
+
     def __init__(self, model, task, eta, optimizer, weight_decay, momentum, betas):
         super().__init__(model, task, eta, optimizer, weight_decay, momentum, betas)
         self.opt, self.mom, self.betas = optimizer, momentum, betas
-        self.buf = torch.zeros_like(model._W)
-        self.buf2 = torch.zeros_like(model._W)
+        self.names = ["_W"] + (["_a"] if model._a is not None else [])
+        self.buf = {n: torch.zeros_like(getattr(model, n)) for n in self.names}
+        self.buf2 = {n: torch.zeros_like(getattr(model, n)) for n in self.names}
         self.k = 0
 
     def stats(self):
         return self.m.stats()
 
+    def output(self, X):
+        return self.m.raw_output(X)
+
+    def weight_norm(self):
+        return self.m._W.flatten(1).norm(dim=1)
+
     def residual(self):
-        self.H = torch.einsum("pd,rnd->rpn", self.t.X, self.m._W)
-        f = self.alpha[:, None] / self.m.N * self.m.phi(self.H).sum(-1)
-        return f - self.f0 - self.t.y
+        m = self.m
+        self.H = torch.einsum("pd,rnd->rpn", self.t.X, m._W)
+        phi = m.phi(self.H)
+        f = phi.sum(-1) if m._a is None else torch.einsum("rpn,rn->rp", phi, m._a)
+        self.phi_H = phi
+        return self.alpha[:, None] / m.N * f - self.f0 - self.t.y
+
+    def gradients(self, r):
+        """:math:`\\partial\\mathcal L/\\partial w_i = \\frac{2\\alpha}{PN}\\sum_\\mu r_\\mu a_i\\phi'(h_{i\\mu})x_\\mu`,
+        :math:`\\partial\\mathcal L/\\partial a_i = \\frac{2\\alpha}{PN}\\sum_\\mu r_\\mu\\phi(h_{i\\mu})`, plus weight decay."""
+        m = self.m
+        coef = 2 * self.alpha / (self.t.P * m.N)
+        G = r[:, :, None] * m.dphi(self.H)                     # (R, P, N)
+        if m._a is not None:
+            G = G * m._a[:, None, :]
+        grads = {"_W": coef[:, None, None] * torch.einsum("rpn,pd->rnd", G, self.t.X)}
+        if m._a is not None:
+            grads["_a"] = coef[:, None] * torch.einsum("rp,rpn->rn", r, self.phi_H)
+        return {n: g + self.wd * getattr(m, n) for n, g in grads.items()}
 
     def step(self, r, active):
-        m = self.m
-        coef = (2 * self.alpha / (self.t.P * m.N))[:, None, None]
-        G = r[:, :, None] * m.dphi(self.H)                     # (R, P, N)
-        g = coef * torch.einsum("rpn,pd->rnd", G, self.t.X) + self.wd * m._W
-        lr = (self.eta * active)[:, None, None]
-        if self.opt == "gd":
-            upd = g
-        elif self.opt == "momentum":
-            self.buf = self.mom * self.buf + g
-            upd = self.buf
-        else:
-            b1, b2 = self.betas
-            self.k += 1
-            self.buf = b1 * self.buf + (1 - b1) * g
-            self.buf2 = b2 * self.buf2 + (1 - b2) * g * g
-            mhat = self.buf / (1 - b1**self.k)
-            vhat = self.buf2 / (1 - b2**self.k)
-            upd = mhat / (vhat.sqrt() + 1e-8)
-        m._W = m._W - lr * upd
+        grads = self.gradients(r)
+        self.k += 1
+        for n, g in grads.items():
+            if self.opt == "gd":
+                upd = g
+            elif self.opt == "momentum":
+                self.buf[n] = self.mom * self.buf[n] + g
+                upd = self.buf[n]
+            else:
+                b1, b2 = self.betas
+                self.buf[n] = b1 * self.buf[n] + (1 - b1) * g
+                self.buf2[n] = b2 * self.buf2[n] + (1 - b2) * g * g
+                upd = (self.buf[n] / (1 - b1**self.k)) / ((self.buf2[n] / (1 - b2**self.k)).sqrt() + 1e-8)
+            lr = (self.eta * active).view(-1, *([1] * (g.ndim - 1)))
+            setattr(self.m, n, getattr(self.m, n) - lr * upd)
 
     def sync(self):
         pass
