@@ -138,6 +138,20 @@ class CommitteeMachine:
         self.batched = True
         return self
 
+    def select(self, runs) -> "CommitteeMachine":
+        """A new model made of the given runs (indices into the run axis); weights are copied."""
+        idx = torch.as_tensor(np.atleast_1d(runs), device=self.device, dtype=torch.long)
+        if idx.numel() == 0 or int(idx.min()) < 0 or int(idx.max()) >= self.R:
+            raise ValueError(f"runs must index the {self.R} runs of this model, got {runs!r}")
+        new = copy.copy(self)
+        new._W, new._W0 = self._W[idx].clone(), self._W0[idx].clone()
+        if self._a is not None:
+            new._a, new._a0 = self._a[idx].clone(), self._a0[idx].clone()
+        new.alpha, new.eps = self.alpha[idx].clone(), self.eps[idx].clone()
+        new.seeds = self.seeds[idx.cpu().numpy()]
+        new.batched = self.batched or np.ndim(runs) > 0
+        return new
+
     def reset(self) -> "CommitteeMachine":
         """Return the weights to their initial values."""
         self._W = self._W0.clone()

@@ -20,7 +20,7 @@ class Task:
 
     ``X`` is ``(P, D)``, ``y`` is ``(P,)``; ``beta`` is the teacher vector ``(D,)`` (or ``None``
     for tasks without one). ``quad_form`` is the matrix :math:`T` of a quadratic target
-    :math:`y = \tfrac12 x^\top T x` (``None`` otherwise); it enables the loss decomposition.
+    :math:`y = \\tfrac12 x^\\top T x` (``None`` otherwise); it enables the loss decomposition.
     ``meta`` carries task-specific extras.
     """
 
@@ -105,11 +105,11 @@ def quadratic_task(D: int = 100, P: int = 550, P_test: int = 1000, seed: int = 0
 
 def multi_index_task(D: int = 40, P: int = 400, P_test: int = 1000, n_index: int = 2, seed: int = 0,
                      device=None, dtype=torch.float32) -> Task:
-    """Multi-index quadratic target :math:`y = \tfrac12\sum_{r=1}^{k}(\beta_r\cdot x)^2`
-    (paper App 16), :math:`\beta_r \sim \mathcal N(0, I_D)` i.i.d., ``k = n_index``.
+    """Multi-index quadratic target :math:`y = \\tfrac12\\sum_{r=1}^{k}(\\beta_r\\cdot x)^2`
+    (paper App 16), :math:`\\beta_r \\sim \\mathcal N(0, I_D)` i.i.d., ``k = n_index``.
 
     ``task.beta`` is the ``(k, D)`` matrix of teacher directions, ``task.quad_form`` is
-    :math:`T = \sum_r \beta_r\beta_r^\top`.
+    :math:`T = \\sum_r \\beta_r\\beta_r^\\top`.
     """
     for v, n in ((D, "D"), (P, "P"), (P_test, "P_test"), (n_index, "n_index")):
         check_positive_int(v, n)
@@ -136,8 +136,8 @@ def hermite(k: int, z: torch.Tensor) -> torch.Tensor:
 
 def hermite_task(D: int = 40, P: int = 600, P_test: int = 1000, k: int = 3, seed: int = 0,
                  device=None, dtype=torch.float32) -> Task:
-    """Single-index Hermite target :math:`y = He_k(\beta\cdot x)` with
-    :math:`\beta = \sqrt D\,u`, :math:`u` uniform on the sphere, so :math:`\beta\cdot x\sim\mathcal N(0,1)`
+    """Single-index Hermite target :math:`y = He_k(\\beta\\cdot x)` with
+    :math:`\\beta = \\sqrt D\\,u`, :math:`u` uniform on the sphere, so :math:`\\beta\\cdot x\\sim\\mathcal N(0,1)`
     (paper App 16; pair it with ``CommitteeMachine(activation=f"hermite{k}")``)."""
     for v, n in ((D, "D"), (P, "P"), (P_test, "P_test")):
         check_positive_int(v, n)

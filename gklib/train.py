@@ -80,7 +80,8 @@ def _check(loss, ref, step, params, on_divergence):
 def train(model: CommitteeMachine, task, steps, lr_scale=1.0, engine: str = "auto",
           log_every: int | None = None, optimizer: str = "gd", weight_decay: float = 0.0,
           momentum: float = 0.0, betas=(0.9, 0.999), n_log: int = 200,
-          on_divergence: str = "raise", callback=None, progress_bar: bool | None = None) -> History:
+          on_divergence: str = "raise", callback=None, stop_below: float | None = None,
+          progress_bar: bool | None = None) -> History:
     """Train ``model`` on ``task`` by full-batch gradient descent; return its :class:`History`.
 
     Parameters
@@ -99,6 +100,9 @@ def train(model: CommitteeMachine, task, steps, lr_scale=1.0, engine: str = "aut
     weight_decay : λ, adds :math:`\\lambda W` to the gradient.
     on_divergence : ``"raise"`` (``RuntimeError`` naming the run) or ``"nan"`` (warn, mark the run).
     callback : ``callback(step, model)`` at every logged step (the model's ``W`` is current).
+    stop_below : stop a run at the first logged step where both its train and test loss are below
+        this value (its history ends there, NaN after); with ``optimizer="gd"`` finished runs leave
+        the batch, so a sweep costs only what its slowest runs need (phase diagrams).
 
     The history holds train/test MSE, :math:`\\|W\\|_F` and, for quadratic targets
     (``task.quad_form``) with the quadratic activation, the population decomposition of the test
@@ -113,6 +117,8 @@ def train(model: CommitteeMachine, task, steps, lr_scale=1.0, engine: str = "aut
     if on_divergence not in ("raise", "nan"):
         raise ValueError(f"on_divergence must be 'raise' or 'nan', got {on_divergence!r}")
     weight_decay = check_positive(weight_decay, "weight_decay", allow_zero=True)
+    if stop_below is not None:
+        stop_below = check_positive(stop_below, "stop_below")
     momentum = check_positive(momentum, "momentum", allow_zero=True)
     if optimizer == "momentum" and not 0 < momentum < 1:
         raise ValueError(f"momentum must be in (0, 1) with optimizer='momentum', got {momentum}")
@@ -145,10 +151,14 @@ def train(model: CommitteeMachine, task, steps, lr_scale=1.0, engine: str = "aut
     rec = {k: np.full((R, len(grid)), np.nan) for k in
            ("train_loss", "test_loss", "weight_norm", "variance", "misalignment", "linear")}
     runner = _StatsRunner if engine == "stats" else _DirectRunner
-    state = runner(model, t, eta, **opts)
+    compact = stop_below is not None and optimizer == "gd"
+    idx = np.arange(R)                      # runs still in the computation
+    sub = model.select(idx) if compact else model
+    state = runner(sub, t, eta, **opts)
     start = time.perf_counter()
     ref = None
     diverged = torch.zeros(R, dtype=torch.bool, device=dev)
+    finished = torch.zeros(R, dtype=torch.bool, device=dev)
     bar = progress(T, desc=f"train ({engine}, {R} run{'s' * (R > 1)})", enabled=progress_bar)
     li = 0
     try:
@@ -156,19 +166,33 @@ def train(model: CommitteeMachine, task, steps, lr_scale=1.0, engine: str = "aut
             r = state.residual()
             if step == grid[li]:
                 loss = (r**2).mean(-1)
-                ref = loss.detach().clone() if ref is None else ref
-                diverged |= _check(loss, ref, step, params, on_divergence)
+                if ref is None:
+                    ref = loss.detach().clone()
+                diverged[idx] |= _check(loss, ref[idx], step, _take(params, idx), on_divergence)
                 values = state.observe(r)
-                live = (step <= active_until).cpu().numpy()
+                live = ((step <= active_until) & ~diverged & ~finished)[idx].cpu().numpy()
                 for k, v in values.items():
-                    rec[k][live, li] = v.detach().cpu().double().numpy()[live]
+                    rec[k][idx[live], li] = v.detach().cpu().double().numpy()[live]
                 if callback is not None:
                     state.sync()
+                    _write_back(model, sub, idx)
                     callback(step, model)
+                if stop_below is not None:
+                    done = (values["train_loss"] < stop_below) & (values["test_loss"] < stop_below)
+                    finished[idx] |= done
+                    if compact and bool(done.any()):
+                        state.sync()
+                        _write_back(model, sub, idx)
+                        idx = idx[~done.cpu().numpy()]
+                        if idx.size == 0:
+                            break
+                        sub = model.select(idx)
+                        state = runner(sub, t, eta[idx], **opts)
+                        r = state.residual()
                 li += 1
             if step == T:
                 break
-            state.step(r, ((step < active_until) & ~diverged).to(dt))
+            state.step(r, ((step < active_until) & ~diverged & ~finished)[idx].to(dt))
             if step % 256 == 0:
                 bar.update(min(256, T - step))
     except _Divergence as err:
@@ -176,6 +200,7 @@ def train(model: CommitteeMachine, task, steps, lr_scale=1.0, engine: str = "aut
     finally:
         bar.close()
         state.sync()
+        _write_back(model, sub, idx)
     if bool(diverged.any()):
         import warnings
 
@@ -186,6 +211,20 @@ def train(model: CommitteeMachine, task, steps, lr_scale=1.0, engine: str = "aut
               if state.decompose or k not in ("variance", "misalignment", "linear")}
     return History(steps=grid, params=params if batched else {k: v[0] for k, v in params.items()},
                    engine=engine, seconds=time.perf_counter() - start, **series)
+
+
+def _take(params, idx):
+    return {k: np.asarray(v)[idx] for k, v in params.items()}
+
+
+def _write_back(model, sub, idx):
+    """Copy the weights of the sub-batch ``sub`` (runs ``idx`` of ``model``) into ``model``."""
+    if sub is model:
+        return
+    ii = torch.as_tensor(idx, device=model.device)
+    model._W[ii] = sub._W
+    if model._a is not None:
+        model._a[ii] = sub._a
 
 
 class _Runner:

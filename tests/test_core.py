@@ -255,3 +255,34 @@ def test_divergence_is_reported(engine):
         h = gk.train(m, task, 300, lr_scale=[0.5, 50.0], engine=engine, on_divergence="nan",
                      progress_bar=False)
     assert np.isfinite(h.train_loss[0]).all() and h.train_loss[0, -1] < h.train_loss[0, 0]
+
+
+@pytest.mark.parametrize("engine", ["stats", "direct"])
+def test_stop_below_drops_finished_runs_without_changing_the_others(engine):
+    task = gk.quadratic_task(D=12, P=60, P_test=200, seed=0, dtype=f64)
+    kw = dict(alpha=[0.5, 1.0, 4.0], eps=[0.5, 0.3, 0.05], seed=0, dtype=f64)
+    full = gk.train(gk.CommitteeMachine(12, 20, **kw), task, 3000, engine=engine, log_every=50,
+                    progress_bar=False)
+    model = gk.CommitteeMachine(12, 20, **kw)
+    thr = 0.1
+    hist = gk.train(model, task, 3000, engine=engine, log_every=50, stop_below=thr, progress_bar=False)
+    both = np.maximum(full.train_loss, full.test_loss) < thr
+    assert both[:, -1].any() and not both[:, -1].all(), "the case must mix finished and running runs"
+    for i in range(3):
+        stop = np.argmax(both[i]) if both[i].any() else len(hist.steps) - 1
+        np.testing.assert_allclose(hist.train_loss[i, :stop + 1], full.train_loss[i, :stop + 1], rtol=1e-9)
+        assert np.isnan(hist.train_loss[i, stop + 1:]).all()
+    # a finished run keeps the weights it had when it stopped
+    i = int(np.argmax(both[:, -1]))
+    stop_step = int(hist.steps[np.argmax(both[i])])
+    ref = gk.CommitteeMachine(12, 20, **kw).select([i])
+    gk.train(ref, task, stop_step, engine=engine, progress_bar=False)
+    np.testing.assert_allclose(model.W[i].numpy(), ref.W[0].numpy(), rtol=1e-9, atol=1e-12)
+
+
+def test_select_runs():
+    m = gk.CommitteeMachine(5, 3, alpha=[1.0, 2.0, 3.0], seed=[0, 1, 2])
+    s = m.select([2, 0])
+    assert s.alpha.tolist() == [3.0, 1.0] and torch.equal(s.W[0], m.W[2])
+    with pytest.raises(ValueError, match="runs"):
+        m.select([3])
