@@ -260,19 +260,31 @@ class _Runner:
 
 
 class _StatsRunner(_Runner):
+    """Exact GD through the composed affine map :math:`w_i(t) = \\Phi_t w_i(0) + c_t`.
+
+    With the thin QR factorisation :math:`W_s = QR` of the weights at the start, the state is
+    :math:`U = \\Phi R^\\top/\\sqrt N` (``D × min(N, D)``), :math:`p = \\Phi\\bar w_s` and :math:`c`:
+    :math:`\\bar w = p + c`, :math:`M = UU^\\top + pc^\\top + cp^\\top + cc^\\top` and, at the end,
+    :math:`W = \\sqrt N\\,QU^\\top + \\mathbf 1c^\\top`. A step multiplies ``U``, ``p`` and ``c`` by
+    :math:`A`: :math:`O(PD^2 + D^2\\min(N, D))` per step.
+    """
+
     def __init__(self, model, task, eta, **opts):
         super().__init__(model, task, eta, **opts)
-        R, D = model.R, model.D
-        self.wbar_s, self.M_s = model.stats()           # statistics at the start of this call
-        self.Phi = torch.eye(D, device=model.device, dtype=model.dtype).expand(R, D, D).clone()
-        self.c = torch.zeros(R, D, device=model.device, dtype=model.dtype)
+        self.init_state()
+
+    def init_state(self):
+        m = self.m
+        Q, Rm = torch.linalg.qr(m._W, mode="reduced")         # (R, N, K), (R, K, D)
+        self.Q = Q
+        self.U = Rm.transpose(1, 2) / m.N**0.5                 # (R, D, K)
+        self.p = m._W.mean(-2)                                  # Φ w̄_s with Φ = I
+        self.c = torch.zeros_like(self.p)
 
     def stats(self):
-        """:math:`\\bar w = \\Phi\\bar w_s + c`, :math:`M = \\Phi M_s\\Phi^\\top + \\Phi\\bar w_s c^\\top + c\\,\\bar w_s^\\top\\Phi^\\top + cc^\\top`."""
-        Pw = torch.einsum("rij,rj->ri", self.Phi, self.wbar_s)
-        cross = Pw[:, :, None] * self.c[:, None, :]
-        M = self.Phi @ self.M_s @ self.Phi.transpose(1, 2) + cross + cross.transpose(1, 2)
-        return Pw + self.c, M + self.c[:, :, None] * self.c[:, None, :]
+        cross = self.p[:, :, None] * self.c[:, None, :]
+        M = self.U @ self.U.transpose(1, 2) + cross + cross.transpose(1, 2)
+        return self.p + self.c, M + self.c[:, :, None] * self.c[:, None, :]
 
     def output(self, X):
         return self.quad(X, *self.stats())
@@ -287,19 +299,17 @@ class _StatsRunner(_Runner):
         X = self.t.X
         s = (self.s * active)[:, None]
         v = r @ X                                              # (R, D)
-        B = (X.T[None] * r[:, None, :]) @ X                   # (R, D, D)
-        shrink = (1 - self.eta * self.wd * active)[:, None, None]
+        B = (X.T[None] * r[:, None, :]) @ X                   # Σ_μ r_μ x_μ x_μᵀ, (R, D, D)
         SB = (s * self.eps[:, None])[:, :, None] * B
-        self.Phi = shrink * self.Phi - SB @ self.Phi
-        self.c = shrink[:, :, 0] * self.c - torch.einsum("rij,rj->ri", SB, self.c) - s * v
+        shrink = (1 - self.eta * self.wd * active)[:, None]
+        self.U = shrink[:, :, None] * self.U - SB @ self.U
+        self.p = shrink * self.p - torch.einsum("rij,rj->ri", SB, self.p)
+        self.c = shrink * self.c - torch.einsum("rij,rj->ri", SB, self.c) - s * v
 
     def sync(self):
-        """Write :math:`W = W_s\\Phi^\\top + c` back into the model and restart the composition."""
-        W = self.m._W @ self.Phi.transpose(1, 2) + self.c[:, None, :]
-        self.m._W = W
-        self.wbar_s, self.M_s = self.m.stats()
-        self.Phi = torch.eye(self.m.D, device=W.device, dtype=W.dtype).expand_as(self.Phi).clone()
-        self.c = torch.zeros_like(self.c)
+        """Write :math:`W = \\sqrt N QU^\\top + \\mathbf 1 c^\\top` into the model and restart from it."""
+        self.m._W = self.m.N**0.5 * self.Q @ self.U.transpose(1, 2) + self.c[:, None, :]
+        self.init_state()
 
 
 class _DirectRunner(_Runner):
