@@ -77,13 +77,19 @@ def seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
 
 
-def generator(seed: int, device=None) -> torch.Generator:
-    """A dedicated, seeded :class:`torch.Generator` (CPU; draws are moved to ``device``).
+def generator(seed: int, stream: str = "") -> torch.Generator:
+    """A dedicated, seeded CPU :class:`torch.Generator` (draws are then moved to the device).
 
+    ``stream`` names an independent random stream: ``generator(0, "task")`` and
+    ``generator(0, "model")`` do not share draws, so a task and a model built with the same seed
+    are independent (with one shared stream the first hidden unit would equal the teacher).
     Drawing on the CPU makes results identical on every device for a given seed.
     """
+    import zlib
+
+    seq = np.random.SeedSequence([int(seed) % 2**63, zlib.crc32(stream.encode())])
     g = torch.Generator(device="cpu")
-    g.manual_seed(int(seed))
+    g.manual_seed(int(seq.generate_state(1, np.uint64)[0] >> 1))
     return g
 
 

@@ -83,7 +83,7 @@ class CommitteeMachine:
         self.eps = torch.as_tensor(p["eps"], device=self.device, dtype=dtype)
         cache = {}
         for sd in np.unique(self.seeds):
-            g = generator(int(sd))
+            g = generator(int(sd), "committee")
             W = torch.randn(self.N, self.D, generator=g, dtype=torch.float64)
             cache[sd] = (W, torch.randn(self.N, generator=g, dtype=torch.float64))
         W = torch.stack([cache[sd][0] for sd in self.seeds]).to(self.device, dtype)

@@ -93,7 +93,7 @@ def quadratic_task(D: int = 100, P: int = 550, P_test: int = 1000, seed: int = 0
     check_positive_int(P, "P")
     check_positive_int(P_test, "P_test")
     check_positive(beta_scale, "beta_scale")
-    gen = generator(seed)
+    gen = generator(seed, "task")
     beta = beta_scale * torch.randn(D, generator=gen, dtype=torch.float64)
     X = gaussian_inputs(P, D, gen)
     X_test = gaussian_inputs(P_test, D, gen)
@@ -113,7 +113,7 @@ def multi_index_task(D: int = 40, P: int = 400, P_test: int = 1000, n_index: int
     """
     for v, n in ((D, "D"), (P, "P"), (P_test, "P_test"), (n_index, "n_index")):
         check_positive_int(v, n)
-    gen = generator(seed)
+    gen = generator(seed, "task")
     B = torch.randn(n_index, D, generator=gen, dtype=torch.float64)
     X, X_test = gaussian_inputs(P, D, gen), gaussian_inputs(P_test, D, gen)
     T = B.T @ B
@@ -142,7 +142,7 @@ def hermite_task(D: int = 40, P: int = 600, P_test: int = 1000, k: int = 3, seed
     for v, n in ((D, "D"), (P, "P"), (P_test, "P_test")):
         check_positive_int(v, n)
     k = check_positive_int(k, "k")
-    gen = generator(seed)
+    gen = generator(seed, "task")
     beta = torch.randn(D, generator=gen, dtype=torch.float64)
     beta = beta / beta.norm() * D**0.5
     X, X_test = gaussian_inputs(P, D, gen), gaussian_inputs(P_test, D, gen)

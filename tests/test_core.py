@@ -286,3 +286,15 @@ def test_select_runs():
     assert s.alpha.tolist() == [3.0, 1.0] and torch.equal(s.W[0], m.W[2])
     with pytest.raises(ValueError, match="runs"):
         m.select([3])
+
+
+def test_task_and_model_with_the_same_seed_are_independent():
+    """One seed for both must not make a hidden unit equal to the teacher (a shared stream would)."""
+    task = gk.quadratic_task(D=400, P=5, seed=0, dtype=f64)
+    model = gk.CommitteeMachine(400, 3, seed=0, dtype=f64)
+    overlaps = (model.W @ task.beta) / (model.W.norm(dim=1) * task.beta.norm())
+    assert overlaps.abs().max() < 0.2, overlaps
+    a, b = gk.generator(0, "task"), gk.generator(0, "committee")
+    assert not torch.equal(torch.randn(5, generator=a), torch.randn(5, generator=b))
+    assert torch.equal(torch.randn(5, generator=gk.generator(3, "x")),
+                       torch.randn(5, generator=gk.generator(3, "x")))
