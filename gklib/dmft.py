@@ -1,0 +1,38 @@
+r"""Dynamical mean field theory (DMFT) of the toy model (paper.md §6) — chapter 4 of the course.
+
+Setting: the committee machine :math:`f=\frac\alpha N\sum_i\phi(\boldsymbol w_i\cdot\boldsymbol x)`,
+:math:`\phi(h)=h+\frac\epsilon2h^2`, **uncentred**, trained by full-batch GD on
+:math:`P=\rho D` points :math:`\boldsymbol x\sim\mathcal N(0,I/D)` with target
+:math:`y=\frac12(\boldsymbol\beta_\star\cdot\boldsymbol x)^2`, in the limit :math:`P,D\to\infty` at
+fixed :math:`\rho=P/D` and width :math:`N`. Time follows paper.md §1.3: one GD step of
+:func:`gklib.train` with ``lr_scale = c`` is a DMFT time step :math:`\Delta t=2c/D`.
+
+Order parameters (:math:`N\times N` blocks or :math:`N`-vectors on the grid :math:`t_n=n\Delta t`):
+:math:`C(t,s)=W(t)W(s)^\top/D`, :math:`\boldsymbol m(t)=W(t)\boldsymbol\beta_\star/D`,
+:math:`q_\star=|\boldsymbol\beta_\star|^2/D`, the gradient correlation :math:`G(t,s)`, the responses
+:math:`R^g(t,s)`, :math:`R^w(t,s)=\Phi(t,s)` and the signal drift :math:`\boldsymbol\nu(t)`.
+
+Contents
+
+* closed forms and the online (ρ → ∞, Saad–Solla) limit: :func:`cm_test_loss`, :func:`online_response`,
+  :func:`solve_online`, :func:`escape_rate`, :func:`escape_time` (:mod:`gklib.dmft_online`);
+* the finite-ρ solver :func:`solve_dmft` and the train–test gap :func:`gap_leading_order`,
+  :func:`gap_from_dmft` (:mod:`gklib.dmft_solver`);
+* finite-D simulations in the same units, :func:`simulate_dmft_setting` (:mod:`gklib.dmft_sim`);
+* figures and the explorer widget (:mod:`gklib.dmft_plots`).
+"""
+from .dmft_online import (OnlineResult, cm_test_loss, escape_rate, escape_time, online_response,
+                          solve_online)
+from .dmft_plots import (dmft_explorer, plot_alignment, plot_convergence,
+                         plot_dmft_vs_simulation, plot_gap_vs_rho, typical_m0, weight_alignment)
+from .dmft_sim import DMFTAverage, SimulationResult, dmft_matched, order_params, simulate_dmft_setting
+from .dmft_solver import (DMFTResult, gap_from_dmft, gap_leading_order, propagator, solve_dmft,
+                          weight_process_closure)
+
+__all__ = [
+    "cm_test_loss", "online_response", "escape_rate", "escape_time", "OnlineResult", "solve_online",
+    "DMFTResult", "solve_dmft", "propagator", "weight_process_closure", "gap_leading_order",
+    "gap_from_dmft", "SimulationResult", "order_params", "simulate_dmft_setting", "DMFTAverage", "dmft_matched",
+    "weight_alignment", "typical_m0", "plot_dmft_vs_simulation", "plot_alignment", "plot_gap_vs_rho",
+    "plot_convergence", "dmft_explorer",
+]

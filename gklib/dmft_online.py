@@ -1,0 +1,194 @@
+r"""Closed forms and the online (ρ → ∞, Saad–Solla) limit of the toy model's DMFT (paper.md §3.3, §6.6).
+
+Part of :mod:`gklib.dmft`; see there for the conventions.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+
+from .validation import check_positive, check_positive_int
+
+_F64 = torch.float64
+
+
+# ----------------------------------------------------------------------------- validation
+def _check_rho(rho) -> float:
+    try:
+        r = float(rho)
+    except (TypeError, ValueError):
+        raise ValueError(f"rho must be a positive number (or math.inf), got {rho!r}") from None
+    if not r > 0 or math.isnan(r):
+        raise ValueError(f"rho must be > 0 (or math.inf for the online limit), got {rho!r}")
+    return r
+
+
+def _check_init(N: int, C0, m0, dev) -> tuple[torch.Tensor, torch.Tensor]:
+    """``C0`` (N, N) symmetric PSD (default I) and ``m0`` (N,) (default 0) as float64 tensors."""
+    C0 = torch.eye(N, dtype=_F64) if C0 is None else torch.as_tensor(np.asarray(C0, dtype=float))
+    m0 = torch.zeros(N, dtype=_F64) if m0 is None else torch.as_tensor(np.asarray(m0, dtype=float))
+    if C0.shape != (N, N):
+        raise ValueError(f"C0 must have shape ({N}, {N}), got {tuple(C0.shape)}")
+    if m0.shape != (N,):
+        raise ValueError(f"m0 must have shape ({N},), got {tuple(m0.shape)}")
+    if not (torch.isfinite(C0).all() and torch.isfinite(m0).all()):
+        raise ValueError("C0 and m0 must be finite")
+    if not torch.allclose(C0, C0.T, atol=1e-10 * (1 + C0.abs().max())):
+        raise ValueError("C0 must be symmetric")
+    if torch.linalg.eigvalsh(C0).min() < -1e-10 * (1 + C0.abs().max()):
+        raise ValueError("C0 must be positive semi-definite")
+    return C0.to(dev, _F64), m0.to(dev, _F64)
+
+
+def _check_common(N, alpha, eps, q_star):
+    return (check_positive_int(N, "N"), check_positive(alpha, "alpha"),
+            check_positive(eps, "eps", allow_zero=True), check_positive(q_star, "q_star"))
+
+
+# ----------------------------------------------------------------------------- closed forms
+def cm_test_loss(C, m, alpha: float, eps: float, q_star: float):
+    r"""Population test loss (MSE, no ½) of the uncentred model from its order parameters (paper.md §3.3):
+
+    .. math:: \mathcal L=\tfrac14\big(q_\star-\tfrac{\alpha\epsilon}N\mathrm{Tr}C\big)^2
+              +\tfrac12\Big[\tfrac{\alpha^2\epsilon^2}{N^2}\textstyle\sum_{ij}C_{ij}^2
+              -\tfrac{2\alpha\epsilon}N\sum_im_i^2+q_\star^2\Big]+\tfrac{\alpha^2}{N^2}\sum_{ij}C_{ij}.
+
+    ``C`` has shape ``(..., N, N)`` (equal-time), ``m`` ``(..., N)``; works on numpy or torch.
+    """
+    N = C.shape[-1]
+    tr = C.diagonal(0, -2, -1).sum(-1)
+    var = 0.25 * (q_star - alpha * eps / N * tr) ** 2
+    mis = 0.5 * (alpha**2 * eps**2 / N**2 * (C**2).sum((-2, -1))
+                 - 2 * alpha * eps / N * (m**2).sum(-1) + q_star**2)
+    lin = alpha**2 / N**2 * C.sum((-2, -1))
+    return var + mis + lin
+
+
+def online_response(C, alpha: float, eps: float, q_star: float):
+    r"""Equal-time gradient response at :math:`\rho=\infty` (Gaussian fields, paper.md §6.6):
+
+    .. math:: r=\frac{\epsilon}{2\alpha}\Big(q_\star-\frac{\alpha\epsilon}N\mathrm{Tr}C\Big)I
+              -\frac1N\big(\boldsymbol1\boldsymbol1^\top+\epsilon^2C\big) .
+
+    ``C`` is ``(..., N, N)``; returns the same shape (torch).
+    """
+    N = C.shape[-1]
+    a = eps / (2 * alpha) * (q_star - alpha * eps / N * C.diagonal(0, -2, -1).sum(-1))
+    eye = torch.eye(N, dtype=C.dtype, device=C.device)
+    return a[..., None, None] * eye - (torch.ones_like(C) + eps**2 * C) / N
+
+
+def escape_rate(N: int, alpha: float, eps: float, q_star: float = 1.0) -> float:
+    r"""Early growth rate of the alignment near :math:`C=I`, :math:`m\to0` (paper.md §6.6):
+    :math:`\gamma_\perp=\frac{3\epsilon q_\star}{2\alpha}-\frac{\epsilon^2}2-\frac{\epsilon^2}N`
+    for the modes of :math:`\boldsymbol m` orthogonal to :math:`\boldsymbol1` (``N >= 2``); for
+    ``N = 1`` only the mean mode exists and it grows at :math:`\gamma_\perp-1`."""
+    N, alpha, eps, q_star = _check_common(N, alpha, eps, q_star)
+    g = 1.5 * eps * q_star / alpha - eps**2 / 2 - eps**2 / N
+    return g if N > 1 else g - 1.0
+
+
+def escape_time(N: int, alpha: float, eps: float, q_star: float = 1.0, m0=None, D: int | None = None,
+                m_escape: float = 1.0) -> float:
+    r"""Escape time :math:`t_\star\approx\gamma_\perp^{-1}\ln(m_{\rm escape}/|m_0^\perp|)` (paper.md §6.6).
+
+    Give the initial alignment ``m0`` (N,) — its part orthogonal to :math:`\boldsymbol 1` is used
+    (all of it for ``N = 1``) — or the dimension ``D``, which sets the typical
+    :math:`|m_0^\perp|=\sqrt{q_\star(N-1)/D}` of a random init. Returns ``inf`` when the rate is <= 0.
+    """
+    rate = escape_rate(N, alpha, eps, q_star)
+    if m0 is not None:
+        m0 = np.asarray(m0, dtype=float).reshape(-1)
+        if m0.shape != (N,):
+            raise ValueError(f"m0 must have shape ({N},), got {m0.shape}")
+        perp = m0 - (m0.mean() if N > 1 else 0.0)
+        size = float(np.linalg.norm(perp))
+    elif D is not None:
+        size = math.sqrt(q_star * max(N - 1, 1) / check_positive_int(D, "D"))
+    else:
+        raise ValueError("give m0 or D")
+    if size <= 0:
+        raise ValueError("m0 has no component that can grow (it is parallel to the ones vector)")
+    m_escape = check_positive(m_escape, "m_escape")
+    return math.log(m_escape / size) / rate if rate > 0 else math.inf
+
+
+# ----------------------------------------------------------------------------- online limit
+@dataclass
+class OnlineResult:
+    r"""Solution of the :math:`\rho\to\infty` (Saad–Solla) equations on ``t`` (T+1,).
+
+    ``C`` (T+1, N, N) equal-time correlation, ``m`` (T+1, N) alignment, ``r`` (T+1, N, N) the
+    response :math:`r(t)`, ``test_loss`` (T+1,) (= train loss in this limit)."""
+
+    t: np.ndarray
+    C: np.ndarray
+    m: np.ndarray
+    r: np.ndarray
+    test_loss: np.ndarray
+    params: dict = field(default_factory=dict)
+
+    @property
+    def train_loss(self) -> np.ndarray:
+        return self.test_loss
+
+
+def _online_rhs(C, m, alpha, eps, q_star):
+    r = online_response(C, alpha, eps, q_star)
+    dm = eps * q_star / alpha * m + r @ m
+    dC = 2 * eps / alpha * torch.outer(m, m) + r @ C + C @ r.T
+    return dC, dm
+
+
+def _online_gd_step(C, m, dt, alpha, eps, q_star):
+    r"""Exact :math:`\rho=\infty` map of one GD step: :math:`\boldsymbol w\leftarrow(I+\Delta t\,r)\boldsymbol w+\Delta t\,\beta\,\boldsymbol\nu`,
+    :math:`\boldsymbol\nu=\frac\epsilon\alpha\boldsymbol m`."""
+    B = torch.eye(C.shape[0], dtype=C.dtype) + dt * online_response(C, alpha, eps, q_star)
+    nu = eps / alpha * m
+    Bm = B @ m
+    C_new = B @ C @ B.T + dt * (torch.outer(Bm, nu) + torch.outer(nu, Bm)) + dt**2 * q_star * torch.outer(nu, nu)
+    return C_new, Bm + dt * q_star * nu
+
+
+def solve_online(N: int, alpha: float, eps: float, q_star: float = 1.0, C0=None, m0=None,
+                 t_max: float = 30.0, dt: float = 0.05, method: str = "rk4") -> OnlineResult:
+    r"""Integrate the closed online (Saad–Solla) ODEs of paper.md §6.6,
+
+    .. math:: \dot{\boldsymbol m}=\frac{\epsilon q_\star}\alpha\boldsymbol m+r\boldsymbol m,\qquad
+              \dot C=\frac{2\epsilon}\alpha\boldsymbol m\boldsymbol m^\top+rC+Cr^\top ,
+
+    from ``C0`` (N, N; default I) and ``m0`` (N,; default 0) up to ``t_max`` with step ``dt``.
+    ``method="rk4"`` integrates the ODE; ``method="gd"`` iterates the exact large-ρ map of GD with
+    time step ``dt`` (what a simulation with ``lr_scale = dt*D/2`` follows as P/D → ∞).
+    """
+    N, alpha, eps, q_star = _check_common(N, alpha, eps, q_star)
+    dt = check_positive(dt, "dt")
+    t_max = check_positive(t_max, "t_max")
+    if method not in ("rk4", "gd"):
+        raise ValueError(f"method must be 'rk4' or 'gd', got {method!r}")
+    C, m = _check_init(N, C0, m0, torch.device("cpu"))
+    steps = max(1, int(round(t_max / dt)))
+    Cs, ms = [C], [m]
+    args = (alpha, eps, q_star)
+    for _ in range(steps):
+        if method == "gd":
+            C, m = _online_gd_step(C, m, dt, *args)
+        else:
+            k1 = _online_rhs(C, m, *args)
+            k2 = _online_rhs(C + dt / 2 * k1[0], m + dt / 2 * k1[1], *args)
+            k3 = _online_rhs(C + dt / 2 * k2[0], m + dt / 2 * k2[1], *args)
+            k4 = _online_rhs(C + dt * k3[0], m + dt * k3[1], *args)
+            C = C + dt / 6 * (k1[0] + 2 * k2[0] + 2 * k3[0] + k4[0])
+            m = m + dt / 6 * (k1[1] + 2 * k2[1] + 2 * k3[1] + k4[1])
+        if not (torch.isfinite(C).all() and torch.isfinite(m).all()):
+            raise RuntimeError("online ODE diverged; try a smaller dt")
+        Cs.append(C)
+        ms.append(m)
+    C, m = torch.stack(Cs), torch.stack(ms)
+    return OnlineResult(t=np.arange(steps + 1) * dt, C=C.numpy(), m=m.numpy(),
+                        r=online_response(C, *args).numpy(),
+                        test_loss=cm_test_loss(C, m, *args).numpy(),
+                        params=dict(N=N, alpha=alpha, eps=eps, q_star=q_star, dt=dt, method=method))

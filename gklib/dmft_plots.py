@@ -1,0 +1,183 @@
+r"""Figures and the explorer widget of the DMFT chapter (part of :mod:`gklib.dmft`)."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+
+def _axes(ax, n=1, figsize=None):
+    import matplotlib.pyplot as plt
+
+    if ax is not None:
+        return ax
+    _, axs = plt.subplots(1, n, figsize=figsize or (4.2 * n, 3.4), squeeze=False)
+    return axs[0] if n > 1 else axs[0, 0]
+
+
+def _label(rho) -> str:
+    return r"$\rho=\infty$" if not math.isfinite(rho) else rf"$\rho={rho:g}$"
+
+
+def weight_alignment(C, m, q_star: float = 1.0) -> np.ndarray:
+    r"""RMS cosine between the hidden weights and the teacher,
+    :math:`\sqrt{\frac1N\sum_i m_i^2/(C_{ii}q_\star)}` in [0, 1]; ``C`` (..., N, N), ``m`` (..., N)."""
+    C, m = np.asarray(C), np.asarray(m)
+    return np.sqrt((m**2 / (np.diagonal(C, 0, -2, -1) * q_star)).mean(-1))
+
+
+def plot_dmft_vs_simulation(dmft: dict, sims: dict | None = None, ax=None, online=None):
+    r"""Paper Fig. 4 style: train (left) and test (right) loss, DMFT lines vs seed-averaged
+    simulations (markers, ±1 s.e.m.), one colour per ρ.
+
+    ``dmft``: {ρ: :class:`~gklib.dmft.DMFTResult`}; ``sims``: {ρ: :class:`~gklib.dmft.SimulationResult`};
+    ``online``: an optional :class:`~gklib.dmft.OnlineResult` drawn as the ρ = ∞ curve. Returns the axes.
+    """
+    import matplotlib.pyplot as plt
+
+    axs = _axes(ax, 2, (9, 3.6))
+    colors = plt.cm.viridis(np.linspace(0.05, 0.85, max(len(dmft), 1)))
+    for c, (rho, res) in zip(colors, sorted(dmft.items())):
+        for a, key in zip(axs, ("train_loss", "test_loss")):
+            a.plot(res.t, getattr(res, key), color=c, lw=2, label=f"DMFT {_label(rho)}")
+            if sims and rho in sims:
+                s = sims[rho]
+                step = max(1, len(s.t) // 12)
+                a.errorbar(s.t[::step], s.mean(key)[::step], yerr=s.sem(key)[::step], fmt="o", ms=4,
+                           color=c, mfc="white", capsize=2,
+                           label=f"sim D={s.params['D']}, {s.n_seeds} seeds" if a is axs[0] else None)
+    if online is not None:
+        for a in axs:
+            a.plot(online.t, online.test_loss, "k--", lw=1.5, label=r"online ($\rho=\infty$)")
+    for a, title in zip(axs, ("train loss", "test loss")):
+        a.set_xlabel("time $t$")
+        a.set_title(title)
+        a.grid(alpha=0.3)
+    axs[0].set_ylabel("MSE")
+    axs[1].legend(fontsize=7)
+    axs[0].legend(fontsize=7)
+    return axs
+
+
+def plot_alignment(results: dict, ax=None, q_star: float = 1.0, escape_times: dict | None = None):
+    r"""Alignment :math:`\sqrt{\frac1N\sum_im_i^2/(C_{ii}q_\star)}` vs time for several runs.
+
+    ``results``: {label: result} where a result has ``t`` and ``m`` and either ``C_diag`` or an
+    equal-time ``C`` (T+1, N, N) (online, DMFT or the seed-mean of a simulation). ``escape_times``:
+    {label: t⋆} drawn as dotted vertical lines. Log y-axis, so the exponential escape is a line.
+    """
+    import matplotlib.pyplot as plt
+
+    ax = _axes(ax)
+    colors = plt.cm.plasma(np.linspace(0.05, 0.8, max(len(results), 1)))
+    for c, (lab, r) in zip(colors, results.items()):
+        C = r.C_diag if hasattr(r, "C_diag") else r.C
+        ax.semilogy(r.t, weight_alignment(C, r.m, q_star), color=c, lw=2, label=lab)
+        if escape_times and lab in escape_times and math.isfinite(escape_times[lab]):
+            ax.axvline(escape_times[lab], color=c, ls=":", lw=1.2)
+    ax.set_xlabel("time $t$")
+    ax.set_ylabel(r"alignment $|\cos(w_i,\beta_\star)|$ (rms)")
+    ax.grid(alpha=0.3, which="both")
+    ax.legend(fontsize=7)
+    return ax
+
+
+def plot_gap_vs_rho(inv_rho, gap_dmft, gap_formula, gap_sim=None, gap_sim_err=None, ax=None, t=None):
+    r"""Train–test gap at a fixed time vs :math:`1/\rho`: DMFT (dots), the leading-order formula
+    (line through the origin, paper.md §6.7) and optionally simulations (squares with error bars)."""
+    ax = _axes(ax)
+    x = np.asarray(inv_rho, float)
+    order = np.argsort(x)
+    ax.plot(x[order], np.asarray(gap_formula)[order], "-", color="C1", lw=2, label=r"leading order $O(1/\rho)$")
+    ax.plot(x, gap_dmft, "o", color="C0", ms=7, label="full DMFT")
+    if gap_sim is not None:
+        ax.errorbar(x, gap_sim, yerr=gap_sim_err, fmt="s", color="C2", mfc="white", capsize=2, label="simulation")
+    ax.set_xlabel(r"$1/\rho = D/P$")
+    ax.set_ylabel(r"$\mathcal{L}_{\rm test}-\mathcal{L}_{\rm train}$" + (f" at $t={t:g}$" if t is not None else ""))
+    ax.set_xlim(left=0)
+    ax.set_ylim(bottom=0)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    return ax
+
+
+def plot_convergence(results: dict, ax=None, tol: float | None = None):
+    """Residual of the fixed-point iteration vs iteration for {label: DMFTResult}."""
+    ax = _axes(ax)
+    for lab, r in results.items():
+        ax.semilogy(np.arange(1, r.iterations + 1), r.residuals, "o-", ms=3, label=lab)
+    if tol is not None:
+        ax.axhline(tol, color="k", ls=":", lw=1, label="tol")
+    ax.set_xlabel("iteration")
+    ax.set_ylabel(r"relative change of $(R^g, G, \nu)$")
+    ax.grid(alpha=0.3, which="both")
+    ax.legend(fontsize=8)
+    return ax
+
+
+def dmft_explorer(rhos=(2, 3, 5, 10, 30), alphas=(0.5, 1.0, 2.0), eps: float = 0.25, N: int = 2, D: int = 400,
+                  dt: float = 0.4, steps: int = 40, samples: int = 2000, response_samples: int = 300,
+                  precompute: bool = False, cache: dict | None = None):
+    r"""JupyterLab explorer: sliders for ρ and α redraw the DMFT train/test loss (and the online curve).
+
+    Solutions are computed on demand (a few seconds each at these sizes) and cached in ``cache``
+    (a dict keyed by (ρ, α); pass your own to reuse it); ``precompute=True`` fills the whole grid
+    first. The initial overlap is the typical one of a random init in dimension ``D``,
+    :math:`m_0=(\ldots,\pm a,\ldots)` with :math:`|m_0^\perp|^2=q_\star/D`. Returns the widget.
+    """
+    import ipywidgets as w
+    import matplotlib.pyplot as plt
+
+    from .dmft_online import solve_online
+    from .dmft_solver import solve_dmft
+
+    cache = {} if cache is None else cache
+    m0 = typical_m0(N, D)
+
+    def get(rho, alpha):
+        key = (float(rho), float(alpha))
+        if key not in cache:
+            cache[key] = (solve_dmft(N, rho, alpha, eps, 1.0, None, m0, dt=dt, steps=steps, samples=samples,
+                                     response_samples=response_samples, progress_bar=False),
+                          solve_online(N, alpha, eps, 1.0, None, m0, t_max=dt * steps, dt=dt, method="gd"))
+        return cache[key]
+
+    if precompute:
+        for r in rhos:
+            for a in alphas:
+                get(r, a)
+    rho_s = w.SelectionSlider(options=list(rhos), value=rhos[len(rhos) // 2], description="ρ = P/D")
+    alpha_s = w.SelectionSlider(options=list(alphas), value=alphas[len(alphas) // 2], description="α")
+    out = w.Output()
+
+    def draw(*_):
+        res, on = get(rho_s.value, alpha_s.value)
+        with out:
+            out.clear_output(wait=True)
+            fig, ax = plt.subplots(figsize=(5.5, 3.6))
+            ax.plot(res.t, res.train_loss, label="DMFT train")
+            ax.plot(res.t, res.test_loss, label="DMFT test")
+            ax.plot(on.t, on.test_loss, "k--", lw=1, label="online (ρ=∞)")
+            ax.set_xlabel("time $t$")
+            ax.set_ylabel("MSE")
+            ax.set_ylim(0, max(1.3, float(np.max(res.test_loss)) * 1.05))
+            ax.set_title(f"N={N}, ε={eps}, ρ={rho_s.value}, α={alpha_s.value}")
+            ax.legend(fontsize=8)
+            ax.grid(alpha=0.3)
+            plt.show()
+
+    rho_s.observe(draw, "value")
+    alpha_s.observe(draw, "value")
+    draw()
+    return w.VBox([w.HBox([rho_s, alpha_s]), out])
+
+
+def typical_m0(N: int, D: int, q_star: float = 1.0) -> np.ndarray:
+    r"""A deterministic stand-in for the initial overlap of a random init in dimension ``D``:
+    zero mean over units and :math:`|m_0|^2=q_\star\max(N-1,1)/D` (the expected :math:`|m_0^\perp|^2`),
+    e.g. :math:`(-a,a)` with :math:`a=\sqrt{q_\star/(2D)}` for N = 2."""
+    if N == 1:
+        return np.array([math.sqrt(q_star / D)])
+    v = np.array([(-1.0) ** (i + 1) for i in range(N)])
+    v -= v.mean()
+    return v / np.linalg.norm(v) * math.sqrt(q_star * (N - 1) / D)

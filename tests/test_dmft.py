@@ -1,0 +1,178 @@
+"""Tests of gklib.dmft: online ODEs, the finite-ρ DMFT solver, the gap formula, validation."""
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from gklib import dmft
+
+torch.set_num_threads(1)
+
+
+def _direct_gd(D, P, N, alpha, eps, dt, steps, seed):
+    """Independent float64 reference: plain GD on the uncentred committee machine (paper.md §1.3),
+    returning the order parameters (C, m, q*) after every step and the train losses."""
+    g = torch.Generator().manual_seed(seed)
+    beta = torch.randn(D, generator=g, dtype=torch.float64)
+    X = torch.randn(P, D, generator=g, dtype=torch.float64) / math.sqrt(D)
+    W = torch.randn(N, D, generator=g, dtype=torch.float64)
+    y = 0.5 * (X @ beta) ** 2
+    Cs, ms, train = [], [], []
+    for _ in range(steps + 1):
+        H = X @ W.T
+        Delta = y - alpha / N * (H + 0.5 * eps * H**2).sum(1)
+        Cs.append((W @ W.T / D).numpy())
+        ms.append((W @ beta / D).numpy())
+        train.append(float((Delta**2).mean()))
+        grad = (Delta[:, None] * (1 + eps * H) / alpha).T @ X        # Σ_μ g_μ x_μ, (N, D)
+        W = W + dt * D / P * grad
+    return np.array(Cs), np.array(ms), float(beta @ beta) / D, np.array(train)
+
+
+def test_cm_test_loss_matches_monte_carlo():
+    g = torch.Generator().manual_seed(1)
+    D, N, alpha, eps = 30, 3, 0.7, 0.4
+    W = torch.randn(N, D, generator=g, dtype=torch.float64)
+    beta = torch.randn(D, generator=g, dtype=torch.float64)
+    X = torch.randn(400_000, D, generator=g, dtype=torch.float64) / math.sqrt(D)
+    H = X @ W.T
+    mc = float(((0.5 * (X @ beta) ** 2 - alpha / N * (H + 0.5 * eps * H**2).sum(1)) ** 2).mean())
+    C, m, q = dmft.order_params(W, beta)
+    assert dmft.cm_test_loss(C, m, alpha, eps, q) == pytest.approx(mc, rel=0.01)
+
+
+def test_online_ode_vs_direct_simulation():
+    """Large P/D: GD follows the online map; the RK4 ODE agrees to O(dt)."""
+    D, P, N, alpha, eps, dt, steps = 200, 20_000, 2, 1.0, 0.5, 0.2, 40
+    C, m, q, _ = _direct_gd(D, P, N, alpha, eps, dt, steps, seed=3)
+    on = dmft.solve_online(N, alpha, eps, q, C[0], m[0], t_max=dt * steps, dt=dt, method="gd")
+    test_sim = dmft.cm_test_loss(C, m, alpha, eps, q)
+    assert np.max(np.abs(on.test_loss - test_sim) / test_sim) < 0.05
+    assert np.max(np.abs(on.m - m)) < 0.2 * np.abs(m).max()     # escape from m0 ~ D^-1/2 is noisy
+    ode = dmft.solve_online(N, alpha, eps, q, C[0], m[0], t_max=dt * steps, dt=0.01)
+    assert np.max(np.abs(ode.test_loss[::20] - on.test_loss) / on.test_loss) < 0.1
+
+
+def test_online_fixed_point_and_escape_rate():
+    on = dmft.solve_online(2, 1.0, 0.25, 1.0, None, None, t_max=5, dt=0.05)
+    assert np.all(on.m == 0)                                   # m = 0 is a fixed point
+    gam = dmft.escape_rate(2, 1.0, 0.25)
+    assert gam == pytest.approx(1.5 * 0.25 - 0.25**2 / 2 - 0.25**2 / 2)
+    m0 = np.array([-1e-4, 1e-4])                               # ⊥ mode grows at γ⊥ near C = I
+    on = dmft.solve_online(2, 1.0, 0.25, 1.0, None, m0, t_max=4, dt=0.01)
+    rate = np.log(np.abs(on.m[-1, 1] / on.m[len(on.t) // 2, 1])) / (on.t[-1] - on.t[len(on.t) // 2])
+    assert rate == pytest.approx(gam, rel=0.1)
+    assert dmft.escape_time(2, 1.0, 0.1, D=400) > dmft.escape_time(2, 1.0, 0.25, D=400)   # small ε: slower
+    assert dmft.escape_time(2, 1.0, 0.25, m0=m0) == pytest.approx(np.log(1 / np.linalg.norm(m0)) / gam)
+
+
+def test_weight_process_closure_vs_monte_carlo():
+    """Closure formulas for (Φ, C, m) vs sampling the Gaussian weight process directly."""
+    g = torch.Generator().manual_seed(0)
+    N, T1, dt, rho, q = 2, 5, 0.3, 2.0, 1.3
+    Rg = 0.3 * torch.randn(T1, T1, N, N, generator=g, dtype=torch.float64)
+    Rg = Rg * torch.tril(torch.ones(T1, T1, dtype=torch.float64))[:, :, None, None]
+    Z = torch.randn(T1 * N, T1 * N, generator=g, dtype=torch.float64)
+    Gmat = 0.2 * Z @ Z.T / (T1 * N)
+    G = Gmat.reshape(T1, N, T1, N).permute(0, 2, 1, 3)
+    nu = 0.5 * torch.randn(T1, N, generator=g, dtype=torch.float64)
+    C0 = torch.tensor([[1.2, 0.3], [0.3, 0.8]], dtype=torch.float64)
+    m0 = torch.tensor([0.4, -0.2], dtype=torch.float64)
+    Phi, C, m = dmft.weight_process_closure(Rg, G, nu, C0, m0, q, rho, dt)
+    # independent Monte Carlo of w^{n+1} = w^n + dt (u^n + β ν^n + Σ_{n''≤n} Rg(n,n'') w^{n''})
+    K = 400_000
+    joint = torch.zeros(N + 1, N + 1, dtype=torch.float64)
+    joint[:N, :N], joint[:N, N], joint[N, :N], joint[N, N] = C0, m0, m0, q
+    z = torch.randn(K, N + 1, generator=g, dtype=torch.float64) @ torch.linalg.cholesky(joint).T
+    u = (torch.randn(K, T1 * N, generator=g, dtype=torch.float64) @ torch.linalg.cholesky(Gmat / rho + 1e-12 * torch.eye(T1 * N)).T).reshape(K, T1, N)
+    w = [z[:, :N]]
+    beta = z[:, N]
+    for n in range(T1 - 1):
+        drift = u[:, n] + beta[:, None] * nu[n] + sum(w[k] @ Rg[n, k].T for k in range(n + 1))
+        w.append(w[n] + dt * drift)
+    w = torch.stack(w, 1)
+    C_mc = torch.einsum("kna,kmb->nmab", w, w) / K
+    m_mc = (w * beta[:, None, None]).mean(0)
+    assert torch.allclose(C, C_mc, atol=0.02 * C.abs().max())
+    assert torch.allclose(m, m_mc, atol=0.02 * m.abs().max())
+    # Φ is the response of w^n to a kick into w^j
+    assert torch.allclose(Phi[2, 2], torch.eye(N, dtype=torch.float64))
+    assert torch.allclose(Phi[1, 0], torch.eye(N, dtype=torch.float64) + dt * Rg[0, 0])
+
+
+def test_dmft_reduces_to_online_as_rho_grows():
+    kw = dict(N=2, alpha=1.0, eps=0.25, q_star=1.0, C0=None, m0=[-0.05, 0.05], dt=0.4, steps=30)
+    on = dmft.solve_online(kw["N"], kw["alpha"], kw["eps"], 1.0, None, kw["m0"], t_max=12, dt=0.4, method="gd")
+    r_inf = dmft.solve_dmft(rho=math.inf, samples=2000, progress_bar=False, **kw)
+    assert np.max(np.abs(r_inf.test_loss - on.test_loss)) < 1e-6     # control variates make ρ=∞ exact
+    errs = []
+    for rho in (3.0, 30.0, 300.0):
+        r = dmft.solve_dmft(rho=rho, samples=2000, response_samples=200, progress_bar=False, **kw)
+        assert r.converged
+        errs.append(max(np.abs(r.test_loss - on.test_loss).max(), np.abs(r.train_loss - on.test_loss).max()))
+    assert errs[0] > errs[1] > errs[2]
+    assert errs[2] < 0.01
+
+
+def test_dmft_vs_direct_simulation_short_time():
+    """Finite ρ: the DMFT train–test gap (memorisation) matches seed-averaged GD."""
+    N, rho, alpha, eps, dt, steps, D = 2, 3.0, 1.0, 0.25, 0.4, 8, 300
+    gaps, m0s = [], []
+    for seed in range(6):
+        C, m, q, train = _direct_gd(D, int(rho * D), N, alpha, eps, dt, steps, seed)
+        test = dmft.cm_test_loss(C, m, alpha, eps, q)
+        gaps.append((test - train) - (test[0] - train[0]))         # remove the t=0 sampling offset
+    r = dmft.solve_dmft(N, rho, alpha, eps, 1.0, None, dmft.typical_m0(N, D), dt=dt, steps=steps,
+                        samples=4000, response_samples=500, progress_bar=False)
+    sim = np.mean(gaps, 0)
+    assert np.all(np.abs(r.gap[1:] - sim[1:]) < 0.15 * sim[1:] + 0.02)
+    assert np.all(r.gap[1:] > 0.1)
+
+
+def test_gap_formula_sign_and_scaling():
+    kw = dict(N=2, alpha=1.0, eps=0.25, q_star=1.0, C0=None, m0=[-0.035, 0.035], dt=0.4, steps=15, samples=4000)
+    t, g10 = dmft.gap_leading_order(rho=10.0, **kw)
+    _, g40 = dmft.gap_leading_order(rho=40.0, **kw)
+    assert g10[0] == 0 and np.all(g10[1:] > 0)                 # test above train
+    np.testing.assert_allclose(g10, 4 * g40, rtol=1e-12)        # exactly ∝ 1/ρ
+    r = dmft.solve_dmft(rho=10.0, response_samples=400, progress_bar=False, **kw)
+    assert np.all(np.abs(g10[2:] - r.gap[2:]) < 0.15 * r.gap[2:])  # leading order at ρ = 10
+    np.testing.assert_allclose(dmft.gap_from_dmft(r)[2:], r.gap[2:], rtol=0.15)
+
+
+def test_deterministic_given_seed():
+    kw = dict(N=2, rho=5.0, alpha=1.0, eps=0.25, m0=[0.05, -0.02], dt=0.4, steps=6, samples=300,
+              response_samples=100, progress_bar=False)
+    a, b = dmft.solve_dmft(seed=4, **kw), dmft.solve_dmft(seed=4, **kw)
+    c = dmft.solve_dmft(seed=5, **kw)
+    np.testing.assert_array_equal(a.train_loss, b.train_loss)
+    np.testing.assert_array_equal(a.C, b.C)
+    assert not np.array_equal(a.train_loss, c.train_loss)
+    assert a.residuals == b.residuals
+
+
+@pytest.mark.parametrize("bad, name", [
+    (dict(N=0), "N"), (dict(N=1.5), "N"), (dict(rho=0), "rho"), (dict(rho=-1), "rho"),
+    (dict(alpha=0), "alpha"), (dict(eps=-0.1), "eps"), (dict(q_star=0), "q_star"), (dict(dt=0), "dt"),
+    (dict(steps=0), "steps"), (dict(samples=0), "samples"), (dict(damping=0), "damping"),
+    (dict(damping=1.5), "damping"), (dict(iters=0), "iters"), (dict(tol=-1), "tol"),
+    (dict(C0=np.eye(3)), "C0"), (dict(C0=[[1, 0.5], [0, 1]]), "C0"), (dict(C0=[[1, 2], [2, 1]]), "C0"),
+    (dict(m0=[0.1]), "m0"),
+])
+def test_solve_dmft_validates_inputs(bad, name):
+    kw = dict(N=2, rho=3.0, alpha=1.0, eps=0.25, dt=0.4, steps=3, samples=10, progress_bar=False)
+    kw.update(bad)
+    with pytest.raises(ValueError, match=name):
+        dmft.solve_dmft(**kw)
+
+
+def test_other_validation():
+    with pytest.raises(ValueError, match="dt"):
+        dmft.solve_online(2, 1.0, 0.25, dt=-1)
+    with pytest.raises(ValueError, match="method"):
+        dmft.solve_online(2, 1.0, 0.25, method="euler")
+    with pytest.raises(ValueError, match="alpha"):
+        dmft.escape_rate(2, 0.0, 0.25)
+    with pytest.raises(ValueError, match="rho"):
+        dmft.simulate_dmft_setting(2, math.inf, 1.0, 0.25)
