@@ -16,11 +16,6 @@ import torch
 from .dmft_online import _check_rho, cm_test_loss
 from .validation import check_positive, check_positive_int
 
-#: offset between the seed of the task (β, X) and of the initial weights: with equal seeds the
-#: two draws would share their random numbers (the first row of W would equal β).
-MODEL_SEED_OFFSET = 100_003
-
-
 def order_params(W: torch.Tensor, beta: torch.Tensor):
     r"""``(C, m, q_star)`` of weights ``W`` (N, D) and teacher ``beta`` (D,):
     :math:`C=WW^\top/D`, :math:`\boldsymbol m=W\boldsymbol\beta/D`, :math:`q_\star=|\boldsymbol\beta|^2/D` (float64 numpy)."""
@@ -83,7 +78,7 @@ def simulate_dmft_setting(N: int, rho: float, alpha: float, eps: float, D: int =
     r"""Run the finite-D network that :func:`~gklib.dmft.solve_dmft` describes, for several seeds.
 
     Each seed draws its own data (:math:`P=\mathrm{round}(\rho D)` points, β) and initial weights
-    (:math:`W_{ij}\sim\mathcal N(0,1)`, seed offset by :data:`MODEL_SEED_OFFSET`) and trains the
+    (:math:`W_{ij}\sim\mathcal N(0,1)`; task and weights use independent random streams) and trains the
     **uncentred** committee machine with :func:`gklib.train` at ``lr_scale = dt*D/2`` for ``steps`` GD
     steps (DMFT time ``steps*dt``). ``seeds`` is a count (seeds ``0..seeds-1``) or a list.
     Order parameters and losses are recorded every ``record_every`` steps. ``num_threads``: CPU
@@ -123,7 +118,7 @@ def _simulate(N, rho, alpha, eps, D, dt, steps, seeds, record_every, beta_scale,
     grid = None
     for seed in seed_list:
         task = quadratic_task(D=D, P=P, P_test=1, seed=seed, beta_scale=beta_scale, device=device, dtype=dtype)
-        model = CommitteeMachine(D, N, alpha=alpha, eps=eps, seed=seed + MODEL_SEED_OFFSET, center=False,
+        model = CommitteeMachine(D, N, alpha=alpha, eps=eps, seed=seed, center=False,
                                  device=device, dtype=dtype)
         Cs, ms = [], []
 
