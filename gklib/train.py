@@ -183,11 +183,12 @@ def train(model: CommitteeMachine, task, steps, lr_scale=1.0, engine: str = "aut
                     if compact and bool(done.any()):
                         state.sync()
                         _write_back(model, sub, idx)
-                        idx = idx[~done.cpu().numpy()]
+                        keep = ~done.cpu().numpy()
+                        idx = idx[keep]
                         if idx.size == 0:
                             break
-                        sub = model.select(idx)
-                        state = runner(sub, t, eta[idx], **opts)
+                        state.select(np.nonzero(keep)[0])
+                        sub = state.m
                         r = state.residual()
                 li += 1
             if step == T:
@@ -240,6 +241,20 @@ class _Runner:
         self.f0_test = model.initial_output(task.X_test) if model.center else 0
         self.decompose = task.quad_form is not None and model.activation == "quadratic"
 
+    def select(self, keep):
+        """Keep only the runs ``keep`` (indices into this batch): the model, the per-run constants
+        and the state, without recomputing the centring offsets."""
+        k = torch.as_tensor(keep, device=self.alpha.device, dtype=torch.long)
+        self.m = self.m.select(keep)
+        self.alpha, self.eps = self.m.alpha, self.m.eps
+        self.eta, self.s = self.eta[k], self.s[k]
+        self.ref0 = tuple(v[k] for v in self.ref0)
+        if self.m.center:
+            self.f0, self.f0_test = self.f0[k], self.f0_test[k]
+        for name in self.STATE:
+            value = getattr(self, name)
+            setattr(self, name, {n: v[k] for n, v in value.items()} if isinstance(value, dict) else value[k])
+
     def quad(self, X, wbar, M):
         """:math:`\\alpha\\,\\bar w\\cdot x + \\frac{\\alpha\\epsilon}2 x^\\top M x` for the rows of X."""
         lin = wbar @ X.T
@@ -268,6 +283,8 @@ class _StatsRunner(_Runner):
     :math:`W = \\sqrt N\\,QU^\\top + \\mathbf 1c^\\top`. A step multiplies ``U``, ``p`` and ``c`` by
     :math:`A`: :math:`O(PD^2 + D^2\\min(N, D))` per step.
     """
+
+    STATE = ("Q", "U", "p", "c")
 
     def __init__(self, model, task, eta, **opts):
         super().__init__(model, task, eta, **opts)
@@ -314,6 +331,8 @@ class _StatsRunner(_Runner):
 
 class _DirectRunner(_Runner):
     """Gradient descent on ``W`` (and the readouts ``a``, if any) with analytic gradients."""
+
+    STATE = ("buf", "buf2")
 
     def __init__(self, model, task, eta, optimizer, weight_decay, momentum, betas):
         super().__init__(model, task, eta, optimizer, weight_decay, momentum, betas)

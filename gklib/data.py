@@ -1,0 +1,236 @@
+"""Data sets of Chapter 5: modular addition, student–teacher regression and MNIST.
+
+All return a :class:`gklib.Task`. Classification tasks store integer labels ``y`` of shape
+``(P,)`` (the ensemble trainer one-hot encodes them for the MSE loss); regression tasks store
+float targets ``(P, K)``.
+
+MNIST is read from the standard idx files (``*-idx?-ubyte`` or ``.gz``), no torchvision. Folder
+search order: ``root`` argument, ``$GKLIB_DATA`` (the folder itself or its ``mnist/``
+subfolder), a ``shared/data/mnist`` folder found by walking up from the current directory (the
+course's CI layout), then the user cache ``~/.cache/gklib/mnist`` (where missing files are
+downloaded when ``download=True``). Every ``.gz`` file read is checked against its standard MD5.
+"""
+from __future__ import annotations
+
+import copy
+import gzip
+import hashlib
+import os
+import shutil
+import urllib.request
+import warnings
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from .config import generator, get_device
+from .tasks import Task
+from .validation import check_positive_int
+
+__all__ = ["modular_addition", "student_teacher", "load_mnist", "find_mnist_dir", "MNIST_FILES",
+           "MNIST_MIRRORS"]
+
+
+def modular_addition(p: int = 23, train_frac: float = 0.9, seed: int = 1, encoding: str = "onehot",
+                     device=None, dtype=torch.float32) -> Task:
+    """All pairs :math:`(a, b)\\in\\mathbb Z_p^2` with label :math:`c = (a+b) \\bmod p`, split at random.
+
+    ``encoding="onehot"``: ``X`` is ``(P, 2p)``, the concatenated one-hots of ``a`` and ``b`` (the
+    MLP of paper Fig 2). ``encoding="tokens"``: ``X`` is ``(P, 3)`` integer tokens ``(a, b, p)``, the
+    last one the ``"="`` token (the Transformer). ``y``: integer labels ``(P,)``. A seeded
+    permutation puts ``round(train_frac·p²)`` pairs in the training set, the rest in the test set.
+    """
+    p = check_positive_int(p, "p")
+    if not 0 < float(train_frac) < 1:
+        raise ValueError(f"train_frac must be in (0, 1), got {train_frac!r}")
+    if encoding not in ("onehot", "tokens"):
+        raise ValueError(f"encoding must be 'onehot' or 'tokens', got {encoding!r}")
+    a, b = torch.meshgrid(torch.arange(p), torch.arange(p), indexing="ij")
+    a, b = a.flatten(), b.flatten()
+    c = (a + b) % p
+    if encoding == "onehot":
+        X = torch.cat([torch.nn.functional.one_hot(a, p), torch.nn.functional.one_hot(b, p)], 1).to(dtype)
+    else:
+        X = torch.stack([a, b, torch.full_like(a, p)], 1)
+    perm = torch.randperm(p * p, generator=generator(seed))
+    n = int(round(float(train_frac) * p * p))
+    if not 0 < n < p * p:
+        raise ValueError(f"train_frac={train_frac} leaves an empty train or test set for p={p}")
+    tr, te = perm[:n], perm[n:]
+    dev = get_device(device)
+    return Task(X=X[tr].to(dev), y=c[tr].to(dev), X_test=X[te].to(dev), y_test=c[te].to(dev),
+                name=f"mod{p}-add", meta={"p": p, "n_classes": p, "encoding": encoding, "seed": seed})
+
+
+def student_teacher(teacher: torch.nn.Module, D: int = 5, P: int = 100, P_test: int = 100,
+                    seed: int = 0, device=None, dtype=torch.float32) -> Task:
+    """Regression on a fixed teacher network: :math:`x\\sim\\mathcal N(0, I_D)`, ``y = teacher(x)``.
+
+    With ``teacher = gklib.nets.MLP([5, 100, 100, 5], "tanh", seed=...)`` this is the
+    student–teacher task of Omnigrok / paper App 8.3.1. ``y`` is ``(P, K)``.
+    """
+    D, P, P_test = (check_positive_int(v, n) for v, n in ((D, "D"), (P, "P"), (P_test, "P_test")))
+    g = generator(seed)
+    X = torch.randn(P, D, generator=g)
+    X_test = torch.randn(P_test, D, generator=g)
+    with torch.no_grad():
+        t = copy.deepcopy(teacher).to("cpu", torch.float32)
+        y, y_test = t(X), t(X_test)
+    dev = get_device(device)
+    return Task(X=X.to(dev, dtype), y=y.to(dev, dtype), X_test=X_test.to(dev, dtype),
+                y_test=y_test.to(dev, dtype), name="student-teacher", meta={"seed": seed})
+
+
+# ----------------------------------------------------------------------------- MNIST
+MNIST_FILES = {  # name: (file, md5 of the .gz file)
+    "train_images": ("train-images-idx3-ubyte", "f68b3c2dcbeaaa9fbdd348bbdeb94873"),
+    "train_labels": ("train-labels-idx1-ubyte", "d53e105ee54ea40749a09fcbcd1e9432"),
+    "test_images": ("t10k-images-idx3-ubyte", "9fb629c4189551a2d022fa330f9573f3"),
+    "test_labels": ("t10k-labels-idx1-ubyte", "ec29112dd5afa0611ce80d1b7f02629c"),
+}
+MNIST_MIRRORS = ("https://ossci-datasets.s3.amazonaws.com/mnist/",
+                 "https://storage.googleapis.com/cvdf-datasets/mnist/")
+_CACHE = Path.home() / ".cache" / "gklib" / "mnist"
+
+
+def _has_mnist(folder: Path, key: str = "test_images") -> bool:
+    name = MNIST_FILES[key][0]
+    return (folder / name).is_file() or (folder / (name + ".gz")).is_file()
+
+
+def find_mnist_dir(root=None) -> Path:
+    """The folder the MNIST loader reads (see the module docstring for the search order).
+
+    Returns the first candidate that holds the t10k images; if none does, the folder where files
+    are expected (``root``, ``$GKLIB_DATA`` or the user cache).
+    """
+    if root is not None:
+        return Path(root).expanduser()
+    cands = []
+    env = os.environ.get("GKLIB_DATA")
+    if env:
+        cands += [Path(env).expanduser(), Path(env).expanduser() / "mnist"]
+    here = Path.cwd().resolve()
+    cands += [d / "shared" / "data" / "mnist" for d in (here, *here.parents)]
+    cands.append(_CACHE)
+    for c in cands:
+        if _has_mnist(c):
+            return c
+    return cands[0] if env else _CACHE
+
+
+def _md5(path: Path) -> str:
+    h = hashlib.md5()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _download(folder: Path, key: str) -> Path:
+    name, md5 = MNIST_FILES[key]
+    folder.mkdir(parents=True, exist_ok=True)
+    dest = folder / (name + ".gz")
+    errors = []
+    for mirror in MNIST_MIRRORS:
+        tmp = dest.with_suffix(".gz.part")
+        try:
+            with urllib.request.urlopen(mirror + name + ".gz", timeout=60) as r, open(tmp, "wb") as f:
+                shutil.copyfileobj(r, f)
+            if _md5(tmp) != md5:
+                raise OSError("MD5 mismatch")
+            tmp.replace(dest)
+            return dest
+        except OSError as err:  # URLError is an OSError
+            errors.append(f"{mirror}: {err}")
+            tmp.unlink(missing_ok=True)
+    raise RuntimeError(f"could not download {name}.gz into {folder}: " + "; ".join(errors))
+
+
+def _read_idx(folder: Path, key: str) -> np.ndarray:
+    """Read one idx file (``.gz`` verified by MD5; a raw file checked by its header and size)."""
+    name, md5 = MNIST_FILES[key]
+    gz, raw = folder / (name + ".gz"), folder / name
+    if gz.is_file():
+        got = _md5(gz)
+        if got != md5:
+            raise RuntimeError(f"{gz} has MD5 {got}, expected {md5}: the file is corrupt or not the "
+                               "standard MNIST file; delete it (it is re-downloaded with download=True)")
+        with gzip.open(gz, "rb") as f:
+            data = f.read()
+    else:
+        data = raw.read_bytes()
+    magic = int.from_bytes(data[:4], "big")
+    ndim = magic & 0xFF
+    if magic >> 8 != 0x08 or ndim not in (1, 3):
+        raise RuntimeError(f"{name} in {folder} is not an idx file of unsigned bytes")
+    shape = [int.from_bytes(data[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim)]
+    body = data[4 + 4 * ndim:]
+    expect = {"images": (3, 28), "labels": (1, None)}[key.split("_")[1]]
+    if ndim != expect[0] or len(body) != int(np.prod(shape)) or (expect[1] and shape[1:] != [28, 28]):
+        raise RuntimeError(f"{name} in {folder} has unexpected shape {shape} / size {len(body)}")
+    return np.frombuffer(body, dtype=np.uint8).reshape(shape)
+
+
+def load_mnist(n_train: int = 1000, n_test: int | None = 2000, root=None, download: bool = True,
+               seed: int = 0, pool: int = 1, device=None, dtype=torch.float32) -> Task:
+    """MNIST digits as a :class:`~gklib.Task`: ``X`` ``(n, 784)`` pixels in [0, 1], ``y`` labels ``(n,)``.
+
+    With the 60,000-image training files present, ``n_train`` images are drawn (seeded) from them
+    and ``n_test`` from the t10k file. With only the t10k files (10,000 images, e.g. the copy in
+    ``shared/data/mnist``), that file is split (seeded): ``n_train`` for training, ``n_test`` of
+    the rest (all of it for ``n_test=None``) held out. Missing files are downloaded into the
+    folder when ``download=True`` (MD5-verified); otherwise a ``FileNotFoundError`` says where to
+    put them. ``pool=k`` averages ``k×k`` pixel blocks (``k`` divides 28): ``D = (28/k)²``, a
+    cheaper input for CPU-sized runs.
+    """
+    n_train = check_positive_int(n_train, "n_train")
+    pool = check_positive_int(pool, "pool")
+    if 28 % pool:
+        raise ValueError(f"pool must divide 28, got {pool}")
+    if n_test is not None:
+        n_test = check_positive_int(n_test, "n_test")
+    folder = find_mnist_dir(root)
+    if not _has_mnist(folder):
+        if not download:
+            raise FileNotFoundError(
+                f"MNIST files not found in {folder}. Put the standard idx files there "
+                f"(t10k-images-idx3-ubyte.gz and t10k-labels-idx1-ubyte.gz at least; train-* for "
+                f"the 60,000-image set), point $GKLIB_DATA at the folder that holds them, or call "
+                f"load_mnist(download=True).")
+        for key in ("test_images", "test_labels"):
+            _download(folder, key)
+        try:
+            for key in ("train_images", "train_labels"):
+                _download(folder, key)
+        except RuntimeError as err:  # the t10k split still works
+            warnings.warn(f"{err}; using a split of the t10k file", RuntimeWarning, stacklevel=2)
+    g = generator(seed)
+    test_X, test_y = _read_idx(folder, "test_images"), _read_idx(folder, "test_labels")
+    if _has_mnist(folder, "train_images") and _has_mnist(folder, "train_labels"):
+        tr_X, tr_y = _read_idx(folder, "train_images"), _read_idx(folder, "train_labels")
+        i_tr = torch.randperm(len(tr_y), generator=g)[:n_train].numpy()
+        i_te = torch.randperm(len(test_y), generator=g)[: n_test or len(test_y)].numpy()
+        Xtr, ytr, Xte, yte = tr_X[i_tr], tr_y[i_tr], test_X[i_te], test_y[i_te]
+        source = "train/t10k"
+    else:
+        if n_train >= len(test_y):
+            raise ValueError(f"n_train={n_train} leaves no held-out images of the {len(test_y)} in t10k")
+        perm = torch.randperm(len(test_y), generator=g).numpy()
+        rest = perm[n_train:] if n_test is None else perm[n_train: n_train + n_test]
+        Xtr, ytr, Xte, yte = test_X[perm[:n_train]], test_y[perm[:n_train]], test_X[rest], test_y[rest]
+        source = "t10k split"
+    dev = get_device(device)
+
+    def px(a):
+        a = a.astype(np.float32) / 255
+        if pool > 1:
+            a = a.reshape(len(a), 28 // pool, pool, 28 // pool, pool).mean((2, 4))
+        return torch.from_numpy(a.reshape(len(a), -1)).to(dev, dtype)
+
+    def lab(a):
+        return torch.from_numpy(a.astype(np.int64)).to(dev)
+
+    return Task(X=px(Xtr), y=lab(ytr), X_test=px(Xte), y_test=lab(yte), name="mnist",
+                meta={"n_classes": 10, "folder": str(folder), "source": source, "seed": seed, "pool": pool})

@@ -1,0 +1,173 @@
+"""The batched ensemble trainer against independent single-module PyTorch training."""
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from gklib.data import modular_addition, student_teacher
+from gklib.ensemble import accuracy_delay, train_ensemble
+from gklib.grokking import first_crossing
+from gklib.nets import MLP, QuadraticMLP, Transformer1L
+
+F64 = torch.float64
+
+
+def reference_train(net, task, alpha, steps, lr, opt="sgd", wd=0.0, warmup=0, loss="mse",
+                    lr_alpha_power=0.0, betas=(0.9, 0.999)):
+    """Slow reference: torch.optim on one module, centred α-scaled output, full batch."""
+    net = net.to(F64)
+    X = task.X.to(F64) if task.X.dtype.is_floating_point else task.X
+    with torch.no_grad():
+        f0 = net(X).clone()
+    eta = lr / alpha**lr_alpha_power
+    if opt == "sgd":
+        o = torch.optim.SGD(net.parameters(), lr=eta, weight_decay=wd)
+    else:
+        o = torch.optim.AdamW(net.parameters(), lr=eta, weight_decay=wd, betas=betas)
+    sched = torch.optim.lr_scheduler.LambdaLR(o, lambda t: min(1.0, (t + 1) / warmup) if warmup else 1.0)
+    for _ in range(steps):
+        out = alpha * (net(X) - f0)
+        if loss == "mse":
+            Y = torch.nn.functional.one_hot(task.y, out.shape[-1]).to(F64) if not task.y.dtype.is_floating_point else task.y
+            L = ((out - Y) ** 2).mean()
+        else:
+            L = torch.nn.functional.cross_entropy(out, task.y)
+        o.zero_grad()
+        L.backward()
+        o.step()
+        sched.step()
+    return net
+
+
+@pytest.mark.parametrize("opt,wd,warmup", [("sgd", 0.0, 0), ("sgd", 0.01, 0), ("adamw", 0.5, 5)])
+def test_matches_torch_optim_per_run(opt, wd, warmup):
+    task = modular_addition(7, 0.6, seed=0)
+    net = QuadraticMLP(14, 20, 7, seed=3)
+    alphas = [0.5, 1.0, 2.0]
+    lr = 20.0 if opt == "sgd" else 1e-2
+    res = train_ensemble(net, task, alpha=alphas, steps=25, lr=lr, lr_alpha_power=2 if opt == "sgd" else 1,
+                         optimizer=opt, weight_decay=wd, warmup=warmup, dtype=F64, device="cpu")
+    for i, a in enumerate(alphas):
+        ref = reference_train(QuadraticMLP(14, 20, 7, seed=3), task, a, 25, lr, opt, wd, warmup,
+                              lr_alpha_power=2 if opt == "sgd" else 1)
+        for n, p in ref.named_parameters():
+            torch.testing.assert_close(res.state[n][i], p.detach(), rtol=1e-9, atol=1e-11)
+
+
+def test_cross_entropy_transformer_matches_reference():
+    task = modular_addition(5, 0.7, seed=2, encoding="tokens")
+    kw = dict(p=5, d_model=8, n_heads=2, d_mlp=16, seed=1)
+    res = train_ensemble(Transformer1L(**kw), task, alpha=[0.5, 3.0], steps=10, lr=1e-2, loss="ce",
+                         optimizer="adamw", weight_decay=1.0, betas=(0.9, 0.98), warmup=3,
+                         dtype=F64, device="cpu")
+    # centred logits are zero at step 0: the cross-entropy is log p exactly
+    np.testing.assert_allclose(res.train_loss[:, 0], math.log(5), rtol=1e-12)
+    for i, a in enumerate([0.5, 3.0]):
+        ref = reference_train(Transformer1L(**kw), task, a, 10, 1e-2, "adamw", 1.0, 3, loss="ce",
+                              betas=(0.9, 0.98))
+        for n, p in ref.named_parameters():
+            torch.testing.assert_close(res.state[n][i], p.detach(), rtol=1e-8, atol=1e-10)
+
+
+def test_batched_equals_loop_with_minibatches_and_distinct_models():
+    task = modular_addition(7, 0.8, seed=0)
+    nets = [MLP([14, 16, 7], "tanh", seed=s) for s in (0, 1)]
+    kw = dict(steps=30, lr=[0.05, 0.02], optimizer="adamw", weight_decay=[0.1, 0.0], batch_size=8,
+              dtype=F64, device="cpu", seed=4)
+    both = train_ensemble(nets, task, alpha=[1.0, 4.0], **kw)
+    for i in range(2):
+        one = train_ensemble(nets[i], task, alpha=[1.0, 4.0][i], **{**kw, "lr": kw["lr"][i],
+                             "weight_decay": kw["weight_decay"][i]})
+        np.testing.assert_allclose(both.test_loss[i], one.test_loss, rtol=1e-10)
+        np.testing.assert_allclose(both.train_acc[i], one.train_acc)
+        assert one.train_loss.ndim == 1 and both.train_loss.shape[0] == 2
+
+
+def test_logged_series_against_direct_evaluation():
+    task = modular_addition(7, 0.7, seed=1)
+    net = QuadraticMLP(14, 30, 7, seed=0)
+    res = train_ensemble(net, task, alpha=[1.0, 2.0], steps=40, lr=50.0, lr_alpha_power=2, norm="layers",
+                         n_log=5, dtype=F64, device="cpu")
+    assert res.steps[0] == 0 and res.steps[-1] == 40
+    # step 0: centred output zero -> MSE on one-hot targets is exactly 1/p; no weight change
+    np.testing.assert_allclose(res.train_loss[:, 0], 1 / 7, rtol=1e-12)
+    np.testing.assert_allclose(res.extra["rel_change"][:, 0], 0.0)
+    w0 = float(net.W1.detach().norm() + net.W2.detach().norm())
+    np.testing.assert_allclose(res.weight_norm[:, 0], w0, rtol=1e-6)
+    for i, a in enumerate([1.0, 2.0]):
+        m = res.module(i).to(F64)
+        Xt = task.X_test.to(F64)
+        out = a * (m(Xt) - net.to(F64)(Xt))
+        acc = (out.argmax(-1) == task.y_test).double().mean().item()
+        mse = ((out - torch.nn.functional.one_hot(task.y_test, 7)) ** 2).mean().item()
+        assert res.test_acc[i, -1] == pytest.approx(acc)
+        assert res.test_loss[i, -1] == pytest.approx(mse, rel=1e-9)
+        assert res.weight_norm[i, -1] == pytest.approx(float(m.W1.detach().norm() + m.W2.detach().norm()), rel=1e-9)
+    assert np.all(res.train_loss[:, -1] < res.train_loss[:, 0])
+
+
+def test_regression_threshold_accuracy():
+    teacher = MLP([3, 10, 2], "tanh", seed=9)
+    task = student_teacher(teacher, D=3, P=20, P_test=30, seed=0)
+    thr = [1e-4, 1e-2, 1.0, 100.0]
+    res = train_ensemble(MLP([3, 10, 2], "tanh", seed=1), task, alpha=1.0, steps=5, lr=1e-2,
+                         optimizer="adamw", thresholds=thr, dtype=F64, device="cpu")
+    # at step 0 the centred output is 0: per-sample error = mean(y²) over outputs
+    err = (task.y_test.double() ** 2).mean(-1)
+    expect = [(err < t).double().mean().item() for t in thr]
+    np.testing.assert_allclose(res.extra["test_acc_thresholds"][:, 0], expect)
+    assert res.test_acc[0] == expect[0]
+    assert np.all(np.diff(res.extra["test_acc_thresholds"], axis=0) >= 0)   # monotone in threshold
+
+
+def test_uncentred_output():
+    task = modular_addition(5, 0.6, seed=0)
+    net = QuadraticMLP(10, 8, 5, seed=0)
+    res = train_ensemble(net, task, alpha=3.0, steps=0, center=False, dtype=F64, device="cpu")
+    with torch.no_grad():
+        out = 3.0 * net.to(F64)(task.X.to(F64))
+    Y = torch.nn.functional.one_hot(task.y, 5)
+    assert res.train_loss[0] == pytest.approx(((out - Y) ** 2).mean().item(), rel=1e-12)
+
+
+def test_divergence():
+    task = modular_addition(5, 0.6, seed=0)
+    net = QuadraticMLP(10, 8, 5, seed=0)
+    with pytest.raises(RuntimeError, match="diverged.*run 1"):
+        train_ensemble(net, task, alpha=[1.0, 1.0], lr=[1.0, 1e9], steps=50, device="cpu")
+    with pytest.warns(RuntimeWarning, match="diverged"):
+        res = train_ensemble(net, task, alpha=[1.0, 1.0], lr=[1.0, 1e9], steps=50, device="cpu",
+                             on_divergence="nan")
+    assert np.isfinite(res.train_loss[0]).all() and np.isnan(res.train_loss[1, -1])
+
+
+@pytest.mark.parametrize("kw,name", [(dict(loss="hinge"), "loss"), (dict(optimizer="lbfgs"), "optimizer"),
+                                     (dict(alpha=-1.0), "alpha"), (dict(alpha=[1, 2], lr=[1, 2, 3]), "equal lengths"),
+                                     (dict(steps=-3), "steps"), (dict(batch_size=0), "batch_size"),
+                                     (dict(norm="l1"), "norm"), (dict(model="net"), "model")])
+def test_bad_input(kw, name):
+    task = modular_addition(5, 0.6, seed=0)
+    args = dict(model=QuadraticMLP(10, 8, 5), task=task, steps=2)
+    args.update(kw)
+    with pytest.raises(ValueError, match=name):
+        train_ensemble(**args)
+
+
+def test_ce_needs_labels():
+    task = student_teacher(MLP([2, 4, 1], seed=0), D=2, P=5, P_test=5)
+    with pytest.raises(ValueError, match="loss='ce'"):
+        train_ensemble(MLP([2, 4, 1]), task, loss="ce", steps=1)
+
+
+def test_crossings():
+    steps = np.array([0, 10, 100, 1000])
+    assert first_crossing(steps, [0.1, 0.5, 0.95, 1.0], 0.9, above=True) == 100
+    assert first_crossing(steps, [1.0, 0.5, 0.1, 0.01], 0.2, above=False) == 100
+    np.testing.assert_array_equal(first_crossing(steps, [[0, 0, 0, 0], [0, 1, 1, 1]], 0.9, above=True), [np.inf, 10])
+
+    class R:
+        pass
+    r = R()
+    r.steps, r.train_acc, r.test_acc = steps, np.array([[0, 1, 1, 1]]), np.array([[0, 0, 0.2, 0.95]])
+    np.testing.assert_array_equal(accuracy_delay(r), [990])
