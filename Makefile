@@ -10,7 +10,8 @@ export GKLIB_PROGRESS ?= 0
 # Real MNIST digits for offline runs (CI has no network): the project's shared data folder.
 export GKLIB_DATA ?= $(abspath ../shared/data/mnist)
 
-TESTSRC := _build/test-src
+# nbmake skips any path with a "_build" part, so the executed copies live outside _build/.
+TESTSRC := _testbook
 NOTEBOOKS := $(wildcard book/*.ipynb)
 
 .PHONY: all install book test unit notebooks test-book lab clean
@@ -44,7 +45,7 @@ notebooks: $(STAMP)
 	rm -rf $(TESTSRC) && mkdir -p $(TESTSRC)
 	cp -r _config.yml _toc.yml book $(TESTSRC)/
 	sed -i 's/^\(\s*execute_notebooks:\).*/\1 "off"/' $(TESTSRC)/_config.yml
-	cd $(TESTSRC) && GKLIB_PROFILE=quick ../../$(BIN)/pytest --nbmake --overwrite \
+	cd $(TESTSRC) && GKLIB_PROFILE=quick ../$(BIN)/pytest --nbmake --overwrite \
 	    --nbmake-timeout=1200 -p no:cacheprovider --durations=0 book
 
 test-book: notebooks
@@ -55,7 +56,7 @@ lab: $(STAMP)
 	$(BIN)/jupyter lab book/
 
 clean:
-	rm -rf _build .jupyter_cache .pytest_cache
+	rm -rf _build $(TESTSRC) .jupyter_cache .pytest_cache
 	find . -name __pycache__ -not -path "./$(VENV)/*" -prune -exec rm -rf {} +
 	find book -name .ipynb_checkpoints -prune -exec rm -rf {} +
 

@@ -243,7 +243,7 @@ def fit(module: nn.Module, X, y, X_test=None, y_test=None, steps: int = 1000, lr
 
 
 def net_vs_linear(module: nn.Module, X, y, X_test, y_test, steps: int, lr: float, probe=None, **fit_kw) -> dict:
-    """Train ``module`` and (a copy of) its linearisation identically with :func:`fit`.
+    r"""Train ``module`` and (a copy of) its linearisation identically with :func:`fit`.
 
     Returns a dict: ``net``, ``lin`` (:class:`~gklib.History`), ``relative_weight_change`` and
     ``relative_ntk_change`` of the trained net (the NTK on ``probe``, default the first 50 test
