@@ -7,7 +7,12 @@ Prints milliseconds per run-step for
   (d) the stats engine on an 8-run alpha sweep (one batched computation),
 and each one's speed-up over (a). Target: (d) >= 20x faster than (a) per run-step.
 
-    .venv/bin/python benchmarks/bench_toy.py [--steps 400] [--device cpu] [--dtype float32]
+Cost model (multiply-adds per run-step): naive and direct ~ 2PND; stats ~ 2PD^2 + 2D^2 min(N, D),
+independent of the width. At the Fig 1 size the ratio of the two is only ~ N / (D (1 + D/P)) ~ 4,
+so the speed-up there is bounded by arithmetic, not overhead; it grows linearly with N
+(try --N 5000).
+
+    .venv/bin/python benchmarks/bench_toy.py [--steps 400] [--N 500] [--device cpu] [--dtype float32]
 """
 import argparse
 import time
@@ -50,11 +55,12 @@ def timed(fn, repeats=3):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--steps", type=int, default=400)
+    ap.add_argument("--N", type=int, default=500, help="width (the paper's Fig 1: 500)")
     ap.add_argument("--device", default=None)
     ap.add_argument("--dtype", default="float32", choices=["float32", "float64"])
     args = ap.parse_args()
     device, dtype = gk.get_device(args.device), getattr(torch, args.dtype)
-    D, N, P, steps = 100, 500, 550, args.steps
+    D, N, P, steps = 100, args.N, 550, args.steps
     alphas = [0.25, 0.5, 1, 2, 4, 8, 16, 32]
     task = gk.quadratic_task(D=D, P=P, P_test=1000, seed=0, device=device, dtype=dtype)
 
@@ -70,6 +76,7 @@ def main():
     ]
     print(f"D={D} N={N} P={P} steps={steps} device={device} dtype={args.dtype} "
           f"threads={torch.get_num_threads()}")
+    print(f"cost model: naive/stats multiply-adds = {2 * P * N * D / (2 * P * D * D + 2 * D * D * min(N, D)):.1f}")
     base = None
     for name, runs, fn in rows:
         ms = timed(fn) / (steps * runs) * 1e3
