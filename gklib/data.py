@@ -53,7 +53,7 @@ def modular_addition(p: int = 23, train_frac: float = 0.9, seed: int = 1, encodi
         X = torch.cat([torch.nn.functional.one_hot(a, p), torch.nn.functional.one_hot(b, p)], 1).to(dtype)
     else:
         X = torch.stack([a, b, torch.full_like(a, p)], 1)
-    perm = torch.randperm(p * p, generator=generator(seed))
+    perm = torch.randperm(p * p, generator=generator(seed, "data"))
     n = int(round(float(train_frac) * p * p))
     if not 0 < n < p * p:
         raise ValueError(f"train_frac={train_frac} leaves an empty train or test set for p={p}")
@@ -71,7 +71,7 @@ def student_teacher(teacher: torch.nn.Module, D: int = 5, P: int = 100, P_test: 
     student–teacher task of Omnigrok / paper App 8.3.1. ``y`` is ``(P, K)``.
     """
     D, P, P_test = (check_positive_int(v, n) for v, n in ((D, "D"), (P, "P"), (P_test, "P_test")))
-    g = generator(seed)
+    g = generator(seed, "data")
     X = torch.randn(P, D, generator=g)
     X_test = torch.randn(P_test, D, generator=g)
     with torch.no_grad():
@@ -206,7 +206,7 @@ def load_mnist(n_train: int = 1000, n_test: int | None = 2000, root=None, downlo
                 _download(folder, key)
         except RuntimeError as err:  # the t10k split still works
             warnings.warn(f"{err}; using a split of the t10k file", RuntimeWarning, stacklevel=2)
-    g = generator(seed)
+    g = generator(seed, "data")
     test_X, test_y = _read_idx(folder, "test_images"), _read_idx(folder, "test_labels")
     if _has_mnist(folder, "train_images") and _has_mnist(folder, "train_labels"):
         tr_X, tr_y = _read_idx(folder, "train_images"), _read_idx(folder, "train_labels")

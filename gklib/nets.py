@@ -38,7 +38,7 @@ class QuadraticMLP(nn.Module):
         super().__init__()
         self.D, self.N = check_positive_int(D, "D"), check_positive_int(N, "N")
         self.K = self.D if K is None else check_positive_int(K, "K")
-        g = generator(seed)
+        g = generator(seed, "net")
         self.W1 = nn.Parameter(torch.randn(self.N, self.D, generator=g))
         self.W2 = nn.Parameter(torch.randn(self.K, self.N, generator=g))
 
@@ -69,7 +69,7 @@ class MLP(nn.Module):
             raise ValueError(f"init must be 'torch' or 'ntk', got {init!r}")
         init_scale = check_positive(init_scale, "init_scale")
         self.widths, self.activation, self.init, self.mean_field = widths, activation, init, mean_field
-        g = generator(seed)
+        g = generator(seed, "net")
         self.layers = nn.ModuleList()
         for i, (a, b) in enumerate(zip(widths[:-1], widths[1:])):
             lin = nn.Linear(a, b, bias=bias)
@@ -120,7 +120,7 @@ class Transformer1L(nn.Module):
         dm = check_positive_int(d_mlp if d_mlp is not None else 4 * d, "d_mlp")
         self.n_ctx = check_positive_int(n_ctx, "n_ctx")
         V = p + 1
-        g = generator(seed)
+        g = generator(seed, "net")
 
         def rnd(*shape, fan):
             return nn.Parameter(torch.randn(*shape, generator=g) / math.sqrt(fan))

@@ -126,3 +126,16 @@ def test_mnist_bad_args():
         load_mnist(pool=3, download=False)
     with pytest.raises(ValueError, match="n_train"):
         load_mnist(n_train=0, download=False)
+
+
+def test_student_and_its_data_are_independent_with_equal_seeds():
+    """Data and a network built with the same seed must not share random numbers."""
+    from gklib.data import student_teacher
+    from gklib.nets import MLP
+
+    teacher = MLP([5, 20, 5], "tanh", seed=1)
+    student = MLP([5, 20, 5], "tanh", seed=0)
+    task = student_teacher(teacher, D=5, P=20, P_test=5, seed=0)
+    W1 = next(student.parameters()).detach()
+    corr = torch.corrcoef(torch.stack([W1.flatten(), task.X.flatten()]))[0, 1]
+    assert abs(corr.item()) < 0.3, corr
