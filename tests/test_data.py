@@ -134,7 +134,7 @@ def test_student_and_its_data_are_independent_with_equal_seeds():
     from gklib.nets import MLP
 
     teacher = MLP([5, 20, 5], "tanh", seed=1)
-    student = MLP([5, 20, 5], "tanh", seed=0)
+    student = MLP([5, 20, 5], "tanh", init="ntk", seed=0)   # randn init, same shape as X
     task = student_teacher(teacher, D=5, P=20, P_test=5, seed=0)
     W1 = next(student.parameters()).detach()
     corr = torch.corrcoef(torch.stack([W1.flatten(), task.X.flatten()]))[0, 1]
