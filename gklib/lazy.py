@@ -35,14 +35,13 @@ from .config import generator, get_device, progress
 from .history import History, log_grid
 from .kernels import committee_ntk, empirical_ntk, ntk_from_stats
 from .models import CommitteeMachine
+from .train import DIVERGENCE_FACTOR, OPTIMIZERS
 from .validation import check_positive, check_positive_int
 
 __all__ = ["OutputScaled", "Linearized", "CommitteeModule", "linearize", "lazy_lr", "fit", "net_vs_linear",
            "relative_weight_change", "relative_ntk_change", "prediction_distance", "loglog_slope",
            "KernelGD", "train_linearized", "label_scaled_task", "weight_scaled_model"]
 
-OPTIMIZERS = ("gd", "momentum", "adam")
-DIVERGENCE_FACTOR = 1e6
 
 
 def _trainable(module: nn.Module) -> dict:

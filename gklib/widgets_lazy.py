@@ -14,16 +14,13 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from .history import History
+from .plotting import _x
 from .lazy import KernelGD, loglog_slope
 from .models import CommitteeMachine
 from .train import train
 from .validation import check_positive, check_positive_int
 
 __all__ = ["plot_vs_linear", "plot_powerlaw", "lazy_explorer", "alpha_animation"]
-
-
-def _x(steps):
-    return np.asarray(steps) + 1
 
 
 def _draw(ax, steps, net_tr, net_te, lin_tr, lin_te, color, label):
