@@ -11,7 +11,7 @@ export GKLIB_PROGRESS ?= 0
 export GKLIB_DATA ?= $(abspath ../shared/data/mnist)
 
 # nbmake skips any path with a "_build" part, so the executed copies live outside _build/.
-TESTSRC := _testbook
+TESTSRC ?= _testbook
 NOTEBOOKS := $(wildcard book/*.ipynb)
 
 .PHONY: all install book test unit notebooks test-book lab clean
