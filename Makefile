@@ -1,6 +1,7 @@
 # Two commands do all set-up on a fresh machine:
 #   make book   -> .venv, install, execute the chapters, build _build/html
-#   make test   -> same set-up, unit tests, every notebook through nbmake (quick profile), book build
+#   make test   -> same set-up, unit tests, every notebook through nbmake (quick profile), book build,
+#                  then the browser test of the built pages (headless Chromium, installed if missing)
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -14,7 +15,7 @@ export GKLIB_DATA ?= $(abspath ../shared/data/mnist)
 TESTSRC ?= _testbook
 NOTEBOOKS := $(wildcard book/*.ipynb)
 
-.PHONY: all install book test unit notebooks test-book lab clean
+.PHONY: all install book test unit notebooks test-book chromium browser lab clean
 
 all: book
 
@@ -35,8 +36,8 @@ book: $(STAMP)
 
 # Unit tests, then every notebook once through nbmake in the quick profile (executed copies
 # are written to $(TESTSRC), never over the committed sources), then an HTML build of those
-# executed copies with warnings as errors.
-test: $(STAMP) unit notebooks test-book
+# executed copies with warnings as errors, then the browser test of that build.
+test: $(STAMP) unit notebooks test-book browser
 
 unit: $(STAMP)
 	$(BIN)/pytest tests -q -p no:cacheprovider
@@ -51,6 +52,23 @@ notebooks: $(STAMP)
 test-book: notebooks
 	$(BIN)/jupyter-book build $(TESTSRC) -W -n --keep-going
 	@echo "Test book written to $(TESTSRC)/_build/html/index.html"
+
+# Headless Chromium for the browser test: the Debian packages, installed only when missing.
+CHROMIUM     := /usr/bin/chromium
+CHROMEDRIVER := /usr/bin/chromedriver
+SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+chromium:
+	@if [ ! -x $(CHROMIUM) ] || [ ! -x $(CHROMEDRIVER) ]; then \
+	    $(SUDO) apt-get update && \
+	    $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium chromium-driver; \
+	fi
+
+# Every chapter page of the built test book in headless Chromium: loads offline without console
+# errors, images and math render, and a static slider changes its figure (tests_browser/, which
+# `pytest tests` does not collect). Run after test-book (or: make browser TESTSRC=<built folder>).
+browser: $(STAMP) chromium
+	GKLIB_BOOK_HTML=$(abspath $(TESTSRC))/_build/html $(BIN)/pytest tests_browser -q -p no:cacheprovider --durations=0
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab book/

@@ -1,4 +1,4 @@
-r"""Figures and the explorer widget of the DMFT chapter (part of :mod:`gklib.dmft`)."""
+r"""Figures, the explorer widget and the static ρ slider of the DMFT chapter (part of :mod:`gklib.dmft`)."""
 from __future__ import annotations
 
 import math
@@ -170,6 +170,62 @@ def dmft_explorer(rhos=(2, 3, 5, 10, 30), alphas=(0.5, 1.0, 2.0), eps: float = 0
     alpha_s.observe(draw, "value")
     draw()
     return w.VBox([w.HBox([rho_s, alpha_s]), out])
+
+
+def dmft_rho_slider(runs: dict, online=None, dpi: float = 72):
+    r"""Static slider over ρ = P/D (:func:`~gklib.static_slider.slider_figure`; works in the HTML
+    book without a kernel) from DMFT solutions the chapter has already computed.
+
+    ``runs`` maps ρ to a :class:`~gklib.dmft_solver.DMFTResult` or to a pair ``(result, gap_lo)``
+    with the leading-order gap :math:`\mathcal L_{\rm test}-\mathcal L_{\rm train}\approx\frac1\rho(\ldots)`
+    of :func:`~gklib.dmft_solver.gap_leading_order` on the same grid. Left: DMFT train and test
+    loss (and the ρ = ∞ online curve ``online``, if given); right: the train–test gap and its
+    leading order. Axes are fixed across frames. Returns a :class:`~gklib.static_slider.StaticSlider`.
+    """
+    import matplotlib.pyplot as plt
+
+    from .static_slider import slider_figure
+
+    if not isinstance(runs, dict) or not runs:
+        raise ValueError("runs must be a non-empty dict {rho: DMFTResult or (DMFTResult, gap_lo)}")
+    rhos = sorted(runs)
+    for r in rhos:
+        if not (isinstance(r, (int, float, np.floating, np.integer)) and r > 0):
+            raise ValueError(f"runs must be keyed by positive ρ values, got {r!r}")
+    items = [runs[r] if isinstance(runs[r], tuple) else (runs[r], None) for r in rhos]
+    for res, _ in items:
+        if not all(hasattr(res, a) for a in ("t", "train_loss", "test_loss")):
+            raise ValueError(f"runs values must be DMFTResult objects (t, train_loss, test_loss), got {type(res).__name__}")
+    top = max(float(np.nanmax(res.test_loss)) for res, _ in items)
+    if online is not None:
+        top = max(top, float(np.nanmax(online.test_loss)))
+    gtop = max(float(np.nanmax(np.abs(res.test_loss - res.train_loss))) for res, _ in items)
+    t_max = max(float(res.t[-1]) for res, _ in items)
+    fig, (a0, a1) = plt.subplots(1, 2, figsize=(9.5, 3.5), constrained_layout=True)
+
+    def draw(i):
+        (res, lo), rho = items[i], rhos[i]
+        for ax in (a0, a1):
+            ax.clear()
+        a0.plot(res.t, res.train_loss, "--", color="C0", label="DMFT train")
+        a0.plot(res.t, res.test_loss, "-", color="C0", label="DMFT test")
+        if online is not None:
+            sel = online.t <= t_max + 1e-9
+            a0.plot(online.t[sel], online.test_loss[sel], "k:", lw=1.5, label=r"online ($\rho=\infty$)")
+        a0.set(xlabel="time $t$", ylabel="MSE", ylim=(0, 1.05 * top), xlim=(0, t_max),
+               title=f"losses, {_label(rho)}")
+        a0.legend(fontsize=8)
+        a0.grid(alpha=0.3)
+        a1.plot(res.t, res.test_loss - res.train_loss, "-", color="C1", label="DMFT gap")
+        if lo is not None:
+            a1.plot(res.t, lo, "k--", lw=1, label="leading order in 1/ρ")
+        a1.set(xlabel="time $t$", ylabel="test − train", ylim=(0, 1.1 * gtop), xlim=(0, t_max),
+               title="train–test gap")
+        a1.legend(fontsize=8)
+        a1.grid(alpha=0.3)
+
+    return slider_figure(draw, rhos, label="ρ = P/D", fmt="{:g}", fig=fig, dpi=dpi,
+                         title="DMFT losses and train–test gap")
 
 
 def typical_m0(N: int, D: int, q_star: float = 1.0) -> np.ndarray:

@@ -11,8 +11,8 @@
    :math:`P\\sim\\lambda D^2/(2\\epsilon^2)`).
 
 :func:`eps_explorer` wraps it in ipywidgets sliders (live in JupyterLab);
-:func:`eps_explorer_static` renders the same panel for a list of ε as a self-contained JavaScript
-animation for the static book.
+:func:`eps_explorer_static` renders the same panel for a list of ε as a *static slider*
+(:func:`~gklib.static_slider.slider_figure`; precomputed frames, works in the HTML book).
 """
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from .spectrum import kernel_theory_curve, mercer_spectrum, predicted_sample_sizes
+from .static_slider import slider_figure
 from .validation import check_positive, check_positive_int
 
 __all__ = ["plot_spectrum", "plot_eps_panel", "eps_explorer", "eps_explorer_static", "power_split"]
@@ -129,21 +130,19 @@ def eps_explorer(D: int = 40, eps: float = 0.1, ridge: float = 0.0):
     return w.VBox([w.HBox([s_eps, s_ridge, s_D]), out])
 
 
-def eps_explorer_static(D: int = 40, eps_values=(0.01, 0.03, 0.1, 0.3, 1.0), ridge: float = 0.0):
-    """:func:`plot_eps_panel` over ``eps_values`` as a self-contained HTML animation (slider in the
-    browser, no kernel needed). Returns an :class:`IPython.display.HTML`."""
-    from IPython.display import HTML
-    from matplotlib import animation
-
+def eps_explorer_static(D: int = 40, eps_values=(0.01, 0.03, 0.1, 0.3, 1.0), ridge: float = 0.0,
+                        dpi: float = 72):
+    """Static slider (:func:`~gklib.static_slider.slider_figure`) over ``eps_values``: one
+    :func:`plot_eps_panel` frame per ε, for the static book (no kernel needed).
+    Returns a :class:`~gklib.static_slider.StaticSlider`."""
+    D = check_positive_int(D, "D")
+    ridge = check_positive(ridge, "ridge", allow_zero=True)
     eps_values = [check_positive(e, "eps_values") for e in np.atleast_1d(eps_values)]
     fig, axes = plt.subplots(1, 3, figsize=(13, 3.6))
 
-    def frame(i):
+    def draw(i):
         plot_eps_panel(D, eps_values[i], ridge, axes=axes)
         fig.tight_layout()
-        return []
 
-    anim = animation.FuncAnimation(fig, frame, frames=len(eps_values), interval=800)
-    html = anim.to_jshtml(default_mode="once")
-    plt.close(fig)
-    return HTML(html)
+    return slider_figure(draw, eps_values, label="ε", fmt="{:.3g}", fig=fig, dpi=dpi,
+                         title="Mercer spectrum, power split and kernel learning curves")

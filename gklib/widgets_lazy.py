@@ -5,8 +5,8 @@
 - :func:`lazy_explorer`: a JupyterLab explorer — a log-scale α slider that retrains the committee
   machine with the width-independent stats engine and redraws it against the linearised model
   (exact kernel GD, computed once). About a second per move at book sizes.
-- :func:`alpha_animation`: the same picture as a self-contained JavaScript animation over a
-  precomputed α sweep, for the static HTML book (no kernel needed).
+- :func:`alpha_animation`: the same picture as a *static slider* over a precomputed α sweep
+  (:func:`~gklib.static_slider.slider_figure`; works in the HTML book, no kernel needed).
 """
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ import numpy as np
 
 from .history import History
 from .plotting import _x
+from .static_slider import slider_figure
 from .lazy import KernelGD, loglog_slope
 from .models import CommitteeMachine
 from .train import train
@@ -132,31 +133,32 @@ def lazy_explorer(task, D=None, N: int = 200, eps: float = 1.0, steps: int = 300
     return box
 
 
-def alpha_animation(hist: History, hist_lin: History, interval: int = 600):
-    """A self-contained JavaScript animation (``to_jshtml``) stepping through the runs of an α
-    sweep: network vs linearised curves, one frame per run. Returns an ``IPython.display.HTML``."""
-    from IPython.display import HTML
-    from matplotlib import animation
-
-    if not hist.batched:
+def alpha_animation(hist: History, hist_lin: History, dpi: float = 72):
+    """Static slider (:func:`~gklib.static_slider.slider_figure`) over the runs of an α sweep: the
+    network's train/test curves against the linearised model's, one frame per run, on fixed axes.
+    Works in the static book (no kernel). ``hist`` is a batched history with ``params["alpha"]``;
+    ``hist_lin`` is one run or one run per α. Returns a :class:`~gklib.static_slider.StaticSlider`."""
+    if not isinstance(hist, History) or not hist.batched:
         raise ValueError("hist must be a batched history (an α sweep)")
+    if "alpha" not in hist.params:
+        raise ValueError("hist must have params['alpha'] (an α sweep)")
     lins = list(hist_lin.runs()) if hist_lin.batched else [hist_lin] * hist.R
+    if len(lins) != hist.R:
+        raise ValueError(f"hist_lin has {len(lins)} runs but hist has {hist.R}")
     alphas = np.atleast_1d(hist.params["alpha"])
-    fig, ax = plt.subplots(figsize=(6, 3.8))
+    fig, ax = plt.subplots(figsize=(6.5, 3.8), constrained_layout=True)
     allv = np.concatenate([hist.train_loss.ravel(), hist.test_loss.ravel()])
     allv = allv[np.isfinite(allv) & (allv > 0)]
     lim = (allv.min() / 2, allv.max() * 2)
 
-    def frame(i):
+    def draw(i):
         ax.clear()
         h, hl = hist.run(i), lins[i]
         _draw(ax, h.steps, h.train_loss, h.test_loss, hl.train_loss, hl.test_loss, "C0", "network")
         ax.plot([], [], ":", color="k", lw=2, label="linearised test")
         ax.set(xscale="log", yscale="log", ylim=lim, xlabel="step + 1", ylabel="MSE",
-               title=f"α = {alphas[i]:.3g}")
+               title=f"α = {alphas[i]:.3g}: network (blue) vs linearised (black)")
         ax.legend(fontsize="small", loc="lower left")
 
-    anim = animation.FuncAnimation(fig, frame, frames=hist.R, interval=interval)
-    html = HTML(anim.to_jshtml(default_mode="once"))
-    plt.close(fig)
-    return html
+    return slider_figure(draw, alphas, label="α", fmt="{:.3g}", fig=fig, dpi=dpi,
+                         title="network vs linearised model")

@@ -4,7 +4,8 @@
   MSE) for a list of scales ``s`` as one batched computation (``alpha = s**2``).
 - :func:`plot_sweep`: accuracy / loss / weight-norm panels of any :class:`EnsembleHistory`.
 - :func:`modular_mlp_explorer`: an ipywidgets slider over ``s`` (JupyterLab; needs a kernel).
-- :func:`sweep_slider_html`: the same slider as self-contained JavaScript frames for the static book.
+- :func:`sweep_slider_html`: the same slider as a *static slider* (precomputed frames,
+  :func:`~gklib.static_slider.slider_figure`) for the static book.
 """
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from .config import by_profile, get_device
 from .data import modular_addition
 from .ensemble import EnsembleHistory, train_ensemble
 from .nets import QuadraticMLP
+from .static_slider import slider_figure
 from .validation import as_param_array
 
 __all__ = ["modular_mlp_sweep", "plot_sweep", "modular_mlp_explorer", "sweep_slider_html"]
@@ -108,21 +110,26 @@ def modular_mlp_explorer(res: EnsembleHistory | None = None, labels=None, **swee
     return W.VBox([slider, out])
 
 
-def sweep_slider_html(res: EnsembleHistory, labels, panels=("acc", "norm")):
-    """A JavaScript slider (matplotlib ``to_jshtml`` frames, one per run) that works in the static
-    HTML book without a kernel. Returns an ``IPython.display.HTML``."""
+def sweep_slider_html(res: EnsembleHistory, labels, panels=("acc", "norm"), dpi: float = 72):
+    """Static slider (:func:`~gklib.static_slider.slider_figure`) over the runs of a precomputed
+    sweep: :func:`plot_sweep` with run ``i`` highlighted, one frame per run. Works in the static
+    HTML book without a kernel. Returns a :class:`~gklib.static_slider.StaticSlider`."""
     import matplotlib.pyplot as plt
-    from IPython.display import HTML
-    from matplotlib.animation import FuncAnimation
 
+    if not isinstance(res, EnsembleHistory):
+        raise ValueError(f"res must be an EnsembleHistory, got {type(res).__name__}")
+    labels = [str(s) for s in labels]
+    if len(labels) != res.R:
+        raise ValueError(f"labels has {len(labels)} entries but res has {res.R} runs")
+    bad = [p for p in panels if p not in PANELS]
+    if bad or not panels:
+        raise ValueError(f"panels must be a non-empty subset of {sorted(PANELS)}, got {panels!r}")
     fig, axes = plt.subplots(1, len(panels), figsize=(4.2 * len(panels), 3.2), constrained_layout=True)
 
-    def frame(i):
+    def draw(i):
         for ax in np.atleast_1d(axes):
             ax.clear()
         plot_sweep(res, labels, panels=panels, axes=axes, highlight=i, title=labels[i])
 
-    anim = FuncAnimation(fig, frame, frames=res.R, interval=700)
-    html = anim.to_jshtml(default_mode="once")
-    plt.close(fig)
-    return HTML(html)
+    return slider_figure(draw, labels, label="run", fmt="{}", sep=": ", fig=fig, dpi=dpi,
+                         title="sweep with one run highlighted")

@@ -7,7 +7,10 @@ curves and the three-term decomposition of the test loss (paper eq. 6). Training
 (``task.subset(P)``) and the test set is fixed, so slider moves compare like with like.
 
 :func:`sweep_animation` — the same two panels for every run of a precomputed sweep, as a
-self-contained JavaScript animation (``to_jshtml``) that works in the static HTML book.
+*static slider* (:func:`~gklib.static_slider.slider_figure`) that works in the static HTML book.
+
+:func:`grokking_slider` — the paper's Fig 1 layout (losses and weight norm) as a static slider over
+a sweep (used on the introduction page).
 """
 from __future__ import annotations
 
@@ -16,11 +19,12 @@ import numpy as np
 
 from .history import History
 from .models import CommitteeMachine
+from .static_slider import slider_figure
 from .tasks import quadratic_task
 from .train import train
 from .validation import check_positive, check_positive_int
 
-__all__ = ["draw_toy_panels", "run_toy", "toy_explorer", "sweep_animation"]
+__all__ = ["draw_toy_panels", "run_toy", "toy_explorer", "sweep_animation", "grokking_slider"]
 
 
 def draw_toy_panels(hist: History, axes, title: str = "", ylim=None):
@@ -110,12 +114,8 @@ def toy_explorer(D: int = 40, N: int = 200, P_max: int = 1000, steps: int = 3000
     return box
 
 
-def sweep_animation(hist: History, param: str = "alpha", fmt: str = "{:.3g}", interval: int = 700):
-    """A self-contained JavaScript animation over the runs of a batched sweep (one frame per run):
-    losses and decomposition. Returns an ``IPython.display.HTML`` (works without a kernel)."""
-    from IPython.display import HTML
-    from matplotlib import animation
-
+def _sweep_values_and_ylim(hist: History, param: str):
+    """Validate a batched sweep; return the swept values and a loss-axis range shared by all runs."""
     if not isinstance(hist, History) or not hist.batched:
         raise ValueError("hist must be a batched History (a sweep)")
     if param not in hist.params:
@@ -123,15 +123,46 @@ def sweep_animation(hist: History, param: str = "alpha", fmt: str = "{:.3g}", in
     values = np.atleast_1d(hist.params[param])
     allv = np.concatenate([hist.train_loss.ravel(), hist.test_loss.ravel()])
     allv = allv[np.isfinite(allv) & (allv > 0)]
-    ylim = (max(allv.min() / 2, 1e-6 * allv.max()), allv.max() * 2)
-    fig, axes = plt.subplots(1, 2, figsize=(10, 3.6), constrained_layout=True)
+    return values, (max(allv.min() / 2, 1e-6 * allv.max()), allv.max() * 2)
 
-    def frame(i):
+
+def sweep_animation(hist: History, param: str = "alpha", fmt: str = "{:.3g}", dpi: float = 72):
+    """Static slider (:func:`~gklib.static_slider.slider_figure`) over the runs of a batched sweep:
+    :func:`draw_toy_panels` (losses and decomposition) for each value of ``hist.params[param]``, on
+    fixed axes. Works in the static book. Returns a :class:`~gklib.static_slider.StaticSlider`."""
+    values, ylim = _sweep_values_and_ylim(hist, param)
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.6), constrained_layout=True)
+    name = {"alpha": "α", "eps": "ε"}.get(param, param)
+
+    def draw(i):
         for ax in axes:
             ax.clear()
-        draw_toy_panels(hist.run(i), axes, title=f"{param} = {fmt.format(values[i])}", ylim=ylim)
+        draw_toy_panels(hist.run(i), axes, title=f"{name} = {fmt.format(values[i])}", ylim=ylim)
 
-    anim = animation.FuncAnimation(fig, frame, frames=hist.R, interval=interval)
-    html = HTML(anim.to_jshtml(default_mode="once"))
-    plt.close(fig)
-    return html
+    return slider_figure(draw, values, label=name, fmt=fmt, fig=fig, dpi=dpi,
+                         title="losses and test-loss decomposition")
+
+
+def grokking_slider(hist: History, param: str = "alpha", fmt: str = "{:.3g}", dpi: float = 72):
+    r"""Static slider over the runs of a batched sweep in the layout of the paper's Fig 1
+    (:func:`~gklib.plotting.plot_grokking`: train/test loss and the weight norm
+    :math:`\|W_t\|_F/\|W_0\|_F`), on axes fixed across frames. Works in the static book.
+    Returns a :class:`~gklib.static_slider.StaticSlider`."""
+    from .plotting import plot_grokking
+
+    values, ylim = _sweep_values_and_ylim(hist, param)
+    wn = np.asarray(hist.weight_norm, dtype=float)
+    wn = wn / wn[:, :1]
+    wlim = (0.9 * np.nanmin(wn), 1.1 * np.nanmax(wn))
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.6), constrained_layout=True)
+    name = {"alpha": "α", "eps": "ε"}.get(param, param)
+
+    def draw(i):
+        for ax in axes:
+            ax.clear()
+        plot_grokking(hist.run(i), title=f"{name} = {fmt.format(values[i])}: train and test loss", axes=axes)
+        axes[0].set_ylim(*ylim)
+        axes[1].set_ylim(*wlim)
+
+    return slider_figure(draw, values, label=name, fmt=fmt, fig=fig, dpi=dpi,
+                         title="train/test loss and weight norm")

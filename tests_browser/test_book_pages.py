@@ -1,0 +1,199 @@
+"""Browser test of the built HTML book (run by ``make browser``, after the book build).
+
+Opens every chapter page (intro + chapters, i.e. one page per ``book/*.ipynb``) of the built book
+in headless Chromium (Debian ``chromium`` + ``chromium-driver``; Selenium never downloads a driver
+or a browser) served from a localhost ``http.server`` thread, and checks for each page:
+
+* it loads, and its scripts and stylesheets are local (nothing from a CDN: the book works offline);
+* no SEVERE console message (JavaScript errors, failed resources);
+* every ``<img>`` decoded (``naturalWidth > 0``);
+* math is typeset by the local MathJax (``mjx-container`` elements, no raw ``$$``/``\\(`` left);
+* at least one static slider (``div.gk-slider``), and every slider responds: the arrow key and a
+  scripted ``input`` event change the displayed frame (``img.src``) and the value label.
+
+The built book is ``$GKLIB_BOOK_HTML`` (default ``_build/html``). Screenshots go to a temporary
+folder (printed with ``-s``), never into the repository. This folder is not collected by
+``pytest tests``.
+"""
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import shutil
+import tempfile
+import threading
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+HTML = Path(os.environ.get("GKLIB_BOOK_HTML", ROOT / "_build" / "html")).resolve()
+CHROMIUM = os.environ.get("GKLIB_CHROMIUM", "/usr/bin/chromium")
+CHROMEDRIVER = os.environ.get("GKLIB_CHROMEDRIVER", "/usr/bin/chromedriver")
+PAGES = sorted(p.stem for p in (ROOT / "book").glob("*.ipynb"))
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic",
+         "--disable-dev-shm-usage", "--window-size=1280,1600"]
+TIMEOUT = 60
+
+
+class _Handler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):          # keep pytest output clean
+        pass
+
+    def do_GET(self):
+        if self.path == "/favicon.ico" and not (HTML / "favicon.ico").exists():
+            self.send_response(204)        # browsers ask for it; the book has none
+            self.end_headers()
+            return
+        super().do_GET()
+
+
+@pytest.fixture(scope="module")
+def base_url():
+    if not (HTML / "index.html").exists():
+        pytest.fail(f"no built book at {HTML} (build it first, or set GKLIB_BOOK_HTML)")
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Handler, directory=str(HTML)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
+def driver():
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    for exe in (CHROMIUM, CHROMEDRIVER):
+        if not os.access(exe, os.X_OK):
+            pytest.fail(f"{exe} missing: `make chromium` installs the Debian packages chromium, chromium-driver")
+    profile = tempfile.mkdtemp(prefix="gk-chromium-")
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = CHROMIUM
+    for f in FLAGS + [f"--user-data-dir={profile}"]:
+        opts.add_argument(f)
+    opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    drv = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=opts)
+    drv.set_page_load_timeout(TIMEOUT)
+    drv.set_script_timeout(TIMEOUT)
+    yield drv
+    drv.quit()
+    shutil.rmtree(profile, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def shots():
+    d = tempfile.mkdtemp(prefix="gk-screenshots-")
+    print(f"\nscreenshots in {d}")
+    return Path(d)
+
+
+def _wait(drv, cond, what):
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    try:
+        return WebDriverWait(drv, TIMEOUT).until(lambda d: cond(d))
+    except Exception as err:  # TimeoutException
+        raise AssertionError(f"timed out waiting for {what}") from err
+
+
+MATHJAX_DONE = """
+const done = arguments[arguments.length - 1];
+if (!window.MathJax || !MathJax.startup || !MathJax.startup.promise) { done("no MathJax"); return; }
+MathJax.startup.promise.then(() => done("ok"), (e) => done("error: " + e));
+"""
+
+RAW_MATH = """
+const bad = [];
+for (const el of document.querySelectorAll('.math')) {
+  if (el.querySelector('mjx-container')) continue;
+  bad.push(el.textContent.slice(0, 80));
+}
+const clone = document.body.cloneNode(true);
+clone.querySelectorAll('pre, code, script, style, textarea, .highlight').forEach(e => e.remove());
+if (clone.textContent.includes('$$')) bad.push('raw $$ in the text');
+return bad;
+"""
+
+BROKEN_IMAGES = """
+return Array.from(document.images)
+  .filter(im => !(im.complete && im.naturalWidth > 0))
+  .map(im => (im.currentSrc || im.src).slice(0, 100));
+"""
+
+EXTERNAL = """
+const here = location.origin;
+const urls = [...Array.from(document.scripts).map(s => s.src),
+              ...Array.from(document.querySelectorAll('link[rel=stylesheet]')).map(l => l.href)];
+return urls.filter(u => u && !u.startsWith(here) && !u.startsWith('data:'));
+"""
+
+SLIDER_STATE = """
+const root = arguments[0];
+return [root.querySelector('img.gk-slider-img').src, root.querySelector('output.gk-slider-value').textContent,
+        root.querySelector('input.gk-slider-input').value, root.getAttribute('data-gk-index')];
+"""
+
+SET_LAST = """
+const inp = arguments[0].querySelector('input.gk-slider-input');
+inp.value = inp.max;
+inp.dispatchEvent(new Event('input', {bubbles: true}));
+"""
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_chapter_page(page, driver, base_url, shots):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    driver.get_log("browser")                                  # drop messages of earlier pages
+    driver.get(f"{base_url}book/{page}.html")
+    _wait(driver, lambda d: d.execute_script("return document.readyState") == "complete", "page load")
+    assert "404" not in driver.title, f"{page}: {driver.title}"
+    assert driver.find_elements(By.CSS_SELECTOR, "main h1, article h1"), f"{page}: no heading"
+
+    ext = driver.execute_script(EXTERNAL)
+    assert not ext, f"{page}: resources from outside the book (fails offline): {ext}"
+    mj = [s for s in driver.execute_script("return Array.from(document.scripts).map(s => s.src)") if "mathjax" in s.lower()]
+    assert mj and all(s.startswith(base_url) for s in mj), f"{page}: MathJax not served locally: {mj}"
+
+    assert driver.execute_async_script(MATHJAX_DONE) == "ok", f"{page}: MathJax did not finish"
+    n_math = driver.execute_script("return document.querySelectorAll('mjx-container').length")
+    assert n_math > 0, f"{page}: no typeset math"
+    raw = driver.execute_script(RAW_MATH)
+    assert not raw, f"{page}: untypeset math: {raw[:5]}"
+
+    for im in driver.find_elements(By.TAG_NAME, "img"):       # lazy images load once in view
+        driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", im)
+    _wait(driver, lambda d: not d.execute_script(BROKEN_IMAGES), "images to decode")
+
+    sliders = driver.find_elements(By.CSS_SELECTOR, "div.gk-slider[data-gk-slider]")
+    assert sliders, f"{page}: no static slider (div.gk-slider)"
+    for k, root in enumerate(sliders):
+        driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", root)
+        n = int(root.get_attribute("data-gk-frames"))
+        assert n >= 2, f"{page}: slider {k} has {n} frame(s)"
+        src0, lab0, val0, idx0 = driver.execute_script(SLIDER_STATE, root)
+        assert src0.startswith("data:image/png;base64,") and val0 == idx0
+        inp = root.find_element(By.CSS_SELECTOR, "input.gk-slider-input")
+        key = Keys.ARROW_RIGHT if int(val0) < n - 1 else Keys.ARROW_LEFT
+        inp.send_keys(key)                                       # keyboard: one step
+        src1, lab1, val1, idx1 = driver.execute_script(SLIDER_STATE, root)
+        assert val1 != val0, f"{page}: slider {k}: the arrow key did not move it"
+        assert src1 != src0, f"{page}: slider {k}: the image did not change ({val0} -> {val1})"
+        assert lab1 != lab0, f"{page}: slider {k}: the value label did not change"
+        assert idx1 == val1
+        driver.execute_script(SET_LAST, root)                    # scripted: jump to the last frame
+        src2, lab2, val2, _ = driver.execute_script(SLIDER_STATE, root)
+        assert int(val2) == n - 1
+        if int(val1) != n - 1:
+            assert src2 != src1 and lab2 != lab1, f"{page}: slider {k}: input event did not redraw"
+        driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", root)
+        root.screenshot(str(shots / f"{page}-slider{k}.png"))
+
+    driver.save_screenshot(str(shots / f"{page}.png"))
+    severe = [e for e in driver.get_log("browser") if e.get("level") == "SEVERE"]
+    assert not severe, f"{page}: console errors: {[e['message'][:200] for e in severe]}"
