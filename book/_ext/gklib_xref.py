@@ -1,0 +1,102 @@
+"""Sphinx helpers for gklib's API reference (book/api): docstring sections and re-exported names.
+
+1. **Docstring sections.** gklib's docstrings use numpy-style section headers (``Parameters`` over a
+   line of dashes) with entries written ``name : description`` -- the description, not a type, follows
+   the colon. ``sphinx.ext.napoleon`` would render those descriptions as *types* and try to
+   cross-reference every word. :func:`format_sections` turns each header into a rubric and each
+   entry into a bullet ``**name** : description``; nothing else in the docstring changes.
+2. **Re-exported names.** gklib documents each object once, under the module that defines it
+   (``gklib.train.train``), but its docstrings, like its users, also write the names it is
+   re-exported under: ``gklib.train`` (``gk.train``), ``gklib.dmft.solve_dmft``,
+   ``~gklib.CommitteeMachine``, or a bare ``lazy_explorer`` inside a re-exporting module such as
+   ``gklib.widgets``. Sphinx resolves Python references by exact name only, so under ``-n`` these
+   would be "reference target not found". :func:`resolve` maps a ``py`` reference whose target
+   starts with ``gklib.`` or has no dot to the *unique* documented gklib object with the same last
+   name component and a matching object type. Ambiguous or unknown names are left to Sphinx, so
+   real mistakes still fail the build.
+"""
+import re
+
+from sphinx.util.nodes import make_refnode
+
+SECTIONS = ("Parameters", "Returns", "Attributes", "Raises", "Yields", "Other Parameters")
+_ENTRY = re.compile(r"^(\s*)([A-Za-z_*][\w*]*(?:\s*,\s*[A-Za-z_*][\w*]*)*)\s+:\s+(.*)$")
+
+
+def _indent(line):
+    return len(line) - len(line.lstrip())
+
+
+def format_sections(lines):
+    """Rewrite numpy-style sections of a docstring (list of lines) in place; see the module doc."""
+    out, i, n = [], 0, len(lines)
+    while i < n:
+        line = lines[i]
+        nxt = lines[i + 1] if i + 1 < n else ""
+        if (line.strip() in SECTIONS and nxt.strip() and set(nxt.strip()) == {"-"}
+                and _indent(nxt) == _indent(line)):
+            base = _indent(line)
+            out += [" " * base + ".. rubric:: " + line.strip(), ""]
+            i += 2
+            in_list = False
+            while i < n:
+                cur = lines[i]
+                if not cur.strip():
+                    out.append(cur)
+                    in_list = False
+                    i += 1
+                    # a blank line then a new section header ends this section
+                    if i + 1 < n and lines[i].strip() in SECTIONS:
+                        break
+                    continue
+                if _indent(cur) < base:
+                    break
+                m = _ENTRY.match(cur) if _indent(cur) == base else None
+                if m:
+                    if not in_list and out and out[-1].strip():
+                        out.append("")
+                    out.append(" " * base + f"* **{m.group(2)}** : {m.group(3)}")
+                    i += 1
+                    while i < n and lines[i].strip() and _indent(lines[i]) > base:
+                        out.append(" " * (base + 2) + lines[i].strip())
+                        i += 1
+                    in_list = True
+                    continue
+                if in_list:
+                    out.append("")
+                    in_list = False
+                out.append(cur)
+                i += 1
+            continue
+        out.append(line)
+        i += 1
+    lines[:] = out
+
+
+def _process_docstring(app, what, name, obj, options, lines):
+    if name.startswith("gklib"):
+        format_sections(lines)
+
+
+def resolve(app, env, node, contnode):
+    if node.get("refdomain") != "py":
+        return None
+    target = node.get("reftarget", "")
+    if not (target.startswith("gklib.") or "." not in target):
+        return None
+    domain = env.get_domain("py")
+    objtypes = domain.objtypes_for_role(node.get("reftype")) or []
+    last = target.rsplit(".", 1)[-1]
+    hits = [(name, obj) for name, obj in domain.objects.items()
+            if name.startswith("gklib.") and name.rsplit(".", 1)[-1] == last
+            and obj.objtype in objtypes and not obj.aliased]
+    if len(hits) != 1:
+        return None
+    name, obj = hits[0]
+    return make_refnode(app.builder, node.get("refdoc"), obj.docname, obj.node_id, contnode, name)
+
+
+def setup(app):
+    app.connect("autodoc-process-docstring", _process_docstring)
+    app.connect("missing-reference", resolve)
+    return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
