@@ -28,7 +28,7 @@ from .config import generator, get_device
 from .tasks import Task
 from .validation import check_positive_int
 
-__all__ = ["modular_addition", "student_teacher", "load_mnist", "find_mnist_dir", "MNIST_FILES",
+__all__ = ["modular_addition", "mirrored_fraction", "student_teacher", "load_mnist", "find_mnist_dir", "MNIST_FILES",
            "MNIST_MIRRORS"]
 
 
@@ -61,6 +61,33 @@ def modular_addition(p: int = 23, train_frac: float = 0.9, seed: int = 1, encodi
     dev = get_device(device)
     return Task(X=X[tr].to(dev), y=c[tr].to(dev), X_test=X[te].to(dev), y_test=c[te].to(dev),
                 name=f"mod{p}-add", meta={"p": p, "n_classes": p, "encoding": encoding, "seed": seed})
+
+
+def mirrored_fraction(task) -> float:
+    """Fraction of the test pairs :math:`(a, b)` of a :func:`modular_addition` task whose mirror
+    :math:`(b, a)` is in the training set.
+
+    A network that has only memorised the training pairs *and* learned that addition commutes gets
+    exactly these test pairs right, so this is the test accuracy of "memorisation + symmetry" — the
+    plateau a lazy network sits on before it groks. For a random split with training fraction
+    :math:`f` it is close to :math:`f` (pairs with :math:`a = b` are their own mirror).
+    """
+    enc = task.meta.get("encoding") if isinstance(task.meta, dict) else None
+    if enc not in ("onehot", "tokens"):
+        raise ValueError("task must come from modular_addition (meta['encoding'] missing)")
+    p = int(task.meta["p"])
+
+    def pairs(X):
+        X = X.detach().cpu()
+        if enc == "tokens":
+            return X[:, 0].long(), X[:, 1].long()
+        return X[:, :p].argmax(1), X[:, p:].argmax(1)
+
+    a, b = pairs(task.X)
+    seen = torch.zeros(p, p, dtype=torch.bool)
+    seen[a, b] = True
+    at, bt = pairs(task.X_test)
+    return float(seen[bt, at].double().mean())
 
 
 def student_teacher(teacher: torch.nn.Module, D: int = 5, P: int = 100, P_test: int = 100,

@@ -11,6 +11,7 @@ import torch
 from gklib import data
 from gklib.data import MNIST_FILES, find_mnist_dir, load_mnist, modular_addition, student_teacher
 from gklib.nets import MLP
+from gklib.tasks import Task
 
 SHARED = find_mnist_dir()
 HAVE_MNIST = data._has_mnist(SHARED) and data._has_mnist(SHARED, "test_labels")
@@ -139,3 +140,30 @@ def test_student_and_its_data_are_independent_with_equal_seeds():
     W1 = next(student.parameters()).detach()
     corr = torch.corrcoef(torch.stack([W1.flatten(), task.X.flatten()]))[0, 1]
     assert abs(corr.item()) < 0.3, corr
+
+
+@pytest.mark.parametrize("encoding", ["tokens", "onehot"])
+def test_mirrored_fraction_matches_pair_lookup(encoding):
+    from gklib.data import mirrored_fraction
+    for p, f, seed in ((7, 0.5, 0), (11, 0.7, 3)):
+        task = modular_addition(p, f, seed=seed, encoding=encoding)
+        # independent slow version on Python tuples, decoded from the tokens version of the same split
+        tok = modular_addition(p, f, seed=seed, encoding="tokens")
+        train = {(int(a), int(b)) for a, b, _ in tok.X.tolist()}
+        test = [(int(a), int(b)) for a, b, _ in tok.X_test.tolist()]
+        expect = sum((b, a) in train for a, b in test) / len(test)
+        assert mirrored_fraction(task) == pytest.approx(expect, abs=1e-12)
+        assert 0 < expect < 1
+
+
+def test_mirrored_fraction_extremes_and_validation():
+    from gklib.data import mirrored_fraction
+    task = modular_addition(5, 0.6, seed=1, encoding="tokens")
+    # put every test pair's mirror into the training set by hand: fraction 1
+    X, Xt = task.X, task.X_test
+    mirrored = torch.stack([Xt[:, 1], Xt[:, 0], Xt[:, 2]], 1)
+    full = Task(X=torch.cat([X, mirrored]), y=torch.cat([task.y, task.y_test]), X_test=Xt,
+                y_test=task.y_test, name="t", meta=dict(task.meta))
+    assert mirrored_fraction(full) == 1.0
+    with pytest.raises(ValueError, match="modular_addition"):
+        mirrored_fraction(student_teacher(torch.nn.Linear(2, 1), D=2, P=4, P_test=4))
