@@ -12,6 +12,14 @@ def _x(steps):
     return np.asarray(steps) + 1
 
 
+def _loss_range(hist: History, floor: float = 0.0):
+    """A log-axis range holding every positive finite train/test loss of ``hist`` (all runs), with
+    a factor-2 margin; the lower end is at least ``floor`` times the largest loss."""
+    allv = np.concatenate([np.ravel(hist.train_loss), np.ravel(hist.test_loss)])
+    allv = allv[np.isfinite(allv) & (allv > 0)]
+    return max(allv.min() / 2, floor * allv.max()), allv.max() * 2
+
+
 def plot_losses(hist: History, ax=None, label: str = "", train: bool = True, test: bool = True,
                 color=None, normalize: bool = False, **kw):
     """Train (dashed) and test (solid) loss of a single-run history against ``step + 1`` (log-log).

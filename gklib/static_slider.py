@@ -33,6 +33,7 @@ import itertools
 import json
 
 import numpy as np
+from IPython.display import HTML
 
 from .validation import check_positive, check_positive_int
 
@@ -67,36 +68,28 @@ _SCRIPT = """<script>
 </script>"""
 
 
-def _ipython_html_base():
-    try:
-        from IPython.display import HTML
-        return HTML
-    except ImportError:  # pragma: no cover - IPython is a dependency of ipywidgets
-        return object
-
-
-class StaticSlider(_ipython_html_base()):
+class StaticSlider(HTML):
     """A rendered static slider (an ``IPython.display.HTML``): displays itself in Jupyter and in
     the built book. Attributes: ``frames`` (base64 PNG strings, one per value), ``values``,
     ``labels`` (the displayed value strings), ``id`` (the wrapper's unique element id) and
-    ``html`` (the same as ``data``)."""
+    ``html`` (the markup, i.e. ``data``)."""
 
     def __init__(self, html: str, frames, values, labels, uid: str):
         super().__init__(html)
-        self.html = html
         self.frames = list(frames)
         self.values = list(values)
         self.labels = list(labels)
         self.id = uid
 
+    @property
+    def html(self) -> str:
+        return self.data
+
     def __len__(self) -> int:
         return len(self.frames)
 
-    def _repr_html_(self):
-        return self.html
-
     def __repr__(self) -> str:
-        return f"StaticSlider({self.id!r}, {len(self.frames)} frames, {len(self.html) / 1024:.0f} kB)"
+        return f"StaticSlider({self.id!r}, {len(self.frames)} frames, {len(self.data) / 1024:.0f} kB)"
 
 
 def _png(fig, dpi: float) -> str:

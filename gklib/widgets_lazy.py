@@ -14,7 +14,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from .history import History
-from .plotting import _x
+from .plotting import _loss_range, _x
 from .static_slider import slider_figure
 from .lazy import KernelGD, loglog_slope
 from .models import CommitteeMachine
@@ -147,9 +147,7 @@ def alpha_animation(hist: History, hist_lin: History, dpi: float = 72):
         raise ValueError(f"hist_lin has {len(lins)} runs but hist has {hist.R}")
     alphas = np.atleast_1d(hist.params["alpha"])
     fig, ax = plt.subplots(figsize=(6.5, 3.8), constrained_layout=True)
-    allv = np.concatenate([hist.train_loss.ravel(), hist.test_loss.ravel()])
-    allv = allv[np.isfinite(allv) & (allv > 0)]
-    lim = (allv.min() / 2, allv.max() * 2)
+    lim = _loss_range(hist)
 
     def draw(i):
         ax.clear()

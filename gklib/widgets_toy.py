@@ -19,6 +19,7 @@ import numpy as np
 
 from .history import History
 from .models import CommitteeMachine
+from .plotting import _loss_range, plot_grokking
 from .static_slider import slider_figure
 from .tasks import quadratic_task
 from .train import train
@@ -121,9 +122,7 @@ def _sweep_values_and_ylim(hist: History, param: str):
     if param not in hist.params:
         raise ValueError(f"param must be one of {sorted(hist.params)}, got {param!r}")
     values = np.atleast_1d(hist.params[param])
-    allv = np.concatenate([hist.train_loss.ravel(), hist.test_loss.ravel()])
-    allv = allv[np.isfinite(allv) & (allv > 0)]
-    return values, (max(allv.min() / 2, 1e-6 * allv.max()), allv.max() * 2)
+    return values, _loss_range(hist, floor=1e-6)
 
 
 def sweep_animation(hist: History, param: str = "alpha", fmt: str = "{:.3g}", dpi: float = 72):
@@ -148,8 +147,6 @@ def grokking_slider(hist: History, param: str = "alpha", fmt: str = "{:.3g}", dp
     (:func:`~gklib.plotting.plot_grokking`: train/test loss and the weight norm
     :math:`\|W_t\|_F/\|W_0\|_F`), on axes fixed across frames. Works in the static book.
     Returns a :class:`~gklib.static_slider.StaticSlider`."""
-    from .plotting import plot_grokking
-
     values, ylim = _sweep_values_and_ylim(hist, param)
     wn = np.asarray(hist.weight_norm, dtype=float)
     wn = wn / wn[:, :1]
