@@ -15,7 +15,7 @@ export GKLIB_DATA ?= $(abspath ../shared/data/mnist)
 TESTSRC ?= _testbook
 NOTEBOOKS := $(wildcard book/*.ipynb)
 
-.PHONY: all install book test unit notebooks test-book chromium browser lab clean
+.PHONY: all install book test unit notebooks test-book chromium browser paper-smoke lab clean
 
 all: book
 
@@ -69,6 +69,12 @@ chromium:
 # `pytest tests` does not collect). Run after test-book (or: make browser TESTSRC=<built folder>).
 browser: $(STAMP) chromium
 	GKLIB_BOOK_HTML=$(abspath $(TESTSRC))/_build/html $(BIN)/pytest tests_browser -q -p no:cacheprovider --durations=0
+
+# CPU smoke run of the paper profile (not part of `test`): every chapter without its hidden asserts,
+# GKLIB_PROFILE=paper with training capped at GKLIB_SMOKE_STEPS steps; ~6 min on one core.
+# Options: make paper-smoke SMOKE_ARGS="--chapters 03 05 --steps 5"
+paper-smoke: $(STAMP)
+	$(BIN)/python benchmarks/paper_smoke.py $(SMOKE_ARGS)
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab book/

@@ -8,11 +8,18 @@ One switch sets the size of every experiment in the course::
 
 Chapters ask for a size with :func:`by_profile`, e.g. ``steps = gk.by_profile(quick=3_000,
 book=100_000, paper=100_000)``.
+
+Smoke runs: ``GKLIB_SMOKE_STEPS=20`` caps every training loop at 20 steps (:func:`cap_steps`, applied
+by :func:`gklib.train`, :func:`gklib.ensemble.train_ensemble`, :func:`gklib.lazy.fit`, the
+linearised histories and the DMFT solver), so the ``paper`` profile can be checked on a CPU for
+shapes, construction and finiteness (``make paper-smoke``); the numbers are then meaningless.
+Unset (the default) it changes nothing.
 """
 from __future__ import annotations
 
 import os
 import sys
+import warnings
 from contextlib import contextmanager
 
 import numpy as np
@@ -21,6 +28,8 @@ import torch
 PROFILES = ("quick", "book", "paper")
 _ENV = "GKLIB_PROFILE"
 _override: str | None = None
+_SMOKE_ENV = "GKLIB_SMOKE_STEPS"
+_smoke_warned = False
 
 
 def _check_profile(name: str) -> str:
@@ -59,6 +68,44 @@ def profile(name: str):
 def by_profile(quick, book, paper=None):
     """Pick a value for the active profile (``paper`` defaults to ``book``)."""
     return {"quick": quick, "book": book, "paper": book if paper is None else paper}[get_profile()]
+
+
+def smoke_steps() -> int | None:
+    """The step cap of a smoke run: ``$GKLIB_SMOKE_STEPS`` as a positive ``int``, ``None`` when unset
+    or empty. ``ValueError`` naming the variable for anything else (``0``, ``-5``, ``2.5``, ``abc``)."""
+    raw = os.environ.get(_SMOKE_ENV, "").strip()
+    if not raw:
+        return None
+    try:
+        cap = int(raw)
+    except ValueError:
+        cap = 0
+    if cap < 1:
+        raise ValueError(f"{_SMOKE_ENV} must be a positive integer (the most training steps of a smoke "
+                         f"run) or unset, got {raw!r}")
+    return cap
+
+
+def cap_steps(steps):
+    """``steps`` (an int, or an array of per-run counts) limited to ``$GKLIB_SMOKE_STEPS``.
+
+    Unset, ``steps`` is returned unchanged (the same object). Set, an int gives
+    ``min(steps, cap)`` and an array ``np.minimum(steps, cap)``; the first time a count is actually
+    cut, a ``UserWarning`` says so (once per process)."""
+    global _smoke_warned
+    cap = smoke_steps()
+    if cap is None:
+        return steps
+    if np.ndim(steps) == 0:
+        capped = min(steps, cap)
+    else:
+        capped = np.minimum(steps, cap)
+    if not _smoke_warned and np.any(np.asarray(steps) > cap):
+        _smoke_warned = True
+        warnings.warn(f"{_SMOKE_ENV}={cap}: training truncated to at most {cap} steps (asked for "
+                      f"{np.max(steps)}); a smoke run, its results are not meaningful", UserWarning,
+                      stacklevel=3)
+    return capped
 
 
 def get_device(device=None) -> torch.device:

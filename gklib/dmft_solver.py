@@ -42,7 +42,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from .config import generator, get_device, progress
+from .config import cap_steps, generator, get_device, progress
 from .dmft_online import _F64, _check_common, _check_init, _check_rho, _online_gd_step, cm_test_loss, online_response
 from .validation import check_positive, check_positive_int
 
@@ -276,7 +276,7 @@ def _validate_dmft(N, rho, alpha, eps, q_star, dt, steps, samples, damping, iter
     N, alpha, eps, q_star = _check_common(N, alpha, eps, q_star)
     rho = _check_rho(rho)
     dt = check_positive(dt, "dt")
-    steps = check_positive_int(steps, "steps")
+    steps = cap_steps(check_positive_int(steps, "steps"))   # $GKLIB_SMOKE_STEPS: cost ~ (N*steps)^3
     samples = check_positive_int(samples, "samples")
     damping = check_positive(damping, "damping")
     if not 0 < damping <= 1:

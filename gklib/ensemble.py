@@ -37,7 +37,7 @@ import numpy as np
 import torch
 from torch.func import functional_call, vmap
 
-from .config import generator, get_device, progress
+from .config import cap_steps, generator, get_device, progress
 from .grokking import first_crossing
 from .history import History, log_grid
 from .validation import as_param_array, broadcast_runs, check_positive_int
@@ -139,7 +139,7 @@ def train_ensemble(model, task, alpha=1.0, steps: int = 1000, *, lr=1e-3, lr_alp
         raise ValueError(f"norm must be 'total' or 'layers', got {norm!r}")
     if on_divergence not in ("raise", "nan"):
         raise ValueError(f"on_divergence must be 'raise' or 'nan', got {on_divergence!r}")
-    steps = check_positive_int(steps, "steps", allow_zero=True)
+    steps = cap_steps(check_positive_int(steps, "steps", allow_zero=True))   # $GKLIB_SMOKE_STEPS
     warmup = check_positive_int(warmup, "warmup", allow_zero=True)
     models = list(model) if isinstance(model, (list, tuple)) else [model]
     if not models or not all(isinstance(m, torch.nn.Module) for m in models):

@@ -31,7 +31,7 @@ import torch
 from torch import nn
 from torch.func import functional_call, jvp
 
-from .config import generator, get_device, progress
+from .config import cap_steps, generator, get_device, progress
 from .history import History, log_grid
 from .kernels import committee_ntk, empirical_ntk, ntk_from_stats
 from .models import CommitteeMachine
@@ -186,7 +186,7 @@ def fit(module: nn.Module, X, y, X_test=None, y_test=None, steps: int = 1000, lr
     """
     if not isinstance(module, nn.Module):
         raise ValueError(f"module must be a torch.nn.Module, got {type(module).__name__}")
-    steps = check_positive_int(steps, "steps", allow_zero=True)
+    steps = cap_steps(check_positive_int(steps, "steps", allow_zero=True))   # $GKLIB_SMOKE_STEPS
     lr = check_positive(lr, "lr")
     weight_decay = check_positive(weight_decay, "weight_decay", allow_zero=True)
     if optimizer not in OPTIMIZERS:
@@ -440,7 +440,7 @@ class KernelGD:
         :func:`gklib.log_grid` of ``steps`` — the same grid and series as :func:`gklib.train`."""
         from .theory import decomposition_from_stats
 
-        grid = log_grid(check_positive_int(steps, "steps", allow_zero=True), n_log, log_every)
+        grid = log_grid(cap_steps(check_positive_int(steps, "steps", allow_zero=True)), n_log, log_every)  # as train
         t0 = time.perf_counter()
         keys = ["train_loss", "test_loss", "weight_norm"]
         if self.t.beta is not None:

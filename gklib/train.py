@@ -26,7 +26,7 @@ import time
 import numpy as np
 import torch
 
-from .config import progress
+from .config import cap_steps, progress
 from .history import History, log_grid
 from .models import CommitteeMachine
 from .theory import decomposition_from_stats
@@ -130,7 +130,7 @@ def train(model: CommitteeMachine, task, steps, lr_scale=1.0, engine: str = "aut
         if lr.size != model.R:
             raise ValueError(f"lr_scale has {lr.size} values but the model has {model.R} runs")
     R = model.R
-    run_steps = _steps_per_run(steps, R)
+    run_steps = cap_steps(_steps_per_run(steps, R))    # $GKLIB_SMOKE_STEPS (smoke runs only)
     T = int(run_steps.max())
     grid = log_grid(T, n_log, log_every)
     engine = _pick_engine(engine, optimizer, momentum, model, task.P)
