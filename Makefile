@@ -71,7 +71,7 @@ browser: $(STAMP) chromium
 	GKLIB_BOOK_HTML=$(abspath $(TESTSRC))/_build/html $(BIN)/pytest tests_browser -q -p no:cacheprovider --durations=0
 
 # CPU smoke run of the paper profile (not part of `test`): every chapter without its hidden asserts,
-# GKLIB_PROFILE=paper with training capped at GKLIB_SMOKE_STEPS steps; ~6 min on one core.
+# GKLIB_PROFILE=paper with training capped at GKLIB_SMOKE_STEPS steps; ~5 min on one core.
 # Options: make paper-smoke SMOKE_ARGS="--chapters 03 05 --steps 5"
 paper-smoke: $(STAMP)
 	$(BIN)/python benchmarks/paper_smoke.py $(SMOKE_ARGS)
