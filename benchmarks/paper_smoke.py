@@ -21,7 +21,7 @@ source) and the error; ``--slow S`` also lists the cells that took more than S s
     .venv/bin/python benchmarks/paper_smoke.py [--chapters intro 03 ...] [--steps 20] [--timeout 1800]
 
 ``--keep-asserts`` keeps the remove-cell asserts: a full paper-size check where the cap does not cut
-anything (chapter 04: ``--chapters 04 --steps 1000 --keep-asserts``, about 1.5 min on one CPU core).
+anything (chapter 04: ``--chapters 04 --steps 1000 --keep-asserts``, about 2.5 min on one CPU core).
 """
 from __future__ import annotations
 

@@ -42,7 +42,7 @@ from .grokking import first_crossing
 from .history import History, log_grid
 from .validation import as_param_array, broadcast_runs, check_positive_int
 
-__all__ = ["train_ensemble", "EnsembleHistory", "accuracy_delay"]
+__all__ = ["train_ensemble", "EnsembleHistory", "accuracy_delay", "generalisation_at_fit"]
 
 
 @dataclass
@@ -92,6 +92,16 @@ def accuracy_delay(res: EnsembleHistory, level: float = 0.9) -> np.ndarray:
     """Steps between the train and the test accuracy first reaching ``level`` (``inf``: never)."""
     return (first_crossing(res.steps, res.test_acc, level, above=True)
             - first_crossing(res.steps, res.train_acc, level, above=True))
+
+
+def generalisation_at_fit(res: EnsembleHistory, level: float = 0.99) -> np.ndarray:
+    """Test accuracy at the logged step where the train accuracy first reaches ``level``, one value per
+    run (``nan``: never reached). A grokking run is still near its
+    memorisation level then; a run without grokking has already generalised."""
+    t_fit = np.atleast_1d(first_crossing(res.steps, res.train_acc, level, above=True))
+    test = np.atleast_2d(res.test_acc)
+    return np.array([test[i, np.searchsorted(res.steps, t)] if np.isfinite(t) else np.nan
+                     for i, t in enumerate(t_fit)])
 
 
 def _stack(models, names, dev, dtype):

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from gklib.data import modular_addition, student_teacher
-from gklib.ensemble import accuracy_delay, train_ensemble
+from gklib.ensemble import accuracy_delay, generalisation_at_fit, train_ensemble
 from gklib.grokking import first_crossing
 from gklib.nets import MLP, QuadraticMLP, Transformer1L
 
@@ -171,3 +171,8 @@ def test_crossings():
     r = R()
     r.steps, r.train_acc, r.test_acc = steps, np.array([[0, 1, 1, 1]]), np.array([[0, 0, 0.2, 0.95]])
     np.testing.assert_array_equal(accuracy_delay(r), [990])
+    # test accuracy at the logged step where train first reaches the level; nan: never
+    r.train_acc = np.array([[0, 0.5, 1, 1], [0, 0.2, 0.4, 0.6]])
+    r.test_acc = np.array([[0, 0.1, 0.3, 0.9], [0, 0, 0, 0]])
+    np.testing.assert_allclose(generalisation_at_fit(r, 0.99), [0.3, np.nan])
+    np.testing.assert_allclose(generalisation_at_fit(r, 0.5), [0.1, 0.0])
