@@ -1,12 +1,14 @@
 # Two commands do all set-up on a fresh machine:
 #   make book   -> .venv, install, execute the chapters, build _build/html
 #   make test   -> same set-up, unit tests, every notebook through nbmake (quick profile), book build,
-#                  then the browser test of the built pages (headless Chromium, installed if missing)
+#                  then the browser test of the built pages (needs Debian's chromium + chromium-driver;
+#                  .ci/run installs them, make never installs system packages)
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.gklib-installed
-# Progress bars would end up in the executed notebooks; keep them out of builds.
+# Progress bars would end up in the executed notebooks; keep them out of builds. (gklib also turns
+# them off, and its live explorers into placeholders, in any headless execution: gklib.config.)
 export GKLIB_PROGRESS ?= 0
 # Real MNIST digits for offline runs (CI has no network): the project's shared data folder.
 export GKLIB_DATA ?= $(abspath ../shared/data/mnist)
@@ -14,6 +16,12 @@ export GKLIB_DATA ?= $(abspath ../shared/data/mnist)
 # nbmake skips any path with a "_build" part, so the executed copies live outside _build/.
 TESTSRC ?= _testbook
 NOTEBOOKS := $(wildcard book/*.ipynb)
+
+# Per-cell time limits: a stalled cell fails within minutes. _config.yml sets 600 s for `make book`
+# (slowest book-profile cell about 1.5 min on 2 cores); nbmake runs the quick profile (slowest cell
+# under 1 min). The paper profile's cells can take hours: its build gets a config with no limit.
+NB_TIMEOUT ?= 300
+PAPER_CONFIG := _build/_config.paper.yml
 
 .PHONY: all install book test unit notebooks test-book chromium browser paper-smoke lab clean
 
@@ -31,7 +39,12 @@ install: $(STAMP)
 
 # Execute every chapter (jupyter-cache: unchanged notebooks are not re-run) and build the HTML.
 book: $(STAMP)
+ifeq ($(GKLIB_PROFILE),paper)
+	mkdir -p _build && sed 's/^\(\s*timeout:\).*/\1 -1/' _config.yml > $(PAPER_CONFIG)
+	$(BIN)/jupyter-book build . -W -n --keep-going --config $(PAPER_CONFIG)
+else
 	$(BIN)/jupyter-book build . -W -n --keep-going
+endif
 	@echo "Book written to _build/html/index.html"
 
 # Unit tests, then every notebook once through nbmake in the quick profile (executed copies
@@ -47,21 +60,21 @@ notebooks: $(STAMP)
 	cp -r _config.yml _toc.yml book $(TESTSRC)/
 	sed -i 's/^\(\s*execute_notebooks:\).*/\1 "off"/' $(TESTSRC)/_config.yml
 	cd $(TESTSRC) && GKLIB_PROFILE=quick ../$(BIN)/pytest --nbmake --overwrite \
-	    --nbmake-timeout=1200 -p no:cacheprovider --durations=0 book
+	    --nbmake-timeout=$(NB_TIMEOUT) -p no:cacheprovider --durations=0 book
 
 test-book: notebooks
 	$(BIN)/jupyter-book build $(TESTSRC) -W -n --keep-going
 	@echo "Test book written to $(TESTSRC)/_build/html/index.html"
 
-# Headless Chromium for the browser test: the Debian packages, installed only when missing.
+# Headless Chromium for the browser test: Debian's packages, installed by .ci/run (CI) or by hand
+# (`sudo apt-get install chromium chromium-driver`); make itself installs no system package.
 CHROMIUM     := /usr/bin/chromium
 CHROMEDRIVER := /usr/bin/chromedriver
-SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 chromium:
 	@if [ ! -x $(CHROMIUM) ] || [ ! -x $(CHROMEDRIVER) ]; then \
-	    $(SUDO) apt-get update && \
-	    $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium chromium-driver; \
+	    echo "The browser test needs Debian's chromium and chromium-driver ($(CHROMIUM), $(CHROMEDRIVER)):"; \
+	    echo "  sudo apt-get install chromium chromium-driver   (then: make browser)"; exit 1; \
 	fi
 
 # Every chapter page of the built test book in headless Chromium: loads offline without console

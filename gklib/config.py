@@ -1,4 +1,5 @@
-"""Run-size profiles, device selection, seeding and progress bars.
+"""Run-size profiles, device selection, seeding, and what the front-end shows (progress bars,
+live explorers).
 
 One switch sets the size of every experiment in the course::
 
@@ -14,6 +15,10 @@ by :func:`gklib.train`, :func:`gklib.ensemble.train_ensemble`, :func:`gklib.lazy
 linearised histories and the DMFT solver), so the ``paper`` profile can be checked on a CPU for
 shapes, construction and finiteness (``make paper-smoke``); the numbers are then meaningless.
 Unset (the default) it changes nothing.
+
+Front-ends: progress bars and live (ipywidgets) explorers appear only when a person runs the
+notebook. In a headless execution (a book build, nbmake; :func:`headless_execution`) progress bars
+are off and every explorer is replaced by a short placeholder (:func:`live_explorer`).
 """
 from __future__ import annotations
 
@@ -30,6 +35,8 @@ _ENV = "GKLIB_PROFILE"
 _override: str | None = None
 _SMOKE_ENV = "GKLIB_SMOKE_STEPS"
 _smoke_warned = False
+_HEADLESS_ENV = "GKLIB_HEADLESS"
+_SWITCH = {"1": True, "true": True, "yes": True, "0": False, "false": False, "no": False}
 
 
 def _check_profile(name: str) -> str:
@@ -140,21 +147,48 @@ def generator(seed: int, stream: str = "") -> torch.Generator:
     return g
 
 
-def _in_notebook() -> bool:
+def _kernel():
+    """The running ipykernel, or ``None`` (plain Python, terminal IPython)."""
     try:
         from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython missing
+        return None
+    return getattr(get_ipython(), "kernel", None)
 
-        shell = get_ipython()
-        return shell is not None and shell.__class__.__name__ == "ZMQInteractiveShell"
-    except Exception:  # pragma: no cover - IPython missing
+
+def _in_notebook() -> bool:
+    return _kernel() is not None
+
+
+def headless_execution() -> bool:
+    """``True`` while a notebook is executed with nobody at it (jupyter-book, nbmake, nbconvert,
+    papermill: all run the kernel through ``nbclient``).
+
+    The signal is the protocol's own: each ``execute_request`` says whether its front-end can answer
+    ``input()`` (``allow_stdin``). Executors send ``False``; JupyterLab, Notebook and VS Code send
+    ``True``. Outside a kernel this is ``False``. ``GKLIB_HEADLESS=1`` or ``0`` overrides.
+    """
+    env = os.environ.get(_HEADLESS_ENV, "").strip().lower()
+    if env:
+        if env not in _SWITCH:
+            raise ValueError(f"{_HEADLESS_ENV} must be one of {sorted(_SWITCH)} or unset, got {env!r}")
+        return _SWITCH[env]
+    kernel = _kernel()
+    if kernel is None:
         return False
+    try:
+        content = (kernel.get_parent() or {}).get("content", {})
+    except Exception:  # pragma: no cover - a kernel without get_parent (ipykernel < 6)
+        return False
+    return content.get("allow_stdin", True) is False
 
 
 def progress_enabled() -> bool:
-    """Progress bars show in terminals and notebooks, never under CI or ``GKLIB_PROGRESS=0``."""
-    if os.environ.get("GKLIB_PROGRESS", "").strip() in ("0", "false", "no"):
+    """Progress bars show in terminals and in notebooks that a person runs; never in a headless
+    execution (:func:`headless_execution`), under CI, or with ``GKLIB_PROGRESS=0``."""
+    if os.environ.get("GKLIB_PROGRESS", "").strip().lower() in ("0", "false", "no"):
         return False
-    if os.environ.get("CI"):
+    if os.environ.get("CI") or headless_execution():
         return False
     return _in_notebook() or sys.stderr.isatty()
 
@@ -163,8 +197,44 @@ def progress(total: int, desc: str = "", enabled: bool | None = None):
     """A tqdm bar (notebook widget in Jupyter, text in a terminal, disabled when quiet)."""
     if enabled is None:
         enabled = progress_enabled()
-    if _in_notebook():
+    if enabled and _in_notebook():
         from tqdm.auto import tqdm
     else:
         from tqdm import tqdm
     return tqdm(total=total, desc=desc, disable=not enabled, leave=False, mininterval=0.5)
+
+
+class ExplorerPlaceholder:
+    """What a live explorer shows when nobody can move its sliders (a headless execution)."""
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"Live explorer {self.name}: run this cell in JupyterLab to use its sliders."
+
+    def _repr_html_(self) -> str:
+        return ('<div class="gk-explorer-placeholder" style="border:1px dashed #999;padding:.5em 1em;'
+                'color:#444"><b>Live explorer</b> (needs a running Python kernel): open this chapter in '
+                'JupyterLab and run the cell to move its sliders. In the book, use the static slider on this page.</div>')
+
+
+def live_explorer(build):
+    """Decorator for the functions that build ipywidgets explorers.
+
+    In a headless execution (:func:`headless_execution`) the explorer is not built: nobody can move
+    its sliders, its first draw would cost build time, and its ``Output`` widget makes ``nbclient``
+    send ``comm_msg`` on the shell channel while it waits for the cell's reply. That send bypasses
+    the asyncio wrapper of the socket and can consume the wake-up of the arriving reply, so the
+    build waits for the cell timeout (the stall of the book builds). An
+    :class:`ExplorerPlaceholder` is returned instead; everywhere else the explorer is built as usual.
+    """
+    import functools
+
+    @functools.wraps(build)
+    def wrapper(*args, **kwargs):
+        if headless_execution():
+            return ExplorerPlaceholder(build.__name__)
+        return build(*args, **kwargs)
+
+    return wrapper

@@ -5,6 +5,8 @@ import math
 
 import numpy as np
 
+from .config import live_explorer
+
 
 def _axes(ax, n=1, figsize=None):
     import matplotlib.pyplot as plt
@@ -115,6 +117,7 @@ def plot_convergence(results: dict, ax=None, tol: float | None = None):
     return ax
 
 
+@live_explorer
 def dmft_explorer(rhos=(2, 3, 5, 10, 30), alphas=(0.5, 1.0, 2.0), eps: float = 0.25, N: int = 2, D: int = 400,
                   dt: float = 0.4, steps: int = 40, samples: int = 2000, response_samples: int = 300,
                   precompute: bool = False, cache: dict | None = None):

@@ -19,6 +19,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 
+from .config import live_explorer
 from .spectrum import kernel_theory_curve, mercer_spectrum, predicted_sample_sizes
 from .static_slider import slider_figure
 from .validation import check_positive, check_positive_int
@@ -105,6 +106,7 @@ def plot_eps_panel(D: int, eps: float, ridge: float = 0.0, axes=None, eps_max: f
     return axes
 
 
+@live_explorer
 def eps_explorer(D: int = 40, eps: float = 0.1, ridge: float = 0.0):
     """ipywidgets explorer: sliders for ε (log) and the ridge; redraws :func:`plot_eps_panel`."""
     import ipywidgets as w

@@ -13,6 +13,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 
+from .config import live_explorer
 from .history import History
 from .plotting import _loss_range, _x
 from .static_slider import slider_figure
@@ -83,6 +84,7 @@ def plot_powerlaw(x, series: dict, ax=None, fit_from=None, xlabel: str = r"$\alp
     return ax, slopes
 
 
+@live_explorer
 def lazy_explorer(task, D=None, N: int = 200, eps: float = 1.0, steps: int = 3000, lr_scale: float = 0.5,
                   alpha=(0.25, 128.0), alpha0: float = 1.0, seed: int = 1):
     """An ipywidgets explorer: α log-slider → network (stats engine) vs linearised curves.

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .config import by_profile, get_device
+from .config import by_profile, get_device, live_explorer
 from .data import modular_addition
 from .ensemble import EnsembleHistory, train_ensemble
 from .nets import QuadraticMLP
@@ -82,6 +82,7 @@ def plot_sweep(res: EnsembleHistory, labels, panels=("acc", "loss", "norm"), axe
     return axes
 
 
+@live_explorer
 def modular_mlp_explorer(res: EnsembleHistory | None = None, labels=None, **sweep_kw):
     """Slider over the scales of a (precomputed, batched) :func:`modular_mlp_sweep`.
 

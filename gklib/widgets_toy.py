@@ -17,6 +17,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 
+from .config import live_explorer
 from .history import History
 from .models import CommitteeMachine
 from .plotting import _loss_range, plot_grokking
@@ -58,6 +59,7 @@ def run_toy(task, alpha: float, eps: float, P: int, N: int = 200, steps: int = 3
                  on_divergence="nan", progress_bar=False)
 
 
+@live_explorer
 def toy_explorer(D: int = 40, N: int = 200, P_max: int = 1000, steps: int = 3000, lr_scale: float = 2.0,
                  alpha=(0.05, 20.0), eps=(0.01, 1.0), P_range=(20, None), alpha0: float = 1.0,
                  eps0: float = 0.05, P0: int = 160, seed: int = 0, beta_scale: float = 1.0):
