@@ -131,8 +131,8 @@ def dmft_explorer(rhos=(2, 3, 5, 10, 30), alphas=(0.5, 1.0, 2.0), eps: float = 0
     import ipywidgets as w
     import matplotlib.pyplot as plt
 
-    from .dmft_online import solve_online
-    from .dmft_solver import solve_dmft
+    from .dmft.online import solve_online
+    from .dmft.solver import solve_dmft
 
     cache = {} if cache is None else cache
     m0 = typical_m0(N, D)
@@ -179,9 +179,9 @@ def dmft_rho_slider(runs: dict, online=None, dpi: float = 72):
     r"""Static slider over ρ = P/D (:func:`~gklib.static_slider.slider_figure`; works in the HTML
     book without a kernel) from DMFT solutions the chapter has already computed.
 
-    ``runs`` maps ρ to a :class:`~gklib.dmft_solver.DMFTResult` or to a pair ``(result, gap_lo)``
+    ``runs`` maps ρ to a :class:`~gklib.dmft.DMFTResult` or to a pair ``(result, gap_lo)``
     with the leading-order gap :math:`\mathcal L_{\rm test}-\mathcal L_{\rm train}\approx\frac1\rho(\ldots)`
-    of :func:`~gklib.dmft_solver.gap_leading_order` on the same grid. Left: DMFT train and test
+    of :func:`~gklib.dmft.gap_leading_order` on the same grid. Left: DMFT train and test
     loss (and the ρ = ∞ online curve ``online``, if given); right: the train–test gap and its
     leading order. Axes are fixed across frames. Returns a :class:`~gklib.static_slider.StaticSlider`.
     """

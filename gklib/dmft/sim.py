@@ -13,8 +13,14 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from .dmft_online import _check_rho, cm_test_loss
-from .validation import check_positive, check_positive_int
+from ..models import CommitteeMachine
+from ..tasks import quadratic_task
+from ..train import train
+from ..validation import check_positive, check_positive_int
+from ._checks import check_rho
+from .online import cm_test_loss
+from .solver import solve_dmft
+
 
 def order_params(W: torch.Tensor, beta: torch.Tensor):
     r"""``(C, m, q_star)`` of weights ``W`` (N, D) and teacher ``beta`` (D,):
@@ -95,12 +101,8 @@ def simulate_dmft_setting(N: int, rho: float, alpha: float, eps: float, D: int =
 
 
 def _simulate(N, rho, alpha, eps, D, dt, steps, seeds, record_every, beta_scale, engine, device, dtype):
-    from .models import CommitteeMachine
-    from .tasks import quadratic_task
-    from .train import train
-
     N = check_positive_int(N, "N")
-    rho = _check_rho(rho)
+    rho = check_rho(rho)
     if not np.isfinite(rho):
         raise ValueError("rho must be finite for a simulation (use a large rho, e.g. 100, for the online limit)")
     alpha = check_positive(alpha, "alpha")
@@ -176,8 +178,6 @@ def dmft_matched(sim: SimulationResult, samples: int = 2000, response_samples: i
     disagreement. ``samples``/``response_samples`` are per seed (the seed average reduces the Monte
     Carlo noise further); other keyword arguments go to :func:`~gklib.dmft.solve_dmft`.
     """
-    from .dmft_solver import solve_dmft
-
     p = sim.params
     runs = [solve_dmft(p["N"], p["rho"], p["alpha"], p["eps"], float(sim.q_star[k]), sim.C0[k], sim.m0[k],
                        dt=p["dt"], steps=int(sim.steps[-1]), samples=samples, response_samples=response_samples,

@@ -42,9 +42,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from .config import cap_steps, generator, get_device, progress
-from .dmft_online import _F64, _check_common, _check_init, _check_rho, _online_gd_step, cm_test_loss, online_response
-from .validation import check_positive, check_positive_int
+from ..config import generator, get_device, progress
+from ..validation import check_positive_int
+from ._checks import F64, check_dmft, check_init
+from .online import _online_gd_step, cm_test_loss, online_response
 
 
 @dataclass
@@ -174,8 +175,8 @@ def _antithetic_normals(samples: int, dim: int, seed: int, dev) -> torch.Tensor:
     and in antithetic pairs (ζ, −ζ) that share ξ. Stratifying ζ removes most of the variance of the
     heavy-tailed target :math:`y=\tfrac12h_\star^2`."""
     half = (samples + 1) // 2
-    xi = torch.randn(half, dim, generator=generator(seed), dtype=_F64)
-    u = 0.5 + 0.5 * (torch.arange(half, dtype=_F64) + 0.5) / half          # in (1/2, 1)
+    xi = torch.randn(half, dim, generator=generator(seed), dtype=F64)
+    u = 0.5 + 0.5 * (torch.arange(half, dtype=F64) + 0.5) / half          # in (1/2, 1)
     xi[:, -1] = math.sqrt(2) * torch.erfinv(2 * u - 1)
     flip = xi.clone()
     flip[:, -1] = -flip[:, -1]
@@ -272,26 +273,12 @@ def _rel(new, old) -> float:
     return float((new - old).norm() / new.norm().clamp_min(1e-300))
 
 
-def _validate_dmft(N, rho, alpha, eps, q_star, dt, steps, samples, damping, iters, tol):
-    N, alpha, eps, q_star = _check_common(N, alpha, eps, q_star)
-    rho = _check_rho(rho)
-    dt = check_positive(dt, "dt")
-    steps = cap_steps(check_positive_int(steps, "steps"))   # $GKLIB_SMOKE_STEPS: cost ~ (N*steps)^3
-    samples = check_positive_int(samples, "samples")
-    damping = check_positive(damping, "damping")
-    if not 0 < damping <= 1:
-        raise ValueError(f"damping must be in (0, 1], got {damping}")
-    iters = check_positive_int(iters, "iters")
-    tol = check_positive(tol, "tol")
-    return N, rho, alpha, eps, q_star, dt, steps, samples, damping, iters, tol
-
-
 def _online_guess(C0, m0, dt, steps, alpha, eps, q_star):
     """(Rg, nu) of the ρ = ∞ GD map from (C0, m0): Rg(n, n) = r(C^n), ν^n = (ε/α) m^n."""
     C, m = C0, m0
     N, T1 = C0.shape[0], steps + 1
-    Rg = torch.zeros(T1, T1, N, N, dtype=_F64, device=C0.device)
-    nu = torch.zeros(T1, N, dtype=_F64, device=C0.device)
+    Rg = torch.zeros(T1, T1, N, N, dtype=F64, device=C0.device)
+    nu = torch.zeros(T1, N, dtype=F64, device=C0.device)
     for n in range(T1):
         Rg[n, n] = online_response(C, alpha, eps, q_star)
         nu[n] = eps / alpha * m
@@ -330,7 +317,7 @@ def solve_dmft(N: int, rho: float, alpha: float, eps: float, q_star: float = 1.0
     :math:`R^g` (``S_R = response_samples``; dominant), plus :math:`O(S\,T^2N^2)` for the fields and
     :math:`O((NT)^3)` for the closure.
     """
-    N, rho, alpha, eps, q_star, dt, steps, samples, damping, iters, tol = _validate_dmft(
+    N, rho, alpha, eps, q_star, dt, steps, samples, damping, iters, tol = check_dmft(
         N, rho, alpha, eps, q_star, dt, steps, samples, damping, iters, tol)
     old_threads = torch.get_num_threads()
     if num_threads is not None:
@@ -345,7 +332,7 @@ def solve_dmft(N: int, rho: float, alpha: float, eps: float, q_star: float = 1.0
 def _solve(N, rho, alpha, eps, q_star, C0, m0, dt, steps, samples, damping, iters, tol, seed, device,
            response_samples, progress_bar):
     dev = get_device(device)
-    C0, m0 = _check_init(N, C0, m0, dev)
+    C0, m0 = check_init(N, C0, m0, dev)
     T1 = steps + 1
     start = time.perf_counter()
     xi = _antithetic_normals(samples, N * T1 + 1, seed, dev)
@@ -418,9 +405,9 @@ def gap_leading_order(N: int, rho: float, alpha: float, eps: float, q_star: floa
     over ``samples`` draws (seeded). Returns ``(t, gap)``, both (steps+1,). The gap is ≥ 0 and
     exactly ∝ 1/ρ.
     """
-    N, rho, alpha, eps, q_star, dt, steps, samples, _, _, _ = _validate_dmft(
+    N, rho, alpha, eps, q_star, dt, steps, samples, _, _, _ = check_dmft(
         N, rho, alpha, eps, q_star, dt, steps, samples, 1.0, 1, 1.0)
-    C0, m0 = _check_init(N, C0, m0, torch.device("cpu"))
+    C0, m0 = check_init(N, C0, m0, torch.device("cpu"))
     Rg, nu = _online_guess(C0, m0, dt, steps, alpha, eps, q_star)
     Phi, C, m = weight_process_closure(Rg, torch.zeros_like(Rg), nu, C0, m0, q_star, math.inf, dt)
     chi, hs = _gaussian_fields(C, m, q_star, _antithetic_normals(samples, N * (steps + 1) + 1, seed, "cpu"))

@@ -10,42 +10,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from .validation import check_positive, check_positive_int
-
-_F64 = torch.float64
-
-
-# ----------------------------------------------------------------------------- validation
-def _check_rho(rho) -> float:
-    try:
-        r = float(rho)
-    except (TypeError, ValueError):
-        raise ValueError(f"rho must be a positive number (or math.inf), got {rho!r}") from None
-    if not r > 0 or math.isnan(r):
-        raise ValueError(f"rho must be > 0 (or math.inf for the online limit), got {rho!r}")
-    return r
-
-
-def _check_init(N: int, C0, m0, dev) -> tuple[torch.Tensor, torch.Tensor]:
-    """``C0`` (N, N) symmetric PSD (default I) and ``m0`` (N,) (default 0) as float64 tensors."""
-    C0 = torch.eye(N, dtype=_F64) if C0 is None else torch.as_tensor(np.asarray(C0, dtype=float))
-    m0 = torch.zeros(N, dtype=_F64) if m0 is None else torch.as_tensor(np.asarray(m0, dtype=float))
-    if C0.shape != (N, N):
-        raise ValueError(f"C0 must have shape ({N}, {N}), got {tuple(C0.shape)}")
-    if m0.shape != (N,):
-        raise ValueError(f"m0 must have shape ({N},), got {tuple(m0.shape)}")
-    if not (torch.isfinite(C0).all() and torch.isfinite(m0).all()):
-        raise ValueError("C0 and m0 must be finite")
-    if not torch.allclose(C0, C0.T, atol=1e-10 * (1 + C0.abs().max())):
-        raise ValueError("C0 must be symmetric")
-    if torch.linalg.eigvalsh(C0).min() < -1e-10 * (1 + C0.abs().max()):
-        raise ValueError("C0 must be positive semi-definite")
-    return C0.to(dev, _F64), m0.to(dev, _F64)
-
-
-def _check_common(N, alpha, eps, q_star):
-    return (check_positive_int(N, "N"), check_positive(alpha, "alpha"),
-            check_positive(eps, "eps", allow_zero=True), check_positive(q_star, "q_star"))
+from ..validation import check_positive, check_positive_int
+from ._checks import check_common, check_init
 
 
 # ----------------------------------------------------------------------------- closed forms
@@ -86,7 +52,7 @@ def escape_rate(N: int, alpha: float, eps: float, q_star: float = 1.0) -> float:
     :math:`\gamma_\perp=\frac{3\epsilon q_\star}{2\alpha}-\frac{\epsilon^2}2-\frac{\epsilon^2}N`
     for the modes of :math:`\boldsymbol m` orthogonal to :math:`\boldsymbol1` (``N >= 2``); for
     ``N = 1`` only the mean mode exists and it grows at :math:`\gamma_\perp-1`."""
-    N, alpha, eps, q_star = _check_common(N, alpha, eps, q_star)
+    N, alpha, eps, q_star = check_common(N, alpha, eps, q_star)
     g = 1.5 * eps * q_star / alpha - eps**2 / 2 - eps**2 / N
     return g if N > 1 else g - 1.0
 
@@ -164,12 +130,12 @@ def solve_online(N: int, alpha: float, eps: float, q_star: float = 1.0, C0=None,
     ``method="rk4"`` integrates the ODE; ``method="gd"`` iterates the exact large-ρ map of GD with
     time step ``dt`` (what a simulation with ``lr_scale = dt*D/2`` follows as P/D → ∞).
     """
-    N, alpha, eps, q_star = _check_common(N, alpha, eps, q_star)
+    N, alpha, eps, q_star = check_common(N, alpha, eps, q_star)
     dt = check_positive(dt, "dt")
     t_max = check_positive(t_max, "t_max")
     if method not in ("rk4", "gd"):
         raise ValueError(f"method must be 'rk4' or 'gd', got {method!r}")
-    C, m = _check_init(N, C0, m0, torch.device("cpu"))
+    C, m = check_init(N, C0, m0, torch.device("cpu"))
     steps = max(1, int(round(t_max / dt)))
     Cs, ms = [C], [m]
     args = (alpha, eps, q_star)
