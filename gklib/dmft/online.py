@@ -11,7 +11,7 @@ import numpy as np
 import torch
 
 from ..validation import check_positive, check_positive_int
-from ._checks import check_common, check_init
+from ._checks import F64, check_common, check_init
 
 
 # ----------------------------------------------------------------------------- closed forms
@@ -158,3 +158,22 @@ def solve_online(N: int, alpha: float, eps: float, q_star: float = 1.0, C0=None,
                         r=online_response(C, *args).numpy(),
                         test_loss=cm_test_loss(C, m, *args).numpy(),
                         params=dict(N=N, alpha=alpha, eps=eps, q_star=q_star, dt=dt, method=method))
+
+
+def _online_guess(C0, m0, dt, steps, alpha, eps, q_star):
+    r"""The ρ = ∞ solution as DMFT kernels on the grid :math:`t_n=n\,dt`, ``n = 0..steps``: the
+    finite-ρ solver's starting point and the input of the leading-order gap.
+
+    With :math:`(C^n,\boldsymbol m^n)` from the exact ρ = ∞ GD map (:func:`_online_gd_step`) started at
+    ``(C0, m0)``: :math:`R^g(n,n)=r(C^n)`, :math:`R^g(n,k)=0` for :math:`k\ne n` (no memory), and
+    :math:`\boldsymbol\nu^n=\frac\epsilon\alpha\boldsymbol m^n`. Returns ``(Rg, nu)``, (T+1, T+1, N, N) and (T+1, N).
+    """
+    C, m = C0, m0
+    N, T1 = C0.shape[0], steps + 1
+    Rg = torch.zeros(T1, T1, N, N, dtype=F64, device=C0.device)
+    nu = torch.zeros(T1, N, dtype=F64, device=C0.device)
+    for n in range(T1):
+        Rg[n, n] = online_response(C, alpha, eps, q_star)
+        nu[n] = eps / alpha * m
+        C, m = _online_gd_step(C, m, dt, alpha, eps, q_star)
+    return Rg, nu

@@ -45,7 +45,7 @@ import torch
 from ..config import generator, get_device, progress
 from ..validation import check_positive_int
 from ._checks import F64, check_dmft, check_init
-from .online import _online_gd_step, cm_test_loss, online_response
+from .online import _online_guess, cm_test_loss, online_response
 
 
 @dataclass
@@ -273,19 +273,6 @@ def _rel(new, old) -> float:
     return float((new - old).norm() / new.norm().clamp_min(1e-300))
 
 
-def _online_guess(C0, m0, dt, steps, alpha, eps, q_star):
-    """(Rg, nu) of the ρ = ∞ GD map from (C0, m0): Rg(n, n) = r(C^n), ν^n = (ε/α) m^n."""
-    C, m = C0, m0
-    N, T1 = C0.shape[0], steps + 1
-    Rg = torch.zeros(T1, T1, N, N, dtype=F64, device=C0.device)
-    nu = torch.zeros(T1, N, dtype=F64, device=C0.device)
-    for n in range(T1):
-        Rg[n, n] = online_response(C, alpha, eps, q_star)
-        nu[n] = eps / alpha * m
-        C, m = _online_gd_step(C, m, dt, alpha, eps, q_star)
-    return Rg, nu
-
-
 def solve_dmft(N: int, rho: float, alpha: float, eps: float, q_star: float = 1.0, C0=None, m0=None,
                dt: float = 0.4, steps: int = 60, samples: int = 8000, damping: float = 0.8,
                iters: int = 40, tol: float = 1e-3, seed: int = 0, device=None,
@@ -375,41 +362,3 @@ def _solve(N, rho, alpha, eps, q_star, C0, m0, dt, steps, samples, damping, iter
         iterations=len(residuals), seconds=time.perf_counter() - start,
         params=dict(N=N, rho=rho, alpha=alpha, eps=eps, q_star=q_star, dt=dt, steps=steps,
                     samples=samples, response_samples=response_samples, damping=damping, seed=seed, C0=np_(C0), m0=np_(m0)))
-
-
-# ----------------------------------------------------------------------------- train-test gap
-def _gap_formula(Phi, G, N, rho, alpha, dt):
-    r""":math:`\frac{2\alpha^2}{N\rho}\Delta t\sum_{n'<n}\mathrm{Tr}[\Phi(n,n'{+}1)G(n,n')^\top]` for every n."""
-    K = _memory_kernel(torch.as_tensor(Phi))
-    G = torch.as_tensor(G)
-    tri = torch.tril(torch.ones(K.shape[0], K.shape[0], dtype=torch.bool), -1)
-    terms = torch.einsum("nkab,nkab->nk", K, G) * tri
-    return (2 * alpha**2 / (N * rho) * dt * terms.sum(1)).numpy()
-
-
-def gap_from_dmft(result: DMFTResult) -> np.ndarray:
-    r"""Leading-order gap formula (paper.md §6.7) evaluated with a DMFT solution's own Φ and G:
-    :math:`\mathcal L_{\rm test}-\mathcal L_{\rm train}\simeq\frac{2\alpha^2}{N\rho}\int_0^tds\,\mathrm{Tr}[R^w(t,s)G(t,s)^\top]`. Shape (T+1,)."""
-    p = result.params
-    return _gap_formula(result.Rw, result.G, p["N"], p["rho"], p["alpha"], p["dt"])
-
-
-def gap_leading_order(N: int, rho: float, alpha: float, eps: float, q_star: float = 1.0, C0=None, m0=None,
-                      dt: float = 0.4, steps: int = 60, samples: int = 20000, seed: int = 0):
-    r"""The :math:`O(1/\rho)` train–test gap (paper.md §6.7) with :math:`R^w` and :math:`G` at their ρ = ∞ values:
-
-    .. math:: \mathcal L_{\rm test}(t)-\mathcal L_{\rm train}(t)\simeq\frac{2\alpha^2}{N\rho}\int_0^t\!ds\,
-              \mathrm{Tr}\big[R^w(t,s)G(t,s)^\top\big] .
-
-    The online (GD-map, step ``dt``) solution gives Φ and the two-time C; G is a Gaussian average
-    over ``samples`` draws (seeded). Returns ``(t, gap)``, both (steps+1,). The gap is ≥ 0 and
-    exactly ∝ 1/ρ.
-    """
-    N, rho, alpha, eps, q_star, dt, steps, samples, _, _, _ = check_dmft(
-        N, rho, alpha, eps, q_star, dt, steps, samples, 1.0, 1, 1.0)
-    C0, m0 = check_init(N, C0, m0, torch.device("cpu"))
-    Rg, nu = _online_guess(C0, m0, dt, steps, alpha, eps, q_star)
-    Phi, C, m = weight_process_closure(Rg, torch.zeros_like(Rg), nu, C0, m0, q_star, math.inf, dt)
-    chi, hs = _gaussian_fields(C, m, q_star, _antithetic_normals(samples, N * (steps + 1) + 1, seed, "cpu"))
-    G = _data_process(chi, hs, _memory_kernel(Phi), alpha, eps, math.inf, dt, response=False)[1]
-    return np.arange(steps + 1) * dt, _gap_formula(Phi, G, N, rho, alpha, dt)
