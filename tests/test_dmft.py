@@ -176,3 +176,19 @@ def test_other_validation():
         dmft.escape_rate(2, 0.0, 0.25)
     with pytest.raises(ValueError, match="rho"):
         dmft.simulate_dmft_setting(2, math.inf, 1.0, 0.25)
+
+
+def test_figures_live_in_viz_and_the_theory_never_imports_them():
+    import ast
+    import pathlib
+
+    import gklib.viz
+    for name in ("plot_dmft_vs_simulation", "plot_alignment", "plot_gap_vs_rho", "plot_convergence",
+                 "dmft_rho_slider", "dmft_explorer"):
+        assert not hasattr(dmft, name)
+        assert getattr(gklib.viz, name).__module__ == "gklib.viz.dmft"
+    for path in pathlib.Path(dmft.__file__).parent.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                mods = [node.module or ""] if isinstance(node, ast.ImportFrom) else [a.name for a in node.names]
+                assert not any("viz" in m or "widgets" in m for m in mods), (path.name, mods)

@@ -1,6 +1,10 @@
 r"""Closed forms and the online (ρ → ∞, Saad–Solla) limit of the toy model's DMFT (paper.md §3.3, §6.6).
 
-Part of :mod:`gklib.dmft`; see there for the conventions.
+Part of :mod:`gklib.dmft`; see there for the conventions. Closed forms in the equal-time order
+parameters :math:`(C,\boldsymbol m,q_\star)`: the population test loss, the online response
+:math:`r(C)`, the alignment with the teacher, the early escape rate and time from
+:math:`\boldsymbol m\approx0`, and the typical initial overlap of a random init. The online limit:
+the closed ODEs for :math:`(C,\boldsymbol m)` and the exact ρ = ∞ map of one GD step.
 """
 from __future__ import annotations
 
@@ -80,6 +84,24 @@ def escape_time(N: int, alpha: float, eps: float, q_star: float = 1.0, m0=None, 
         raise ValueError("m0 has no component that can grow (it is parallel to the ones vector)")
     m_escape = check_positive(m_escape, "m_escape")
     return math.log(m_escape / size) / rate if rate > 0 else math.inf
+
+
+def weight_alignment(C, m, q_star: float = 1.0) -> np.ndarray:
+    r"""RMS cosine between the hidden weights and the teacher,
+    :math:`\sqrt{\frac1N\sum_i m_i^2/(C_{ii}q_\star)}` in [0, 1]; ``C`` (..., N, N), ``m`` (..., N)."""
+    C, m = np.asarray(C), np.asarray(m)
+    return np.sqrt((m**2 / (np.diagonal(C, 0, -2, -1) * q_star)).mean(-1))
+
+
+def typical_m0(N: int, D: int, q_star: float = 1.0) -> np.ndarray:
+    r"""A deterministic stand-in for the initial overlap of a random init in dimension ``D``:
+    zero mean over units and :math:`|m_0|^2=q_\star\max(N-1,1)/D` (the expected :math:`|m_0^\perp|^2`),
+    e.g. :math:`(-a,a)` with :math:`a=\sqrt{q_\star/(2D)}` for N = 2."""
+    if N == 1:
+        return np.array([math.sqrt(q_star / D)])
+    v = np.array([(-1.0) ** (i + 1) for i in range(N)])
+    v -= v.mean()
+    return v / np.linalg.norm(v) * math.sqrt(q_star * (N - 1) / D)
 
 
 # ----------------------------------------------------------------------------- online limit

@@ -1,11 +1,19 @@
-r"""Figures, the explorer widget and the static ρ slider of the DMFT chapter (part of :mod:`gklib.dmft`)."""
+r"""Figures, the static ρ slider and the live explorer of the DMFT chapter (chapter 4).
+
+They draw what :mod:`gklib.dmft` computes — :class:`~gklib.dmft.OnlineResult`,
+:class:`~gklib.dmft.DMFTResult`, :class:`~gklib.dmft.SimulationResult` — and hold no theory of their own:
+the alignment they plot is :func:`gklib.dmft.weight_alignment`, the explorer solves with
+:func:`gklib.dmft.solve_dmft` and :func:`gklib.dmft.solve_online`.
+"""
 from __future__ import annotations
 
 import math
 
 import numpy as np
 
-from .config import live_explorer
+from ..config import live_explorer
+from ..dmft import solve_dmft, solve_online, typical_m0, weight_alignment
+from ..static_slider import slider_figure
 
 
 def _axes(ax, n=1, figsize=None):
@@ -19,13 +27,6 @@ def _axes(ax, n=1, figsize=None):
 
 def _label(rho) -> str:
     return r"$\rho=\infty$" if not math.isfinite(rho) else rf"$\rho={rho:g}$"
-
-
-def weight_alignment(C, m, q_star: float = 1.0) -> np.ndarray:
-    r"""RMS cosine between the hidden weights and the teacher,
-    :math:`\sqrt{\frac1N\sum_i m_i^2/(C_{ii}q_\star)}` in [0, 1]; ``C`` (..., N, N), ``m`` (..., N)."""
-    C, m = np.asarray(C), np.asarray(m)
-    return np.sqrt((m**2 / (np.diagonal(C, 0, -2, -1) * q_star)).mean(-1))
 
 
 def plot_dmft_vs_simulation(dmft: dict, sims: dict | None = None, ax=None, online=None):
@@ -131,9 +132,6 @@ def dmft_explorer(rhos=(2, 3, 5, 10, 30), alphas=(0.5, 1.0, 2.0), eps: float = 0
     import ipywidgets as w
     import matplotlib.pyplot as plt
 
-    from .dmft.online import solve_online
-    from .dmft.solver import solve_dmft
-
     cache = {} if cache is None else cache
     m0 = typical_m0(N, D)
 
@@ -187,8 +185,6 @@ def dmft_rho_slider(runs: dict, online=None, dpi: float = 72):
     """
     import matplotlib.pyplot as plt
 
-    from .static_slider import slider_figure
-
     if not isinstance(runs, dict) or not runs:
         raise ValueError("runs must be a non-empty dict {rho: DMFTResult or (DMFTResult, gap_lo)}")
     rhos = sorted(runs)
@@ -229,14 +225,3 @@ def dmft_rho_slider(runs: dict, online=None, dpi: float = 72):
 
     return slider_figure(draw, rhos, label="ρ = P/D", fmt="{:g}", fig=fig, dpi=dpi,
                          title="DMFT losses and train–test gap")
-
-
-def typical_m0(N: int, D: int, q_star: float = 1.0) -> np.ndarray:
-    r"""A deterministic stand-in for the initial overlap of a random init in dimension ``D``:
-    zero mean over units and :math:`|m_0|^2=q_\star\max(N-1,1)/D` (the expected :math:`|m_0^\perp|^2`),
-    e.g. :math:`(-a,a)` with :math:`a=\sqrt{q_\star/(2D)}` for N = 2."""
-    if N == 1:
-        return np.array([math.sqrt(q_star / D)])
-    v = np.array([(-1.0) ** (i + 1) for i in range(N)])
-    v -= v.mean()
-    return v / np.linalg.norm(v) * math.sqrt(q_star * (N - 1) / D)
