@@ -12,6 +12,10 @@ Order parameters (:math:`N\times N` blocks or :math:`N`-vectors on the grid :mat
 :math:`q_\star=|\boldsymbol\beta_\star|^2/D`, the gradient correlation :math:`G(t,s)`, the responses
 :math:`R^g(t,s)`, :math:`R^w(t,s)=\Phi(t,s)` and the signal drift :math:`\boldsymbol\nu(t)`.
 
+Calls: the model's essentials come first, positionally (``N``, ``rho``, ``alpha``, ``eps``); every
+other argument — :math:`q_\star`, the initial ``C0``, ``m0``, the grid, the sample counts — is
+keyword-only, e.g. ``solve_dmft(2, 10.0, 1.0, 0.25, m0=typical_m0(2, 400), dt=0.4, steps=60)``.
+
 Contents
 
 * closed forms and the online (ρ → ∞, Saad–Solla) limit: :func:`cm_test_loss`, :func:`online_response`,

@@ -2,14 +2,17 @@ r"""The train–test gap of the finite-ρ DMFT to leading order in 1/ρ (paper.m
 
 A training point's pre-activations carry the memory of its own past gradients,
 :math:`\boldsymbol h=\boldsymbol\chi+\delta\boldsymbol h` with
-:math:`\delta\boldsymbol h(t)=\frac1\rho\int_0^tds\,R^w(t,s)\boldsymbol g(s)=O(1/\rho)`, while a fresh test
-point has just :math:`\boldsymbol\chi`. Expanding :math:`\Delta(\boldsymbol h)\approx\Delta(\boldsymbol\chi)
--\frac\alpha N\sum_i\phi'(\chi_i)\,\delta h_i` in :math:`\mathcal L_{\rm train}=\langle\Delta(\boldsymbol h)^2\rangle` gives
+:math:`\delta\boldsymbol h(t)=\frac1\rho\int_0^tds\,R^w(t,s)\boldsymbol g(s)=O(1/\rho)`, while a fresh
+test point has just :math:`\boldsymbol\chi`. Expanding
+:math:`\Delta(\boldsymbol h)\approx\Delta(\boldsymbol\chi)-\frac\alpha N\sum_i\phi'(\chi_i)\,\delta h_i`
+in :math:`\mathcal L_{\rm train}=\langle\Delta(\boldsymbol h)^2\rangle`, with
+:math:`\Delta\phi'(\boldsymbol\chi)=\alpha\boldsymbol g`, gives
 
 .. math:: \mathcal L_{\rm test}(t)-\mathcal L_{\rm train}(t)\simeq\frac{2\alpha^2}{N\rho}\int_0^t\!ds\,
           \mathrm{Tr}\big[R^w(t,s)G(t,s)^\top\big]+O(\rho^{-2}),
 
-discretised on the solver's grid as :math:`\frac{2\alpha^2}{N\rho}\Delta t\sum_{n'<n}\mathrm{Tr}[\Phi(n,n'{+}1)G(n,n')^\top]`.
+discretised on the solver's grid as
+:math:`\frac{2\alpha^2}{N\rho}\Delta t\sum_{n'<n}\mathrm{Tr}[\Phi(n,n'{+}1)G(n,n')^\top]`.
 :func:`gap_leading_order` takes :math:`R^w` and :math:`G` at their ρ = ∞ values (so the gap is exactly
 ∝ 1/ρ); :func:`gap_from_dmft` evaluates the same sum with a finite-ρ solution's own Φ and G.
 """
@@ -42,7 +45,7 @@ def gap_from_dmft(result: DMFTResult) -> np.ndarray:
     return _gap_formula(result.Rw, result.G, p["N"], p["rho"], p["alpha"], p["dt"])
 
 
-def gap_leading_order(N: int, rho: float, alpha: float, eps: float, q_star: float = 1.0, C0=None, m0=None,
+def gap_leading_order(N: int, rho: float, alpha: float, eps: float, *, q_star: float = 1.0, C0=None, m0=None,
                       dt: float = 0.4, steps: int = 60, samples: int = 20000, seed: int = 0):
     r"""The :math:`O(1/\rho)` train–test gap (paper.md §6.7) with :math:`R^w` and :math:`G` at their ρ = ∞ values:
 
@@ -57,7 +60,8 @@ def gap_leading_order(N: int, rho: float, alpha: float, eps: float, q_star: floa
         N, rho, alpha, eps, q_star, dt, steps, samples, 1.0, 1, 1.0)
     C0, m0 = check_init(N, C0, m0, torch.device("cpu"))
     Rg, nu = _online_guess(C0, m0, dt, steps, alpha, eps, q_star)
-    Phi, C, m = weight_process_closure(Rg, torch.zeros_like(Rg), nu, C0, m0, q_star, math.inf, dt)
+    Phi, C, m = weight_process_closure(Rg, torch.zeros_like(Rg), nu, C0=C0, m0=m0, q_star=q_star, rho=math.inf,
+                                       dt=dt)
     chi, hs = _gaussian_fields(C, m, q_star, _antithetic_normals(samples, N * (steps + 1) + 1, seed, "cpu"))
     G = _data_process(chi, hs, _memory_kernel(Phi), alpha, eps, math.inf, dt, response=False)[1]
     return np.arange(steps + 1) * dt, _gap_formula(Phi, G, N, rho, alpha, dt)

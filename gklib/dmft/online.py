@@ -51,7 +51,7 @@ def online_response(C, alpha: float, eps: float, q_star: float):
     return a[..., None, None] * eye - (torch.ones_like(C) + eps**2 * C) / N
 
 
-def escape_rate(N: int, alpha: float, eps: float, q_star: float = 1.0) -> float:
+def escape_rate(N: int, alpha: float, eps: float, *, q_star: float = 1.0) -> float:
     r"""Early growth rate of the alignment near :math:`C=I`, :math:`m\to0` (paper.md §6.6):
     :math:`\gamma_\perp=\frac{3\epsilon q_\star}{2\alpha}-\frac{\epsilon^2}2-\frac{\epsilon^2}N`
     for the modes of :math:`\boldsymbol m` orthogonal to :math:`\boldsymbol1` (``N >= 2``); for
@@ -61,7 +61,7 @@ def escape_rate(N: int, alpha: float, eps: float, q_star: float = 1.0) -> float:
     return g if N > 1 else g - 1.0
 
 
-def escape_time(N: int, alpha: float, eps: float, q_star: float = 1.0, m0=None, D: int | None = None,
+def escape_time(N: int, alpha: float, eps: float, *, q_star: float = 1.0, m0=None, D: int | None = None,
                 m_escape: float = 1.0) -> float:
     r"""Escape time :math:`t_\star\approx\gamma_\perp^{-1}\ln(m_{\rm escape}/|m_0^\perp|)` (paper.md §6.6).
 
@@ -69,7 +69,7 @@ def escape_time(N: int, alpha: float, eps: float, q_star: float = 1.0, m0=None, 
     (all of it for ``N = 1``) — or the dimension ``D``, which sets the typical
     :math:`|m_0^\perp|=\sqrt{q_\star(N-1)/D}` of a random init. Returns ``inf`` when the rate is <= 0.
     """
-    rate = escape_rate(N, alpha, eps, q_star)
+    rate = escape_rate(N, alpha, eps, q_star=q_star)
     if m0 is not None:
         m0 = np.asarray(m0, dtype=float).reshape(-1)
         if m0.shape != (N,):
@@ -86,14 +86,14 @@ def escape_time(N: int, alpha: float, eps: float, q_star: float = 1.0, m0=None, 
     return math.log(m_escape / size) / rate if rate > 0 else math.inf
 
 
-def weight_alignment(C, m, q_star: float = 1.0) -> np.ndarray:
+def weight_alignment(C, m, *, q_star: float = 1.0) -> np.ndarray:
     r"""RMS cosine between the hidden weights and the teacher,
     :math:`\sqrt{\frac1N\sum_i m_i^2/(C_{ii}q_\star)}` in [0, 1]; ``C`` (..., N, N), ``m`` (..., N)."""
     C, m = np.asarray(C), np.asarray(m)
     return np.sqrt((m**2 / (np.diagonal(C, 0, -2, -1) * q_star)).mean(-1))
 
 
-def typical_m0(N: int, D: int, q_star: float = 1.0) -> np.ndarray:
+def typical_m0(N: int, D: int, *, q_star: float = 1.0) -> np.ndarray:
     r"""A deterministic stand-in for the initial overlap of a random init in dimension ``D``:
     zero mean over units and :math:`|m_0|^2=q_\star\max(N-1,1)/D` (the expected :math:`|m_0^\perp|^2`),
     e.g. :math:`(-a,a)` with :math:`a=\sqrt{q_\star/(2D)}` for N = 2."""
@@ -141,7 +141,7 @@ def _online_gd_step(C, m, dt, alpha, eps, q_star):
     return C_new, Bm + dt * q_star * nu
 
 
-def solve_online(N: int, alpha: float, eps: float, q_star: float = 1.0, C0=None, m0=None,
+def solve_online(N: int, alpha: float, eps: float, *, q_star: float = 1.0, C0=None, m0=None,
                  t_max: float = 30.0, dt: float = 0.05, method: str = "rk4") -> OnlineResult:
     r"""Integrate the closed online (Saad–Solla) ODEs of paper.md §6.6,
 

@@ -125,7 +125,7 @@ def _memory_kernel(Phi: torch.Tensor) -> torch.Tensor:
     return K
 
 
-def weight_process_closure(Rg, G, nu, C0, m0, q_star: float, rho: float, dt: float):
+def weight_process_closure(Rg, G, nu, *, C0, m0, q_star: float, rho: float, dt: float):
     r"""Moments of the Gaussian weight process given :math:`(R^g, G, \boldsymbol\nu)` (paper.md §6.4, §6.8).
 
     Inputs: ``Rg``, ``G`` (T+1, T+1, N, N); ``nu`` (T+1, N); ``C0`` (N, N); ``m0`` (N,) (torch float64).
@@ -273,7 +273,7 @@ def _rel(new, old) -> float:
     return float((new - old).norm() / new.norm().clamp_min(1e-300))
 
 
-def solve_dmft(N: int, rho: float, alpha: float, eps: float, q_star: float = 1.0, C0=None, m0=None,
+def solve_dmft(N: int, rho: float, alpha: float, eps: float, *, q_star: float = 1.0, C0=None, m0=None,
                dt: float = 0.4, steps: int = 60, samples: int = 8000, damping: float = 0.8,
                iters: int = 40, tol: float = 1e-3, seed: int = 0, device=None,
                response_samples: int | None = 1000, num_threads: int | None = 1,
@@ -332,7 +332,7 @@ def _solve(N, rho, alpha, eps, q_star, C0, m0, dt, steps, samples, damping, iter
     bar = progress(iters, desc=f"DMFT rho={rho:g}", enabled=progress_bar)
     try:
         for it in range(iters):
-            Phi, C, m = weight_process_closure(Rg, G, nu, C0, m0, q_star, rho, dt)
+            Phi, C, m = weight_process_closure(Rg, G, nu, C0=C0, m0=m0, q_star=q_star, rho=rho, dt=dt)
             chi, hs = _gaussian_fields(C, m, q_star, xi)
             K = _memory_kernel(Phi)
             Rg_hat, G_hat, nu_hat, Delta, Delta_chi = _data_process(chi, hs, K, alpha, eps, rho, dt, C, m, q_star,

@@ -29,7 +29,7 @@ def _label(rho) -> str:
     return r"$\rho=\infty$" if not math.isfinite(rho) else rf"$\rho={rho:g}$"
 
 
-def plot_dmft_vs_simulation(dmft: dict, sims: dict | None = None, ax=None, online=None):
+def plot_dmft_vs_simulation(dmft: dict, sims: dict | None = None, *, ax=None, online=None):
     r"""Paper Fig. 4 style: train (left) and test (right) loss, DMFT lines vs seed-averaged
     simulations (markers, ±1 s.e.m.), one colour per ρ.
 
@@ -62,7 +62,7 @@ def plot_dmft_vs_simulation(dmft: dict, sims: dict | None = None, ax=None, onlin
     return axs
 
 
-def plot_alignment(results: dict, ax=None, q_star: float = 1.0, escape_times: dict | None = None):
+def plot_alignment(results: dict, *, ax=None, q_star: float = 1.0, escape_times: dict | None = None):
     r"""Alignment :math:`\sqrt{\frac1N\sum_im_i^2/(C_{ii}q_\star)}` vs time for several runs.
 
     ``results``: {label: result} where a result has ``t`` and ``m`` and either ``C_diag`` or an
@@ -75,7 +75,7 @@ def plot_alignment(results: dict, ax=None, q_star: float = 1.0, escape_times: di
     colors = plt.cm.plasma(np.linspace(0.05, 0.8, max(len(results), 1)))
     for c, (lab, r) in zip(colors, results.items()):
         C = r.C_diag if hasattr(r, "C_diag") else r.C
-        ax.semilogy(r.t, weight_alignment(C, r.m, q_star), color=c, lw=2, label=lab)
+        ax.semilogy(r.t, weight_alignment(C, r.m, q_star=q_star), color=c, lw=2, label=lab)
         if escape_times and lab in escape_times and math.isfinite(escape_times[lab]):
             ax.axvline(escape_times[lab], color=c, ls=":", lw=1.2)
     ax.set_xlabel("time $t$")
@@ -85,7 +85,7 @@ def plot_alignment(results: dict, ax=None, q_star: float = 1.0, escape_times: di
     return ax
 
 
-def plot_gap_vs_rho(inv_rho, gap_dmft, gap_formula, gap_sim=None, gap_sim_err=None, ax=None, t=None):
+def plot_gap_vs_rho(inv_rho, gap_dmft, gap_formula, *, gap_sim=None, gap_sim_err=None, ax=None, t=None):
     r"""Train–test gap at a fixed time vs :math:`1/\rho`: DMFT (dots), the leading-order formula
     (line through the origin, paper.md §6.7) and optionally simulations (squares with error bars)."""
     ax = _axes(ax)
@@ -104,7 +104,7 @@ def plot_gap_vs_rho(inv_rho, gap_dmft, gap_formula, gap_sim=None, gap_sim_err=No
     return ax
 
 
-def plot_convergence(results: dict, ax=None, tol: float | None = None):
+def plot_convergence(results: dict, *, ax=None, tol: float | None = None):
     """Residual of the fixed-point iteration vs iteration for {label: DMFTResult}."""
     ax = _axes(ax)
     for lab, r in results.items():
@@ -119,7 +119,7 @@ def plot_convergence(results: dict, ax=None, tol: float | None = None):
 
 
 @live_explorer
-def dmft_explorer(rhos=(2, 3, 5, 10, 30), alphas=(0.5, 1.0, 2.0), eps: float = 0.25, N: int = 2, D: int = 400,
+def dmft_explorer(*, rhos=(2, 3, 5, 10, 30), alphas=(0.5, 1.0, 2.0), eps: float = 0.25, N: int = 2, D: int = 400,
                   dt: float = 0.4, steps: int = 40, samples: int = 2000, response_samples: int = 300,
                   precompute: bool = False, cache: dict | None = None):
     r"""JupyterLab explorer: sliders for ρ and α redraw the DMFT train/test loss (and the online curve).
@@ -138,9 +138,9 @@ def dmft_explorer(rhos=(2, 3, 5, 10, 30), alphas=(0.5, 1.0, 2.0), eps: float = 0
     def get(rho, alpha):
         key = (float(rho), float(alpha))
         if key not in cache:
-            cache[key] = (solve_dmft(N, rho, alpha, eps, 1.0, None, m0, dt=dt, steps=steps, samples=samples,
+            cache[key] = (solve_dmft(N, rho, alpha, eps, m0=m0, dt=dt, steps=steps, samples=samples,
                                      response_samples=response_samples, progress_bar=False),
-                          solve_online(N, alpha, eps, 1.0, None, m0, t_max=dt * steps, dt=dt, method="gd"))
+                          solve_online(N, alpha, eps, m0=m0, t_max=dt * steps, dt=dt, method="gd"))
         return cache[key]
 
     if precompute:
@@ -173,7 +173,7 @@ def dmft_explorer(rhos=(2, 3, 5, 10, 30), alphas=(0.5, 1.0, 2.0), eps: float = 0
     return w.VBox([w.HBox([rho_s, alpha_s]), out])
 
 
-def dmft_rho_slider(runs: dict, online=None, dpi: float = 72):
+def dmft_rho_slider(runs: dict, *, online=None, dpi: float = 72):
     r"""Static slider over ρ = P/D (:func:`~gklib.static_slider.slider_figure`; works in the HTML
     book without a kernel) from DMFT solutions the chapter has already computed.
 
