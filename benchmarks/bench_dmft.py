@@ -20,7 +20,7 @@ from gklib import dmft
 
 def solve(N=2, steps=60, samples=8000, response_samples=1000, rho=10.0):
     t0 = time.perf_counter()
-    r = dmft.solve_dmft(N, rho, 1.0, 0.25, 1.0, None, dmft.typical_m0(N, 400), dt=0.4, steps=steps,
+    r = dmft.solve_dmft(N, rho, 1.0, 0.25, m0=dmft.typical_m0(N, 400), dt=0.4, steps=steps,
                         samples=samples, response_samples=response_samples, progress_bar=False)
     wall = time.perf_counter() - t0
     return wall, wall / r.iterations, r.iterations, r.converged

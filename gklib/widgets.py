@@ -15,7 +15,7 @@
   :func:`dmft_rho_slider` (Ch. 4, DMFT losses and gap over ρ), :func:`sweep_slider_html` (Ch. 5,
   modular-addition MLP over its scale).
 """
-from .dmft_plots import dmft_explorer, dmft_rho_slider
+from .viz.dmft import dmft_explorer, dmft_rho_slider
 from .static_slider import StaticSlider, slider_figure
 from .widgets_kernels import eps_explorer, eps_explorer_static
 from .widgets_lazy import alpha_animation, lazy_explorer

@@ -46,21 +46,21 @@ def test_online_ode_vs_direct_simulation():
     """Large P/D: GD follows the online map; the RK4 ODE agrees to O(dt)."""
     D, P, N, alpha, eps, dt, steps = 200, 20_000, 2, 1.0, 0.5, 0.2, 40
     C, m, q, _ = _direct_gd(D, P, N, alpha, eps, dt, steps, seed=3)
-    on = dmft.solve_online(N, alpha, eps, q, C[0], m[0], t_max=dt * steps, dt=dt, method="gd")
+    on = dmft.solve_online(N, alpha, eps, q_star=q, C0=C[0], m0=m[0], t_max=dt * steps, dt=dt, method="gd")
     test_sim = dmft.cm_test_loss(C, m, alpha, eps, q)
     assert np.max(np.abs(on.test_loss - test_sim) / test_sim) < 0.05
     assert np.max(np.abs(on.m - m)) < 0.2 * np.abs(m).max()     # escape from m0 ~ D^-1/2 is noisy
-    ode = dmft.solve_online(N, alpha, eps, q, C[0], m[0], t_max=dt * steps, dt=0.01)
+    ode = dmft.solve_online(N, alpha, eps, q_star=q, C0=C[0], m0=m[0], t_max=dt * steps, dt=0.01)
     assert np.max(np.abs(ode.test_loss[::20] - on.test_loss) / on.test_loss) < 0.1
 
 
 def test_online_fixed_point_and_escape_rate():
-    on = dmft.solve_online(2, 1.0, 0.25, 1.0, None, None, t_max=5, dt=0.05)
+    on = dmft.solve_online(2, 1.0, 0.25, t_max=5, dt=0.05)
     assert np.all(on.m == 0)                                   # m = 0 is a fixed point
     gam = dmft.escape_rate(2, 1.0, 0.25)
     assert gam == pytest.approx(1.5 * 0.25 - 0.25**2 / 2 - 0.25**2 / 2)
     m0 = np.array([-1e-4, 1e-4])                               # ⊥ mode grows at γ⊥ near C = I
-    on = dmft.solve_online(2, 1.0, 0.25, 1.0, None, m0, t_max=4, dt=0.01)
+    on = dmft.solve_online(2, 1.0, 0.25, m0=m0, t_max=4, dt=0.01)
     rate = np.log(np.abs(on.m[-1, 1] / on.m[len(on.t) // 2, 1])) / (on.t[-1] - on.t[len(on.t) // 2])
     assert rate == pytest.approx(gam, rel=0.1)
     assert dmft.escape_time(2, 1.0, 0.1, D=400) > dmft.escape_time(2, 1.0, 0.25, D=400)   # small ε: slower
@@ -79,7 +79,7 @@ def test_weight_process_closure_vs_monte_carlo():
     nu = 0.5 * torch.randn(T1, N, generator=g, dtype=torch.float64)
     C0 = torch.tensor([[1.2, 0.3], [0.3, 0.8]], dtype=torch.float64)
     m0 = torch.tensor([0.4, -0.2], dtype=torch.float64)
-    Phi, C, m = dmft.weight_process_closure(Rg, G, nu, C0, m0, q, rho, dt)
+    Phi, C, m = dmft.weight_process_closure(Rg, G, nu, C0=C0, m0=m0, q_star=q, rho=rho, dt=dt)
     # independent Monte Carlo of w^{n+1} = w^n + dt (u^n + β ν^n + Σ_{n''≤n} Rg(n,n'') w^{n''})
     K = 400_000
     joint = torch.zeros(N + 1, N + 1, dtype=torch.float64)
@@ -103,7 +103,7 @@ def test_weight_process_closure_vs_monte_carlo():
 
 def test_dmft_reduces_to_online_as_rho_grows():
     kw = dict(N=2, alpha=1.0, eps=0.25, q_star=1.0, C0=None, m0=[-0.05, 0.05], dt=0.4, steps=30)
-    on = dmft.solve_online(kw["N"], kw["alpha"], kw["eps"], 1.0, None, kw["m0"], t_max=12, dt=0.4, method="gd")
+    on = dmft.solve_online(kw["N"], kw["alpha"], kw["eps"], m0=kw["m0"], t_max=12, dt=0.4, method="gd")
     r_inf = dmft.solve_dmft(rho=math.inf, samples=2000, progress_bar=False, **kw)
     assert np.max(np.abs(r_inf.test_loss - on.test_loss)) < 1e-6     # control variates make ρ=∞ exact
     errs = []
@@ -123,7 +123,7 @@ def test_dmft_vs_direct_simulation_short_time():
         C, m, q, train = _direct_gd(D, int(rho * D), N, alpha, eps, dt, steps, seed)
         test = dmft.cm_test_loss(C, m, alpha, eps, q)
         gaps.append((test - train) - (test[0] - train[0]))         # remove the t=0 sampling offset
-    r = dmft.solve_dmft(N, rho, alpha, eps, 1.0, None, dmft.typical_m0(N, D), dt=dt, steps=steps,
+    r = dmft.solve_dmft(N, rho, alpha, eps, m0=dmft.typical_m0(N, D), dt=dt, steps=steps,
                         samples=4000, response_samples=500, progress_bar=False)
     sim = np.mean(gaps, 0)
     assert np.all(np.abs(r.gap[1:] - sim[1:]) < 0.15 * sim[1:] + 0.02)
@@ -176,3 +176,31 @@ def test_other_validation():
         dmft.escape_rate(2, 0.0, 0.25)
     with pytest.raises(ValueError, match="rho"):
         dmft.simulate_dmft_setting(2, math.inf, 1.0, 0.25)
+
+
+def test_settings_after_the_essentials_are_keyword_only():
+    """``solve_dmft(2, 10.0, 1.0, 0.25, 1.0, None, m0)`` cannot say which 1.0 is α: past (N, ρ, α, ε)
+    every argument must be named."""
+    calls = [lambda: dmft.solve_dmft(2, 3.0, 1.0, 0.25, 1.0), lambda: dmft.solve_online(2, 1.0, 0.25, 1.0),
+             lambda: dmft.gap_leading_order(2, 3.0, 1.0, 0.25, 1.0),
+             lambda: dmft.simulate_dmft_setting(2, 3.0, 1.0, 0.25, 400),
+             lambda: dmft.escape_time(2, 1.0, 0.25, 1.0), lambda: dmft.typical_m0(2, 400, 1.0)]
+    for call in calls:
+        with pytest.raises(TypeError, match="positional"):
+            call()
+
+
+def test_figures_live_in_viz_and_the_theory_never_imports_them():
+    import ast
+    import pathlib
+
+    import gklib.viz
+    for name in ("plot_dmft_vs_simulation", "plot_alignment", "plot_gap_vs_rho", "plot_convergence",
+                 "dmft_rho_slider", "dmft_explorer"):
+        assert not hasattr(dmft, name)
+        assert getattr(gklib.viz, name).__module__ == "gklib.viz.dmft"
+    for path in pathlib.Path(dmft.__file__).parent.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                mods = [node.module or ""] if isinstance(node, ast.ImportFrom) else [a.name for a in node.names]
+                assert not any("viz" in m or "widgets" in m for m in mods), (path.name, mods)

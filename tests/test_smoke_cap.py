@@ -95,10 +95,10 @@ def test_trainers_stop_at_the_cap(cap):
     hf = fit(MLP([1, 8, 1], "tanh", seed=0), X, X[:, 0] ** 2, steps=300, lr=0.1)
     assert hf.steps[-1] == 7
 
-    r = dmft.solve_dmft(2, 10.0, 1.0, 0.25, 1.0, None, dmft.typical_m0(2, 400), dt=0.4, steps=60,
+    r = dmft.solve_dmft(2, 10.0, 1.0, 0.25, m0=dmft.typical_m0(2, 400), dt=0.4, steps=60,
                         samples=200, response_samples=20, iters=2, progress_bar=False)
     assert r.params["steps"] == 7 and r.t.size == 8
-    t, gap = dmft.gap_leading_order(2, 10.0, 1.0, 0.25, 1.0, None, None, steps=60, samples=200)
+    t, gap = dmft.gap_leading_order(2, 10.0, 1.0, 0.25, steps=60, samples=200)
     assert t.size == gap.size == 8
 
 

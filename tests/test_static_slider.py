@@ -105,7 +105,7 @@ def test_chapter_wrappers_use_the_helper():
 def test_dmft_rho_slider_frames():
     from gklib import dmft
     m0 = dmft.typical_m0(2, 50)
-    runs = {rho: dmft.solve_dmft(2, rho, 1.0, 0.25, 1.0, None, m0, dt=0.4, steps=4, samples=100,
+    runs = {rho: dmft.solve_dmft(2, rho, 1.0, 0.25, m0=m0, dt=0.4, steps=4, samples=100,
                                  response_samples=20, progress_bar=False) for rho in (5.0, 50.0)}
     s = gk.widgets.dmft_rho_slider(runs, dpi=20)
     assert s.labels == ["5", "50"] and len(set(s.frames)) == 2

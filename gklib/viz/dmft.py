@@ -1,11 +1,19 @@
-r"""Figures, the explorer widget and the static ρ slider of the DMFT chapter (part of :mod:`gklib.dmft`)."""
+r"""Figures, the static ρ slider and the live explorer of the DMFT chapter (chapter 4).
+
+They draw what :mod:`gklib.dmft` computes — :class:`~gklib.dmft.OnlineResult`,
+:class:`~gklib.dmft.DMFTResult`, :class:`~gklib.dmft.SimulationResult` — and hold no theory of their own:
+the alignment they plot is :func:`gklib.dmft.weight_alignment`, the explorer solves with
+:func:`gklib.dmft.solve_dmft` and :func:`gklib.dmft.solve_online`.
+"""
 from __future__ import annotations
 
 import math
 
 import numpy as np
 
-from .config import live_explorer
+from ..config import live_explorer
+from ..dmft import solve_dmft, solve_online, typical_m0, weight_alignment
+from ..static_slider import slider_figure
 
 
 def _axes(ax, n=1, figsize=None):
@@ -21,14 +29,7 @@ def _label(rho) -> str:
     return r"$\rho=\infty$" if not math.isfinite(rho) else rf"$\rho={rho:g}$"
 
 
-def weight_alignment(C, m, q_star: float = 1.0) -> np.ndarray:
-    r"""RMS cosine between the hidden weights and the teacher,
-    :math:`\sqrt{\frac1N\sum_i m_i^2/(C_{ii}q_\star)}` in [0, 1]; ``C`` (..., N, N), ``m`` (..., N)."""
-    C, m = np.asarray(C), np.asarray(m)
-    return np.sqrt((m**2 / (np.diagonal(C, 0, -2, -1) * q_star)).mean(-1))
-
-
-def plot_dmft_vs_simulation(dmft: dict, sims: dict | None = None, ax=None, online=None):
+def plot_dmft_vs_simulation(dmft: dict, sims: dict | None = None, *, ax=None, online=None):
     r"""Paper Fig. 4 style: train (left) and test (right) loss, DMFT lines vs seed-averaged
     simulations (markers, ±1 s.e.m.), one colour per ρ.
 
@@ -61,7 +62,7 @@ def plot_dmft_vs_simulation(dmft: dict, sims: dict | None = None, ax=None, onlin
     return axs
 
 
-def plot_alignment(results: dict, ax=None, q_star: float = 1.0, escape_times: dict | None = None):
+def plot_alignment(results: dict, *, ax=None, q_star: float = 1.0, escape_times: dict | None = None):
     r"""Alignment :math:`\sqrt{\frac1N\sum_im_i^2/(C_{ii}q_\star)}` vs time for several runs.
 
     ``results``: {label: result} where a result has ``t`` and ``m`` and either ``C_diag`` or an
@@ -74,7 +75,7 @@ def plot_alignment(results: dict, ax=None, q_star: float = 1.0, escape_times: di
     colors = plt.cm.plasma(np.linspace(0.05, 0.8, max(len(results), 1)))
     for c, (lab, r) in zip(colors, results.items()):
         C = r.C_diag if hasattr(r, "C_diag") else r.C
-        ax.semilogy(r.t, weight_alignment(C, r.m, q_star), color=c, lw=2, label=lab)
+        ax.semilogy(r.t, weight_alignment(C, r.m, q_star=q_star), color=c, lw=2, label=lab)
         if escape_times and lab in escape_times and math.isfinite(escape_times[lab]):
             ax.axvline(escape_times[lab], color=c, ls=":", lw=1.2)
     ax.set_xlabel("time $t$")
@@ -84,7 +85,7 @@ def plot_alignment(results: dict, ax=None, q_star: float = 1.0, escape_times: di
     return ax
 
 
-def plot_gap_vs_rho(inv_rho, gap_dmft, gap_formula, gap_sim=None, gap_sim_err=None, ax=None, t=None):
+def plot_gap_vs_rho(inv_rho, gap_dmft, gap_formula, *, gap_sim=None, gap_sim_err=None, ax=None, t=None):
     r"""Train–test gap at a fixed time vs :math:`1/\rho`: DMFT (dots), the leading-order formula
     (line through the origin, paper.md §6.7) and optionally simulations (squares with error bars)."""
     ax = _axes(ax)
@@ -103,7 +104,7 @@ def plot_gap_vs_rho(inv_rho, gap_dmft, gap_formula, gap_sim=None, gap_sim_err=No
     return ax
 
 
-def plot_convergence(results: dict, ax=None, tol: float | None = None):
+def plot_convergence(results: dict, *, ax=None, tol: float | None = None):
     """Residual of the fixed-point iteration vs iteration for {label: DMFTResult}."""
     ax = _axes(ax)
     for lab, r in results.items():
@@ -118,7 +119,7 @@ def plot_convergence(results: dict, ax=None, tol: float | None = None):
 
 
 @live_explorer
-def dmft_explorer(rhos=(2, 3, 5, 10, 30), alphas=(0.5, 1.0, 2.0), eps: float = 0.25, N: int = 2, D: int = 400,
+def dmft_explorer(*, rhos=(2, 3, 5, 10, 30), alphas=(0.5, 1.0, 2.0), eps: float = 0.25, N: int = 2, D: int = 400,
                   dt: float = 0.4, steps: int = 40, samples: int = 2000, response_samples: int = 300,
                   precompute: bool = False, cache: dict | None = None):
     r"""JupyterLab explorer: sliders for ρ and α redraw the DMFT train/test loss (and the online curve).
@@ -131,18 +132,15 @@ def dmft_explorer(rhos=(2, 3, 5, 10, 30), alphas=(0.5, 1.0, 2.0), eps: float = 0
     import ipywidgets as w
     import matplotlib.pyplot as plt
 
-    from .dmft_online import solve_online
-    from .dmft_solver import solve_dmft
-
     cache = {} if cache is None else cache
     m0 = typical_m0(N, D)
 
     def get(rho, alpha):
         key = (float(rho), float(alpha))
         if key not in cache:
-            cache[key] = (solve_dmft(N, rho, alpha, eps, 1.0, None, m0, dt=dt, steps=steps, samples=samples,
+            cache[key] = (solve_dmft(N, rho, alpha, eps, m0=m0, dt=dt, steps=steps, samples=samples,
                                      response_samples=response_samples, progress_bar=False),
-                          solve_online(N, alpha, eps, 1.0, None, m0, t_max=dt * steps, dt=dt, method="gd"))
+                          solve_online(N, alpha, eps, m0=m0, t_max=dt * steps, dt=dt, method="gd"))
         return cache[key]
 
     if precompute:
@@ -175,19 +173,17 @@ def dmft_explorer(rhos=(2, 3, 5, 10, 30), alphas=(0.5, 1.0, 2.0), eps: float = 0
     return w.VBox([w.HBox([rho_s, alpha_s]), out])
 
 
-def dmft_rho_slider(runs: dict, online=None, dpi: float = 72):
+def dmft_rho_slider(runs: dict, *, online=None, dpi: float = 72):
     r"""Static slider over ρ = P/D (:func:`~gklib.static_slider.slider_figure`; works in the HTML
     book without a kernel) from DMFT solutions the chapter has already computed.
 
-    ``runs`` maps ρ to a :class:`~gklib.dmft_solver.DMFTResult` or to a pair ``(result, gap_lo)``
+    ``runs`` maps ρ to a :class:`~gklib.dmft.DMFTResult` or to a pair ``(result, gap_lo)``
     with the leading-order gap :math:`\mathcal L_{\rm test}-\mathcal L_{\rm train}\approx\frac1\rho(\ldots)`
-    of :func:`~gklib.dmft_solver.gap_leading_order` on the same grid. Left: DMFT train and test
+    of :func:`~gklib.dmft.gap_leading_order` on the same grid. Left: DMFT train and test
     loss (and the ρ = ∞ online curve ``online``, if given); right: the train–test gap and its
     leading order. Axes are fixed across frames. Returns a :class:`~gklib.static_slider.StaticSlider`.
     """
     import matplotlib.pyplot as plt
-
-    from .static_slider import slider_figure
 
     if not isinstance(runs, dict) or not runs:
         raise ValueError("runs must be a non-empty dict {rho: DMFTResult or (DMFTResult, gap_lo)}")
@@ -229,14 +225,3 @@ def dmft_rho_slider(runs: dict, online=None, dpi: float = 72):
 
     return slider_figure(draw, rhos, label="ρ = P/D", fmt="{:g}", fig=fig, dpi=dpi,
                          title="DMFT losses and train–test gap")
-
-
-def typical_m0(N: int, D: int, q_star: float = 1.0) -> np.ndarray:
-    r"""A deterministic stand-in for the initial overlap of a random init in dimension ``D``:
-    zero mean over units and :math:`|m_0|^2=q_\star\max(N-1,1)/D` (the expected :math:`|m_0^\perp|^2`),
-    e.g. :math:`(-a,a)` with :math:`a=\sqrt{q_\star/(2D)}` for N = 2."""
-    if N == 1:
-        return np.array([math.sqrt(q_star / D)])
-    v = np.array([(-1.0) ** (i + 1) for i in range(N)])
-    v -= v.mean()
-    return v / np.linalg.norm(v) * math.sqrt(q_star * (N - 1) / D)

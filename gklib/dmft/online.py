@@ -1,6 +1,10 @@
 r"""Closed forms and the online (ρ → ∞, Saad–Solla) limit of the toy model's DMFT (paper.md §3.3, §6.6).
 
-Part of :mod:`gklib.dmft`; see there for the conventions.
+Part of :mod:`gklib.dmft`; see there for the conventions. Closed forms in the equal-time order
+parameters :math:`(C,\boldsymbol m,q_\star)`: the population test loss, the online response
+:math:`r(C)`, the alignment with the teacher, the early escape rate and time from
+:math:`\boldsymbol m\approx0`, and the typical initial overlap of a random init. The online limit:
+the closed ODEs for :math:`(C,\boldsymbol m)` and the exact ρ = ∞ map of one GD step.
 """
 from __future__ import annotations
 
@@ -10,42 +14,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from .validation import check_positive, check_positive_int
-
-_F64 = torch.float64
-
-
-# ----------------------------------------------------------------------------- validation
-def _check_rho(rho) -> float:
-    try:
-        r = float(rho)
-    except (TypeError, ValueError):
-        raise ValueError(f"rho must be a positive number (or math.inf), got {rho!r}") from None
-    if not r > 0 or math.isnan(r):
-        raise ValueError(f"rho must be > 0 (or math.inf for the online limit), got {rho!r}")
-    return r
-
-
-def _check_init(N: int, C0, m0, dev) -> tuple[torch.Tensor, torch.Tensor]:
-    """``C0`` (N, N) symmetric PSD (default I) and ``m0`` (N,) (default 0) as float64 tensors."""
-    C0 = torch.eye(N, dtype=_F64) if C0 is None else torch.as_tensor(np.asarray(C0, dtype=float))
-    m0 = torch.zeros(N, dtype=_F64) if m0 is None else torch.as_tensor(np.asarray(m0, dtype=float))
-    if C0.shape != (N, N):
-        raise ValueError(f"C0 must have shape ({N}, {N}), got {tuple(C0.shape)}")
-    if m0.shape != (N,):
-        raise ValueError(f"m0 must have shape ({N},), got {tuple(m0.shape)}")
-    if not (torch.isfinite(C0).all() and torch.isfinite(m0).all()):
-        raise ValueError("C0 and m0 must be finite")
-    if not torch.allclose(C0, C0.T, atol=1e-10 * (1 + C0.abs().max())):
-        raise ValueError("C0 must be symmetric")
-    if torch.linalg.eigvalsh(C0).min() < -1e-10 * (1 + C0.abs().max()):
-        raise ValueError("C0 must be positive semi-definite")
-    return C0.to(dev, _F64), m0.to(dev, _F64)
-
-
-def _check_common(N, alpha, eps, q_star):
-    return (check_positive_int(N, "N"), check_positive(alpha, "alpha"),
-            check_positive(eps, "eps", allow_zero=True), check_positive(q_star, "q_star"))
+from ..validation import check_positive, check_positive_int
+from ._checks import F64, check_common, check_init
 
 
 # ----------------------------------------------------------------------------- closed forms
@@ -81,17 +51,17 @@ def online_response(C, alpha: float, eps: float, q_star: float):
     return a[..., None, None] * eye - (torch.ones_like(C) + eps**2 * C) / N
 
 
-def escape_rate(N: int, alpha: float, eps: float, q_star: float = 1.0) -> float:
+def escape_rate(N: int, alpha: float, eps: float, *, q_star: float = 1.0) -> float:
     r"""Early growth rate of the alignment near :math:`C=I`, :math:`m\to0` (paper.md §6.6):
     :math:`\gamma_\perp=\frac{3\epsilon q_\star}{2\alpha}-\frac{\epsilon^2}2-\frac{\epsilon^2}N`
     for the modes of :math:`\boldsymbol m` orthogonal to :math:`\boldsymbol1` (``N >= 2``); for
     ``N = 1`` only the mean mode exists and it grows at :math:`\gamma_\perp-1`."""
-    N, alpha, eps, q_star = _check_common(N, alpha, eps, q_star)
+    N, alpha, eps, q_star = check_common(N, alpha, eps, q_star)
     g = 1.5 * eps * q_star / alpha - eps**2 / 2 - eps**2 / N
     return g if N > 1 else g - 1.0
 
 
-def escape_time(N: int, alpha: float, eps: float, q_star: float = 1.0, m0=None, D: int | None = None,
+def escape_time(N: int, alpha: float, eps: float, *, q_star: float = 1.0, m0=None, D: int | None = None,
                 m_escape: float = 1.0) -> float:
     r"""Escape time :math:`t_\star\approx\gamma_\perp^{-1}\ln(m_{\rm escape}/|m_0^\perp|)` (paper.md §6.6).
 
@@ -99,7 +69,7 @@ def escape_time(N: int, alpha: float, eps: float, q_star: float = 1.0, m0=None, 
     (all of it for ``N = 1``) — or the dimension ``D``, which sets the typical
     :math:`|m_0^\perp|=\sqrt{q_\star(N-1)/D}` of a random init. Returns ``inf`` when the rate is <= 0.
     """
-    rate = escape_rate(N, alpha, eps, q_star)
+    rate = escape_rate(N, alpha, eps, q_star=q_star)
     if m0 is not None:
         m0 = np.asarray(m0, dtype=float).reshape(-1)
         if m0.shape != (N,):
@@ -114,6 +84,24 @@ def escape_time(N: int, alpha: float, eps: float, q_star: float = 1.0, m0=None, 
         raise ValueError("m0 has no component that can grow (it is parallel to the ones vector)")
     m_escape = check_positive(m_escape, "m_escape")
     return math.log(m_escape / size) / rate if rate > 0 else math.inf
+
+
+def weight_alignment(C, m, *, q_star: float = 1.0) -> np.ndarray:
+    r"""RMS cosine between the hidden weights and the teacher,
+    :math:`\sqrt{\frac1N\sum_i m_i^2/(C_{ii}q_\star)}` in [0, 1]; ``C`` (..., N, N), ``m`` (..., N)."""
+    C, m = np.asarray(C), np.asarray(m)
+    return np.sqrt((m**2 / (np.diagonal(C, 0, -2, -1) * q_star)).mean(-1))
+
+
+def typical_m0(N: int, D: int, *, q_star: float = 1.0) -> np.ndarray:
+    r"""A deterministic stand-in for the initial overlap of a random init in dimension ``D``:
+    zero mean over units and :math:`|m_0|^2=q_\star\max(N-1,1)/D` (the expected :math:`|m_0^\perp|^2`),
+    e.g. :math:`(-a,a)` with :math:`a=\sqrt{q_\star/(2D)}` for N = 2."""
+    if N == 1:
+        return np.array([math.sqrt(q_star / D)])
+    v = np.array([(-1.0) ** (i + 1) for i in range(N)])
+    v -= v.mean()
+    return v / np.linalg.norm(v) * math.sqrt(q_star * (N - 1) / D)
 
 
 # ----------------------------------------------------------------------------- online limit
@@ -153,7 +141,7 @@ def _online_gd_step(C, m, dt, alpha, eps, q_star):
     return C_new, Bm + dt * q_star * nu
 
 
-def solve_online(N: int, alpha: float, eps: float, q_star: float = 1.0, C0=None, m0=None,
+def solve_online(N: int, alpha: float, eps: float, *, q_star: float = 1.0, C0=None, m0=None,
                  t_max: float = 30.0, dt: float = 0.05, method: str = "rk4") -> OnlineResult:
     r"""Integrate the closed online (Saad–Solla) ODEs of paper.md §6.6,
 
@@ -164,12 +152,12 @@ def solve_online(N: int, alpha: float, eps: float, q_star: float = 1.0, C0=None,
     ``method="rk4"`` integrates the ODE; ``method="gd"`` iterates the exact large-ρ map of GD with
     time step ``dt`` (what a simulation with ``lr_scale = dt*D/2`` follows as P/D → ∞).
     """
-    N, alpha, eps, q_star = _check_common(N, alpha, eps, q_star)
+    N, alpha, eps, q_star = check_common(N, alpha, eps, q_star)
     dt = check_positive(dt, "dt")
     t_max = check_positive(t_max, "t_max")
     if method not in ("rk4", "gd"):
         raise ValueError(f"method must be 'rk4' or 'gd', got {method!r}")
-    C, m = _check_init(N, C0, m0, torch.device("cpu"))
+    C, m = check_init(N, C0, m0, torch.device("cpu"))
     steps = max(1, int(round(t_max / dt)))
     Cs, ms = [C], [m]
     args = (alpha, eps, q_star)
@@ -192,3 +180,22 @@ def solve_online(N: int, alpha: float, eps: float, q_star: float = 1.0, C0=None,
                         r=online_response(C, *args).numpy(),
                         test_loss=cm_test_loss(C, m, *args).numpy(),
                         params=dict(N=N, alpha=alpha, eps=eps, q_star=q_star, dt=dt, method=method))
+
+
+def _online_guess(C0, m0, dt, steps, alpha, eps, q_star):
+    r"""The ρ = ∞ solution as DMFT kernels on the grid :math:`t_n=n\,dt`, ``n = 0..steps``: the
+    finite-ρ solver's starting point and the input of the leading-order gap.
+
+    With :math:`(C^n,\boldsymbol m^n)` from the exact ρ = ∞ GD map (:func:`_online_gd_step`) started at
+    ``(C0, m0)``: :math:`R^g(n,n)=r(C^n)`, :math:`R^g(n,k)=0` for :math:`k\ne n` (no memory), and
+    :math:`\boldsymbol\nu^n=\frac\epsilon\alpha\boldsymbol m^n`. Returns ``(Rg, nu)``, (T+1, T+1, N, N) and (T+1, N).
+    """
+    C, m = C0, m0
+    N, T1 = C0.shape[0], steps + 1
+    Rg = torch.zeros(T1, T1, N, N, dtype=F64, device=C0.device)
+    nu = torch.zeros(T1, N, dtype=F64, device=C0.device)
+    for n in range(T1):
+        Rg[n, n] = online_response(C, alpha, eps, q_star)
+        nu[n] = eps / alpha * m
+        C, m = _online_gd_step(C, m, dt, alpha, eps, q_star)
+    return Rg, nu

@@ -42,9 +42,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from .config import cap_steps, generator, get_device, progress
-from .dmft_online import _F64, _check_common, _check_init, _check_rho, _online_gd_step, cm_test_loss, online_response
-from .validation import check_positive, check_positive_int
+from ..config import generator, get_device, progress
+from ..validation import check_positive_int
+from ._checks import F64, check_dmft, check_init
+from .online import _online_guess, cm_test_loss, online_response
 
 
 @dataclass
@@ -124,7 +125,7 @@ def _memory_kernel(Phi: torch.Tensor) -> torch.Tensor:
     return K
 
 
-def weight_process_closure(Rg, G, nu, C0, m0, q_star: float, rho: float, dt: float):
+def weight_process_closure(Rg, G, nu, *, C0, m0, q_star: float, rho: float, dt: float):
     r"""Moments of the Gaussian weight process given :math:`(R^g, G, \boldsymbol\nu)` (paper.md §6.4, §6.8).
 
     Inputs: ``Rg``, ``G`` (T+1, T+1, N, N); ``nu`` (T+1, N); ``C0`` (N, N); ``m0`` (N,) (torch float64).
@@ -174,8 +175,8 @@ def _antithetic_normals(samples: int, dim: int, seed: int, dev) -> torch.Tensor:
     and in antithetic pairs (ζ, −ζ) that share ξ. Stratifying ζ removes most of the variance of the
     heavy-tailed target :math:`y=\tfrac12h_\star^2`."""
     half = (samples + 1) // 2
-    xi = torch.randn(half, dim, generator=generator(seed), dtype=_F64)
-    u = 0.5 + 0.5 * (torch.arange(half, dtype=_F64) + 0.5) / half          # in (1/2, 1)
+    xi = torch.randn(half, dim, generator=generator(seed), dtype=F64)
+    u = 0.5 + 0.5 * (torch.arange(half, dtype=F64) + 0.5) / half          # in (1/2, 1)
     xi[:, -1] = math.sqrt(2) * torch.erfinv(2 * u - 1)
     flip = xi.clone()
     flip[:, -1] = -flip[:, -1]
@@ -272,34 +273,7 @@ def _rel(new, old) -> float:
     return float((new - old).norm() / new.norm().clamp_min(1e-300))
 
 
-def _validate_dmft(N, rho, alpha, eps, q_star, dt, steps, samples, damping, iters, tol):
-    N, alpha, eps, q_star = _check_common(N, alpha, eps, q_star)
-    rho = _check_rho(rho)
-    dt = check_positive(dt, "dt")
-    steps = cap_steps(check_positive_int(steps, "steps"))   # $GKLIB_SMOKE_STEPS: cost ~ (N*steps)^3
-    samples = check_positive_int(samples, "samples")
-    damping = check_positive(damping, "damping")
-    if not 0 < damping <= 1:
-        raise ValueError(f"damping must be in (0, 1], got {damping}")
-    iters = check_positive_int(iters, "iters")
-    tol = check_positive(tol, "tol")
-    return N, rho, alpha, eps, q_star, dt, steps, samples, damping, iters, tol
-
-
-def _online_guess(C0, m0, dt, steps, alpha, eps, q_star):
-    """(Rg, nu) of the ρ = ∞ GD map from (C0, m0): Rg(n, n) = r(C^n), ν^n = (ε/α) m^n."""
-    C, m = C0, m0
-    N, T1 = C0.shape[0], steps + 1
-    Rg = torch.zeros(T1, T1, N, N, dtype=_F64, device=C0.device)
-    nu = torch.zeros(T1, N, dtype=_F64, device=C0.device)
-    for n in range(T1):
-        Rg[n, n] = online_response(C, alpha, eps, q_star)
-        nu[n] = eps / alpha * m
-        C, m = _online_gd_step(C, m, dt, alpha, eps, q_star)
-    return Rg, nu
-
-
-def solve_dmft(N: int, rho: float, alpha: float, eps: float, q_star: float = 1.0, C0=None, m0=None,
+def solve_dmft(N: int, rho: float, alpha: float, eps: float, *, q_star: float = 1.0, C0=None, m0=None,
                dt: float = 0.4, steps: int = 60, samples: int = 8000, damping: float = 0.8,
                iters: int = 40, tol: float = 1e-3, seed: int = 0, device=None,
                response_samples: int | None = 1000, num_threads: int | None = 1,
@@ -330,7 +304,7 @@ def solve_dmft(N: int, rho: float, alpha: float, eps: float, q_star: float = 1.0
     :math:`R^g` (``S_R = response_samples``; dominant), plus :math:`O(S\,T^2N^2)` for the fields and
     :math:`O((NT)^3)` for the closure.
     """
-    N, rho, alpha, eps, q_star, dt, steps, samples, damping, iters, tol = _validate_dmft(
+    N, rho, alpha, eps, q_star, dt, steps, samples, damping, iters, tol = check_dmft(
         N, rho, alpha, eps, q_star, dt, steps, samples, damping, iters, tol)
     old_threads = torch.get_num_threads()
     if num_threads is not None:
@@ -345,7 +319,7 @@ def solve_dmft(N: int, rho: float, alpha: float, eps: float, q_star: float = 1.0
 def _solve(N, rho, alpha, eps, q_star, C0, m0, dt, steps, samples, damping, iters, tol, seed, device,
            response_samples, progress_bar):
     dev = get_device(device)
-    C0, m0 = _check_init(N, C0, m0, dev)
+    C0, m0 = check_init(N, C0, m0, dev)
     T1 = steps + 1
     start = time.perf_counter()
     xi = _antithetic_normals(samples, N * T1 + 1, seed, dev)
@@ -358,7 +332,7 @@ def _solve(N, rho, alpha, eps, q_star, C0, m0, dt, steps, samples, damping, iter
     bar = progress(iters, desc=f"DMFT rho={rho:g}", enabled=progress_bar)
     try:
         for it in range(iters):
-            Phi, C, m = weight_process_closure(Rg, G, nu, C0, m0, q_star, rho, dt)
+            Phi, C, m = weight_process_closure(Rg, G, nu, C0=C0, m0=m0, q_star=q_star, rho=rho, dt=dt)
             chi, hs = _gaussian_fields(C, m, q_star, xi)
             K = _memory_kernel(Phi)
             Rg_hat, G_hat, nu_hat, Delta, Delta_chi = _data_process(chi, hs, K, alpha, eps, rho, dt, C, m, q_star,
@@ -388,41 +362,3 @@ def _solve(N, rho, alpha, eps, q_star, C0, m0, dt, steps, samples, damping, iter
         iterations=len(residuals), seconds=time.perf_counter() - start,
         params=dict(N=N, rho=rho, alpha=alpha, eps=eps, q_star=q_star, dt=dt, steps=steps,
                     samples=samples, response_samples=response_samples, damping=damping, seed=seed, C0=np_(C0), m0=np_(m0)))
-
-
-# ----------------------------------------------------------------------------- train-test gap
-def _gap_formula(Phi, G, N, rho, alpha, dt):
-    r""":math:`\frac{2\alpha^2}{N\rho}\Delta t\sum_{n'<n}\mathrm{Tr}[\Phi(n,n'{+}1)G(n,n')^\top]` for every n."""
-    K = _memory_kernel(torch.as_tensor(Phi))
-    G = torch.as_tensor(G)
-    tri = torch.tril(torch.ones(K.shape[0], K.shape[0], dtype=torch.bool), -1)
-    terms = torch.einsum("nkab,nkab->nk", K, G) * tri
-    return (2 * alpha**2 / (N * rho) * dt * terms.sum(1)).numpy()
-
-
-def gap_from_dmft(result: DMFTResult) -> np.ndarray:
-    r"""Leading-order gap formula (paper.md §6.7) evaluated with a DMFT solution's own Φ and G:
-    :math:`\mathcal L_{\rm test}-\mathcal L_{\rm train}\simeq\frac{2\alpha^2}{N\rho}\int_0^tds\,\mathrm{Tr}[R^w(t,s)G(t,s)^\top]`. Shape (T+1,)."""
-    p = result.params
-    return _gap_formula(result.Rw, result.G, p["N"], p["rho"], p["alpha"], p["dt"])
-
-
-def gap_leading_order(N: int, rho: float, alpha: float, eps: float, q_star: float = 1.0, C0=None, m0=None,
-                      dt: float = 0.4, steps: int = 60, samples: int = 20000, seed: int = 0):
-    r"""The :math:`O(1/\rho)` train–test gap (paper.md §6.7) with :math:`R^w` and :math:`G` at their ρ = ∞ values:
-
-    .. math:: \mathcal L_{\rm test}(t)-\mathcal L_{\rm train}(t)\simeq\frac{2\alpha^2}{N\rho}\int_0^t\!ds\,
-              \mathrm{Tr}\big[R^w(t,s)G(t,s)^\top\big] .
-
-    The online (GD-map, step ``dt``) solution gives Φ and the two-time C; G is a Gaussian average
-    over ``samples`` draws (seeded). Returns ``(t, gap)``, both (steps+1,). The gap is ≥ 0 and
-    exactly ∝ 1/ρ.
-    """
-    N, rho, alpha, eps, q_star, dt, steps, samples, _, _, _ = _validate_dmft(
-        N, rho, alpha, eps, q_star, dt, steps, samples, 1.0, 1, 1.0)
-    C0, m0 = _check_init(N, C0, m0, torch.device("cpu"))
-    Rg, nu = _online_guess(C0, m0, dt, steps, alpha, eps, q_star)
-    Phi, C, m = weight_process_closure(Rg, torch.zeros_like(Rg), nu, C0, m0, q_star, math.inf, dt)
-    chi, hs = _gaussian_fields(C, m, q_star, _antithetic_normals(samples, N * (steps + 1) + 1, seed, "cpu"))
-    G = _data_process(chi, hs, _memory_kernel(Phi), alpha, eps, math.inf, dt, response=False)[1]
-    return np.arange(steps + 1) * dt, _gap_formula(Phi, G, N, rho, alpha, dt)

@@ -13,8 +13,14 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from .dmft_online import _check_rho, cm_test_loss
-from .validation import check_positive, check_positive_int
+from ..models import CommitteeMachine
+from ..tasks import quadratic_task
+from ..train import train
+from ..validation import check_positive, check_positive_int
+from ._checks import check_rho
+from .online import cm_test_loss
+from .solver import solve_dmft
+
 
 def order_params(W: torch.Tensor, beta: torch.Tensor):
     r"""``(C, m, q_star)`` of weights ``W`` (N, D) and teacher ``beta`` (D,):
@@ -71,7 +77,7 @@ class SimulationResult:
                 f"seeds={self.n_seeds}, T={len(self.t) - 1}, dt={p.get('dt')})")
 
 
-def simulate_dmft_setting(N: int, rho: float, alpha: float, eps: float, D: int = 400, dt: float = 0.4,
+def simulate_dmft_setting(N: int, rho: float, alpha: float, eps: float, *, D: int = 400, dt: float = 0.4,
                           steps: int = 60, seeds=8, record_every: int = 1, beta_scale: float = 1.0,
                           engine: str = "direct", device=None, dtype=torch.float64,
                           num_threads: int | None = 1) -> SimulationResult:
@@ -95,12 +101,8 @@ def simulate_dmft_setting(N: int, rho: float, alpha: float, eps: float, D: int =
 
 
 def _simulate(N, rho, alpha, eps, D, dt, steps, seeds, record_every, beta_scale, engine, device, dtype):
-    from .models import CommitteeMachine
-    from .tasks import quadratic_task
-    from .train import train
-
     N = check_positive_int(N, "N")
-    rho = _check_rho(rho)
+    rho = check_rho(rho)
     if not np.isfinite(rho):
         raise ValueError("rho must be finite for a simulation (use a large rho, e.g. 100, for the online limit)")
     alpha = check_positive(alpha, "alpha")
@@ -167,7 +169,8 @@ class DMFTAverage:
         return all(r.converged for r in self.runs)
 
 
-def dmft_matched(sim: SimulationResult, samples: int = 2000, response_samples: int | None = 250, **kwargs) -> DMFTAverage:
+def dmft_matched(sim: SimulationResult, *, samples: int = 2000, response_samples: int | None = 250,
+                 **kwargs) -> DMFTAverage:
     r"""Like-for-like theory for a seed-averaged simulation: solve the DMFT once per seed from that
     seed's initial :math:`(C_0, \boldsymbol m_0, q_\star)` (same ρ, α, ε, Δt, steps) and average.
 
@@ -176,11 +179,10 @@ def dmft_matched(sim: SimulationResult, samples: int = 2000, response_samples: i
     disagreement. ``samples``/``response_samples`` are per seed (the seed average reduces the Monte
     Carlo noise further); other keyword arguments go to :func:`~gklib.dmft.solve_dmft`.
     """
-    from .dmft_solver import solve_dmft
-
     p = sim.params
-    runs = [solve_dmft(p["N"], p["rho"], p["alpha"], p["eps"], float(sim.q_star[k]), sim.C0[k], sim.m0[k],
-                       dt=p["dt"], steps=int(sim.steps[-1]), samples=samples, response_samples=response_samples,
+    runs = [solve_dmft(p["N"], p["rho"], p["alpha"], p["eps"], q_star=float(sim.q_star[k]), C0=sim.C0[k],
+                       m0=sim.m0[k], dt=p["dt"], steps=int(sim.steps[-1]), samples=samples,
+                       response_samples=response_samples,
                        seed=k, **kwargs) for k in range(sim.n_seeds)]
     return DMFTAverage(t=runs[0].t, train_loss=np.mean([r.train_loss for r in runs], 0),
                        test_loss=np.mean([r.test_loss for r in runs], 0), runs=runs)

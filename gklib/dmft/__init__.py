@@ -12,27 +12,29 @@ Order parameters (:math:`N\times N` blocks or :math:`N`-vectors on the grid :mat
 :math:`q_\star=|\boldsymbol\beta_\star|^2/D`, the gradient correlation :math:`G(t,s)`, the responses
 :math:`R^g(t,s)`, :math:`R^w(t,s)=\Phi(t,s)` and the signal drift :math:`\boldsymbol\nu(t)`.
 
+Calls: the model's essentials come first, positionally (``N``, ``rho``, ``alpha``, ``eps``); every
+other argument — :math:`q_\star`, the initial ``C0``, ``m0``, the grid, the sample counts — is
+keyword-only, e.g. ``solve_dmft(2, 10.0, 1.0, 0.25, m0=typical_m0(2, 400), dt=0.4, steps=60)``.
+
 Contents
 
 * closed forms and the online (ρ → ∞, Saad–Solla) limit: :func:`cm_test_loss`, :func:`online_response`,
-  :func:`solve_online`, :func:`escape_rate`, :func:`escape_time` (:mod:`gklib.dmft_online`);
-* the finite-ρ solver :func:`solve_dmft` and the train–test gap :func:`gap_leading_order`,
-  :func:`gap_from_dmft` (:mod:`gklib.dmft_solver`);
-* finite-D simulations in the same units, :func:`simulate_dmft_setting` (:mod:`gklib.dmft_sim`);
-* figures and the explorer widget (:mod:`gklib.dmft_plots`).
+  :func:`weight_alignment`, :func:`solve_online`, :func:`escape_rate`, :func:`escape_time`,
+  :func:`typical_m0` (:mod:`gklib.dmft.online`);
+* the finite-ρ solver :func:`solve_dmft` (:mod:`gklib.dmft.solver`) and the train–test gap to
+  leading order in 1/ρ, :func:`gap_leading_order`, :func:`gap_from_dmft` (:mod:`gklib.dmft.gap`);
+* finite-D simulations in the same units, :func:`simulate_dmft_setting` (:mod:`gklib.dmft.sim`);
+* the chapter's figures, static slider and live explorer are not here but in :mod:`gklib.viz.dmft`.
 """
-from .dmft_online import (OnlineResult, cm_test_loss, escape_rate, escape_time, online_response,
-                          solve_online)
-from .dmft_plots import (dmft_explorer, plot_alignment, plot_convergence,
-                         plot_dmft_vs_simulation, plot_gap_vs_rho, typical_m0, weight_alignment)
-from .dmft_sim import DMFTAverage, SimulationResult, dmft_matched, order_params, simulate_dmft_setting
-from .dmft_solver import (DMFTResult, gap_from_dmft, gap_leading_order, propagator, solve_dmft,
-                          weight_process_closure)
+from .gap import gap_from_dmft, gap_leading_order
+from .online import (OnlineResult, cm_test_loss, escape_rate, escape_time, online_response, solve_online,
+                     typical_m0, weight_alignment)
+from .sim import DMFTAverage, SimulationResult, dmft_matched, order_params, simulate_dmft_setting
+from .solver import DMFTResult, propagator, solve_dmft, weight_process_closure
 
 __all__ = [
     "cm_test_loss", "online_response", "escape_rate", "escape_time", "OnlineResult", "solve_online",
     "DMFTResult", "solve_dmft", "propagator", "weight_process_closure", "gap_leading_order",
     "gap_from_dmft", "SimulationResult", "order_params", "simulate_dmft_setting", "DMFTAverage", "dmft_matched",
-    "weight_alignment", "typical_m0", "plot_dmft_vs_simulation", "plot_alignment", "plot_gap_vs_rho",
-    "plot_convergence", "dmft_explorer",
+    "weight_alignment", "typical_m0",
 ]
