@@ -76,7 +76,7 @@ def _check(loss, ref, step, params, idx, on_divergence):
     return bad
 
 
-def train(model: CommitteeMachine, task, steps, lr_scale=1.0, engine: str = "auto",
+def train(model: CommitteeMachine, task, steps, lr_scale=1.0, *, engine: str = "auto",
           log_every: int | None = None, optimizer: str = "sgd", weight_decay: float = 0.0,
           momentum: float = 0.0, betas=(0.9, 0.999), n_log: int = 200,
           on_divergence: str = "raise", callback=None, stop_below: float | None = None,

@@ -105,10 +105,10 @@ def test_fit_reproduces_the_former_hand_written_trainer(case):
     alphas = [0.5, 1.0, 3.0]
     steps = 300
     ref_loss, ref_state = old_train_ensemble(MLP([14, 16, 7], "tanh", seed=2), task, alphas, steps, **kw)
-    res = fit(MLP([14, 16, 7], "tanh", seed=2), task, steps, alpha=alphas, log_every=1, seed=0,
+    res = fit(MLP([14, 16, 7], "tanh", seed=2), task, steps, alpha=alphas, log_every=10, seed=0,
               dtype=F64, device="cpu", **kw)
     assert ref_loss[:, -1].max() < 0.9 * ref_loss[:, 0].min()            # it did train
-    rel = np.abs(res.train_loss - ref_loss) / np.abs(ref_loss)
+    rel = np.abs(res.train_loss - ref_loss[:, ::10]) / np.abs(ref_loss[:, ::10])   # every 10th step
     assert rel.max() <= 1e-10, (case, rel.max())
     for n, p in ref_state.items():
         d = float((res.state[n] - p).norm() / p.norm())
@@ -122,8 +122,8 @@ def test_quadratic_mlp_uncentred_sgd_matches_reference():
     ref_loss, _ = old_train_ensemble(QuadraticMLP(14, 20, 7, seed=0), task, alphas, 300, lr=10.0,
                                      lr_alpha_power=2, center=False)
     res = fit(QuadraticMLP(14, 20, 7, seed=0), task, 300, alpha=alphas, lr=10.0, lr_alpha_power=2,
-              center=False, log_every=1, dtype=F64, device="cpu")
-    np.testing.assert_allclose(res.train_loss, ref_loss, rtol=1e-10, atol=0)
+              center=False, log_every=10, dtype=F64, device="cpu")
+    np.testing.assert_allclose(res.train_loss, ref_loss[:, ::10], rtol=1e-10, atol=0)
 
 
 def test_linearised_module_in_an_ensemble_matches_single_runs():
