@@ -2,7 +2,7 @@
 
 Usage: ``.venv/bin/python benchmarks/bench_ensemble.py [--steps 1000] [--threads 1] [--device cpu]``
 
-For each workload it trains the same ``R`` runs twice with :func:`gklib.ensemble.train_ensemble`:
+For each workload it trains the same ``R`` runs twice with :func:`gklib.nets.train.fit`:
 once as one call with ``alpha=[...]`` (stacked parameters, one vmapped forward/backward per step),
 once as ``R`` calls with a scalar ``alpha``; it checks that both give the same losses and prints
 the wall-clock ratio. Timings on a shared machine are noisy: take the best of ``--repeat``.
@@ -26,9 +26,7 @@ import torch
 
 from torch.utils.flop_counter import FlopCounterMode
 
-from gklib.data import modular_addition, student_teacher
-from gklib.ensemble import train_ensemble
-from gklib.nets import MLP, QuadraticMLP, Transformer1L
+from gklib.nets import MLP, QuadraticMLP, Transformer1L, fit, modular_addition, student_teacher
 
 
 def workloads(R):
@@ -92,10 +90,10 @@ def main():
           f"(counts below are matrix-product FLOPs of the training steps)")
     for name, (net, task, kw) in workloads(a.runs).items():
         common = dict(steps=a.steps, n_log=10, device=a.device, progress_bar=False)
-        tb, batched = timed(lambda: train_ensemble(net, task, **kw, **common), a.repeat)
+        tb, batched = timed(lambda: fit(net, task, **kw, **common), a.repeat)
 
         def loop():
-            return [train_ensemble(net, task, **{**kw, "alpha": al}, **common) for al in kw["alpha"]]
+            return [fit(net, task, **{**kw, "alpha": al}, **common) for al in kw["alpha"]]
 
         tl, single = timed(loop, a.repeat)
         gflop = step_flops(net, task) * a.runs * a.steps / 1e9

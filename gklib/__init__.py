@@ -20,13 +20,11 @@ from .train import train
 # Chapter modules (each defines __all__)
 from .kernels import *  # noqa: E402,F401,F403  — NTK, kernel regression, alignment (Ch. 2)
 from .spectrum import *  # noqa: E402,F401,F403  — Mercer theory of the initial NTK (Ch. 2)
-from .lazy import *  # noqa: E402,F401,F403  — linearisation, output scale, laziness measures (Ch. 1)
+from .nets import *  # noqa: E402,F401,F403  — networks, wrappers, the trainer fit, data sets (Ch. 1, 5)
+from .lazy import *  # noqa: E402,F401,F403  — network vs linearisation, laziness measures (Ch. 1)
 from .grokking import *  # noqa: E402,F401,F403  — grokking metrics, phase diagram (Ch. 3)
 from .eigen_labels import *  # noqa: E402,F401,F403  — eigenvector labels, aligned init (Ch. 3)
 from .dmft import *  # noqa: E402,F401,F403  — online ODEs, finite-rho DMFT, simulations (Ch. 4)
-from .nets import *  # noqa: E402,F401,F403  — MLPs and the one-layer Transformer (Ch. 5)
-from .data import *  # noqa: E402,F401,F403  — modular addition, student-teacher, MNIST (Ch. 5)
-from .ensemble import *  # noqa: E402,F401,F403  — batched alpha sweeps of nn.Modules (Ch. 5)
 from . import widgets  # noqa: E402,F401  — JupyterLab explorers and static slider figures
 
 __version__ = "0.1.0"

@@ -11,7 +11,7 @@ Chapters ask for a size with :func:`by_profile`, e.g. ``steps = gk.by_profile(qu
 book=100_000, paper=100_000)``.
 
 Smoke runs: ``GKLIB_SMOKE_STEPS=20`` caps every training loop at 20 steps (:func:`cap_steps`, applied
-by :func:`gklib.train`, :func:`gklib.ensemble.train_ensemble`, :func:`gklib.lazy.fit`, the
+by :func:`gklib.train`, :func:`gklib.nets.train.fit`, the
 linearised histories and the DMFT solver), so the ``paper`` profile can be checked on a CPU for
 shapes, construction and finiteness (``make paper-smoke``); the numbers are then meaningless.
 Unset (the default) it changes nothing.

@@ -1,20 +1,11 @@
-"""Lazy training: linearisation, output scale, laziness measures, and a small module trainer.
+"""Lazy training: a network against its linearisation, laziness measures and knobs (chapter 1).
 
-The first-order Taylor model of a network around its initial parameters :math:`\\theta_0`,
+The first-order Taylor model of a network around its initial parameters :math:`\\theta_0`
+(:func:`gklib.nets.wrappers.linearize`) trained by gradient descent is kernel gradient descent with
+the initial NTK :math:`K_0 = J_0 J_0^\\top`. With Chizat's output scale
+(:class:`gklib.nets.wrappers.OutputScaled`) the network approaches its linearisation as α grows.
 
-.. math:: f_{\\rm lin}(\\theta, x) = f(\\theta_0, x) + J(\\theta_0, x)\\,(\\theta - \\theta_0),
-
-trained by gradient descent is kernel gradient descent with the initial NTK
-:math:`K_0 = J_0 J_0^\\top`. Chizat's output scale (paper.md §1.2) trains
-:math:`\\tilde f = \\alpha\\,[f(\\theta) - f(\\theta_0)]` with :math:`\\eta = \\eta_0/\\alpha^2`: the
-function moves at an α-independent rate while the weights move by :math:`O(1/\\alpha)`, so the
-network approaches its linearisation as α grows ("lazy training").
-
-- :class:`OutputScaled`, :func:`lazy_lr`: the α-wrapper for any ``nn.Module``.
-- :func:`linearize` → :class:`Linearized`: an ``nn.Module`` whose parameters are θ (via
-  ``torch.func.jvp``), trainable with :func:`fit` like the network itself.
-- :class:`CommitteeModule`: one run of a :class:`~gklib.CommitteeMachine` as an ``nn.Module``.
-- :func:`fit`: full-batch trainer for modules (GD / momentum / Adam) returning a :class:`History`.
+- :func:`net_vs_linear`: train a module and its linearisation alike (:func:`gklib.nets.train.fit`).
 - Measures: :func:`relative_weight_change`, :func:`relative_ntk_change`,
   :func:`prediction_distance` (NTKs from :mod:`gklib.kernels`); and :func:`loglog_slope`.
 
@@ -29,238 +20,44 @@ import time
 import numpy as np
 import torch
 from torch import nn
-from torch.func import functional_call, jvp
 
-from .config import cap_steps, generator, get_device, progress
+from .config import cap_steps
 from .history import History, log_grid
 from .kernels import committee_ntk, empirical_ntk, ntk_from_stats
 from .models import CommitteeMachine
-from .train import DIVERGENCE_FACTOR, OPTIMIZERS
+from .nets.train import fit
+from .nets.wrappers import Anchored, linearize
 from .validation import check_positive, check_positive_int
 
-__all__ = ["OutputScaled", "Linearized", "CommitteeModule", "linearize", "lazy_lr", "fit", "net_vs_linear",
-           "relative_weight_change", "relative_ntk_change", "prediction_distance", "loglog_slope",
+__all__ = ["net_vs_linear", "relative_weight_change", "relative_ntk_change", "prediction_distance", "loglog_slope",
            "KernelGD", "train_linearized", "label_scaled_task", "weight_scaled_model"]
 
 
 
-def _trainable(module: nn.Module) -> dict:
-    return {n: p for n, p in module.named_parameters() if p.requires_grad}
-
-
-class _Anchored(nn.Module):
-    """A wrapper that keeps a frozen copy of the wrapped module's initial parameters θ₀ as buffers."""
-
-    def __init__(self, module: nn.Module):
-        super().__init__()
-        if not isinstance(module, nn.Module):
-            raise ValueError(f"module must be a torch.nn.Module, got {type(module).__name__}")
-        self.module = module
-        self._names = list(_trainable(module))
-        if not self._names:
-            raise ValueError("module has no trainable parameters")
-        for i, (n, p) in enumerate(_trainable(module).items()):
-            self.register_buffer(f"_theta0_{i}", p.detach().clone())
-
-    def theta0(self) -> dict:
-        """The initial parameters ``{name: tensor}`` (names as in the wrapped module)."""
-        return {n: getattr(self, f"_theta0_{i}") for i, n in enumerate(self._names)}
-
-    def theta(self) -> dict:
-        """The current trainable parameters of the wrapped module."""
-        return _trainable(self.module)
-
-
-class OutputScaled(_Anchored):
-    """Chizat's output scale: :math:`\\tilde f(x) = \\alpha\\,[f(\\theta, x) - f(\\theta_0, x)]`.
-
-    Train it with :func:`lazy_lr` (:math:`\\eta = \\eta_0/\\alpha^2`) so that
-    :math:`\\partial_t\\tilde f` at initialisation does not depend on α. With ``center=False`` the
-    output is :math:`\\alpha f(\\theta, x)`. The output is exactly zero at initialisation when
-    centred. Parameters are those of ``module`` (so ``fit``/optimisers see θ); θ₀ is a buffer.
-    """
-
-    def __init__(self, module: nn.Module, alpha: float = 1.0, center: bool = True):
-        super().__init__(module)
-        self.alpha = check_positive(alpha, "alpha")
-        self.center = bool(center)
-
-    def forward(self, x):
-        f = self.module(x)
-        if self.center:
-            f = f - functional_call(self.module, self.theta0(), (x,)).detach()
-        return self.alpha * f
-
-    def extra_repr(self) -> str:
-        return f"alpha={self.alpha:g}, center={self.center}"
-
-
-def lazy_lr(lr0, alpha):
-    """The learning rate :math:`\\eta_0/\\alpha^2` that keeps the initial function speed fixed."""
-    return check_positive(lr0, "lr0") / check_positive(alpha, "alpha") ** 2
-
-
-class Linearized(_Anchored):
-    """First-order Taylor model :math:`f(\\theta_0, x) + J(\\theta_0, x)(\\theta - \\theta_0)`.
-
-    Its parameters are the wrapped module's θ (initially θ₀), so any optimiser or :func:`fit`
-    trains it exactly like the network. The forward pass is one ``torch.func.jvp`` at θ₀ with
-    tangent θ − θ₀ (cost ≈ 2–3 forward passes); gradients flow to θ through the tangent.
-    """
-
-    def forward(self, x):
-        theta, theta0 = self.theta(), self.theta0()
-        tangent = {n: theta[n] - theta0[n] for n in self._names}
-        f0, df = jvp(lambda p: functional_call(self.module, p, (x,)), (theta0,), (tangent,))
-        return f0.detach() + df
-
-
-def linearize(model, run: int = 0) -> Linearized:
-    """The linearisation of ``model`` around its current parameters, as a trainable module.
-
-    ``model`` is an ``nn.Module`` or a :class:`~gklib.CommitteeMachine` (run ``run`` is wrapped
-    in a :class:`CommitteeModule`, centred like the model). The wrapped module's parameters become
-    the linear model's parameters: pass a copy if the network must be trained as well.
-    """
-    if isinstance(model, CommitteeMachine):
-        model = CommitteeModule(model, run=run)
-    return Linearized(model)
-
-
-class CommitteeModule(nn.Module):
-    """One run of a :class:`~gklib.CommitteeMachine` as an ``nn.Module`` (parameter ``W`` (N, D)).
-
-    ``forward(X)`` is :math:`\\frac{\\alpha}{N}\\sum_i\\phi(w_i\\cdot x)` minus its value at the
-    model's ``W0`` when the model is centred; shape ``(n,)``. Its weights are a copy: training the
-    module leaves ``model`` unchanged.
-    """
-
-    def __init__(self, model: CommitteeMachine, run: int = 0):
-        super().__init__()
-        if not isinstance(model, CommitteeMachine):
-            raise ValueError(f"model must be a CommitteeMachine, got {type(model).__name__}")
-        if not -model.R <= run < model.R:
-            raise ValueError(f"run must index one of the model's {model.R} runs, got {run}")
-        self.W = nn.Parameter(model._W[run].detach().clone())
-        self.register_buffer("W0", model._W0[run].detach().clone())
-        self.alpha, self.eps = float(model.alpha[run]), float(model.eps[run])
-        self.center = model.center
-
-    def raw(self, X, W):
-        h = X.to(W) @ W.T
-        return self.alpha / W.shape[0] * (h + 0.5 * self.eps * h * h).sum(-1)
-
-    def forward(self, X):
-        f = self.raw(X, self.W)
-        return f - self.raw(X, self.W0) if self.center else f
-
-
-# ---------------------------------------------------------------------------------- trainer
-def _match(out, y):
-    if out.ndim == y.ndim + 1 and out.shape[-1] == 1:
-        out = out[..., 0]
-    if out.shape != y.shape:
-        raise ValueError(f"module output has shape {tuple(out.shape)} but y has {tuple(y.shape)}")
-    return out
-
-
-def fit(module: nn.Module, X, y, X_test=None, y_test=None, steps: int = 1000, lr: float = 0.1,
-        optimizer: str = "gd", momentum: float = 0.9, betas=(0.9, 0.999), weight_decay: float = 0.0,
-        n_log: int = 200, log_every: int | None = None, callback=None,
-        progress_bar: bool | None = None) -> History:
-    """Train ``module`` full-batch on the MSE (no ½) ``mean((module(X) - y)**2)``; trained in place.
-
-    Parameters
-    ----------
-    module : any ``nn.Module`` (e.g. :class:`OutputScaled`, :class:`Linearized`).
-    X, y : training inputs ``(P, ...)`` and targets ``(P,)`` or ``(P, k)``.
-    X_test, y_test : optional test set (``test_loss`` is NaN without one).
-    steps, lr : number of steps and learning rate (use :func:`lazy_lr` for output-scaled nets).
-    optimizer : ``"gd"``, ``"momentum"`` (heavy ball ``v ← μv + g``, like :func:`gklib.train`) or
-        ``"adam"``; ``weight_decay`` adds λθ to the gradient.
-    n_log, log_every : logging grid as in :func:`gklib.train` (:func:`gklib.log_grid`).
-    callback : ``callback(step, module)`` at each logged step.
-
-    Returns a :class:`~gklib.History` with ``train_loss``, ``test_loss`` and ``weight_norm``
-    (:math:`\\|\\theta\\|` over the trainable parameters). Raises ``RuntimeError`` on divergence.
-    """
-    if not isinstance(module, nn.Module):
-        raise ValueError(f"module must be a torch.nn.Module, got {type(module).__name__}")
-    steps = cap_steps(check_positive_int(steps, "steps", allow_zero=True))   # $GKLIB_SMOKE_STEPS
-    lr = check_positive(lr, "lr")
-    weight_decay = check_positive(weight_decay, "weight_decay", allow_zero=True)
-    if optimizer not in OPTIMIZERS:
-        raise ValueError(f"optimizer must be one of {OPTIMIZERS}, got {optimizer!r}")
-    if (X_test is None) != (y_test is None):
-        raise ValueError("X_test and y_test must be given together")
-    if X.shape[0] != y.shape[0]:
-        raise ValueError(f"X has {X.shape[0]} rows but y has {y.shape[0]}")
-    params = list(_trainable(module).values())
-    if not params:
-        raise ValueError("module has no trainable parameters")
-    dev, dt = params[0].device, params[0].dtype
-    X, y = X.to(dev, dt), y.to(dev, dt)
-    if X_test is not None:
-        X_test, y_test = X_test.to(dev, dt), y_test.to(dev, dt)
-    if optimizer == "adam":
-        opt = torch.optim.Adam(params, lr=lr, betas=betas, weight_decay=weight_decay)
-    else:
-        opt = torch.optim.SGD(params, lr=lr, weight_decay=weight_decay,
-                              momentum=momentum if optimizer == "momentum" else 0.0)
-    grid = log_grid(steps, n_log, log_every)
-    rec = {k: np.full(len(grid), np.nan) for k in ("train_loss", "test_loss", "weight_norm")}
-    start, ref, li = time.perf_counter(), None, 0
-    bar = progress(steps, desc="fit", enabled=progress_bar)
-    try:
-        for step in range(steps + 1):
-            loss = ((_match(module(X), y) - y) ** 2).mean()
-            lv = float(loss.detach())
-            ref = lv if ref is None else ref
-            if not np.isfinite(lv) or lv > DIVERGENCE_FACTOR * max(ref, 1e-12):
-                raise RuntimeError(f"training diverged at step {step}: the train loss became {lv:.3g}. "
-                                   "Try a smaller lr.")
-            if step == grid[li]:
-                rec["train_loss"][li] = lv
-                with torch.no_grad():
-                    if X_test is not None:
-                        rec["test_loss"][li] = float(((_match(module(X_test), y_test) - y_test) ** 2).mean())
-                    rec["weight_norm"][li] = float(torch.sqrt(sum((p.detach() ** 2).sum() for p in params)))
-                if callback is not None:
-                    callback(step, module)
-                li += 1
-            if step == steps:
-                break
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            if step % 256 == 0:
-                bar.update(min(256, steps - step))
-    finally:
-        bar.close()
-    return History(steps=grid, params={"lr": lr, "optimizer": optimizer}, engine="fit",
-                   seconds=time.perf_counter() - start, **rec)
-
-
-def net_vs_linear(module: nn.Module, X, y, X_test, y_test, steps: int, lr: float, probe=None, **fit_kw) -> dict:
-    r"""Train ``module`` and (a copy of) its linearisation identically with :func:`fit`.
+def net_vs_linear(module: nn.Module, X, y, X_test, y_test, *, steps: int, lr: float, probe=None,
+                  **fit_kw) -> dict:
+    r"""Train ``module`` and its linearisation identically with :func:`gklib.nets.train.fit`
+    (uncentred, α = 1: the module carries its own output scale); ``module`` is not modified.
 
     Returns a dict: ``net``, ``lin`` (:class:`~gklib.History`), ``relative_weight_change`` and
     ``relative_ntk_change`` of the trained net (the NTK on ``probe``, default the first 50 test
-    points; needs an :class:`OutputScaled` module), ``distance``: RMS distance of the two final
-    test predictions divided by the RMS of ``y_test``, and ``gap``: the largest
+    points; needs an :class:`~gklib.nets.wrappers.OutputScaled` module), ``distance``: RMS distance
+    of the two final test predictions divided by the RMS of ``y_test``, and ``gap``: the largest
     :math:`|\log(\mathcal L^{\rm net}_{\rm test}/\mathcal L^{\rm lin}_{\rm test})|` along training.
     """
-    lin = linearize(copy.deepcopy(module))
-    h_lin = fit(lin, X, y, X_test, y_test, steps=steps, lr=lr, **fit_kw)
-    h_net = fit(module, X, y, X_test, y_test, steps=steps, lr=lr, **fit_kw)
+    kw = dict(steps=steps, lr=lr, center=False, **fit_kw)
+    data = (X, y, X_test, y_test)
+    res_lin, res_net = fit(linearize(copy.deepcopy(module)), data, **kw), fit(module, data, **kw)
+    net, lin = res_net.module(0), res_lin.module(0)
     with torch.no_grad():
-        fn, fl = _match(module(X_test), y_test), _match(lin(X_test), y_test)
+        fn, fl = net(X_test).reshape(y_test.shape), lin(X_test).reshape(y_test.shape)
     dist = prediction_distance(fn.flatten(), fl.flatten()) / float(y_test.double().pow(2).mean().sqrt())
+    h_net, h_lin = res_net.history, res_lin.history
     out = {"net": h_net, "lin": h_lin, "distance": dist,
            "gap": float(np.nanmax(np.abs(np.log(h_net.test_loss / h_lin.test_loss)))),
-           "relative_weight_change": relative_weight_change(module) if isinstance(module, _Anchored) else np.nan}
-    if isinstance(module, _Anchored):
-        out["relative_ntk_change"] = relative_ntk_change(module, X_test[:50] if probe is None else probe)
+           "relative_weight_change": relative_weight_change(net) if isinstance(net, Anchored) else np.nan}
+    if isinstance(net, Anchored):
+        out["relative_ntk_change"] = relative_ntk_change(net, X_test[:50] if probe is None else probe)
     return out
 
 
@@ -269,14 +66,15 @@ def relative_weight_change(model):
     """:math:`\\|\\theta - \\theta_0\\| / \\|\\theta_0\\|`.
 
     ``model``: a :class:`~gklib.CommitteeMachine` (per run: a float or an ``(R,)`` array), an
-    :class:`OutputScaled` / :class:`Linearized` (θ₀ = their stored initial parameters), or a pair
+    :class:`~gklib.nets.wrappers.OutputScaled` / :class:`~gklib.nets.wrappers.Linearized` (θ₀ = their
+    stored initial parameters), or a pair
     ``(params, params0)`` of tensor lists.
     """
     if isinstance(model, CommitteeMachine):
         d = (model._W - model._W0).flatten(1).norm(dim=1) / model._W0.flatten(1).norm(dim=1)
         d = d.detach().cpu().numpy()
         return d if model.batched else float(d[0])
-    if isinstance(model, _Anchored):
+    if isinstance(model, Anchored):
         now, ref = list(model.theta().values()), list(model.theta0().values())
     elif isinstance(model, (tuple, list)) and len(model) == 2:
         now, ref = list(model[0]), list(model[1])
@@ -291,7 +89,8 @@ def relative_ntk_change(model, X):
     """:math:`\\|K_t - K_0\\|_F / \\|K_0\\|_F` for the NTK Gram matrix on the probe set ``X``.
 
     For a :class:`~gklib.CommitteeMachine` the closed form :func:`gklib.kernels.committee_ntk`
-    is used (per run); for :class:`OutputScaled` / :class:`Linearized` the empirical NTK at the
+    is used (per run); for :class:`~gklib.nets.wrappers.OutputScaled` /
+    :class:`~gklib.nets.wrappers.Linearized` the empirical NTK at the
     current θ and at θ₀ (zero for a linearised model, whose NTK is frozen).
     """
     if isinstance(model, CommitteeMachine):
@@ -300,7 +99,7 @@ def relative_ntk_change(model, X):
             Kt, K0 = Kt[None], K0[None]
         d = ((Kt - K0).flatten(1).norm(dim=1) / K0.flatten(1).norm(dim=1)).cpu().numpy()
         return d if model.batched else float(d[0])
-    if not isinstance(model, _Anchored):
+    if not isinstance(model, Anchored):
         raise ValueError("model must be a CommitteeMachine or an OutputScaled/Linearized module")
     Kt = empirical_ntk(model, X, trace_outputs=True)
     p0 = {"module." + n: v for n, v in model.theta0().items()}
@@ -499,21 +298,27 @@ def label_scaled_task(task, scale: float):
                    quad_form=None if task.quad_form is None else task.quad_form / s)
 
 
-def weight_scaled_model(model: CommitteeMachine, sigma) -> CommitteeMachine:
+def weight_scaled_model(model: CommitteeMachine, sigma, *, alpha=None) -> CommitteeMachine:
     """A copy of a single-run model with initial weights :math:`\\sigma W_0` (one run per σ).
 
     Since :math:`\\phi_\\epsilon(\\sigma h) = \\sigma\\,\\phi_{\\sigma\\epsilon}(h)`, GD on
     :math:`\\sigma W` with :math:`(\\alpha, \\epsilon)` is exactly GD on :math:`W` with
     :math:`(\\sigma\\alpha, \\sigma\\epsilon)` at the same ``lr_scale`` (paper.md §4.3).
+    ``alpha``: the output scale of the copy (a scalar or one value per σ; default: the model's).
+    ``model`` is not modified.
     """
     from .validation import as_param_array
 
     if not isinstance(model, CommitteeMachine) or model.R != 1:
         raise ValueError("model must be a single-run CommitteeMachine")
     s = as_param_array(sigma, "sigma")
+    al = np.array([float(model.alpha[0])]) if alpha is None else as_param_array(alpha, "alpha")
+    if al.size not in (1, s.size):
+        raise ValueError(f"alpha has {al.size} values but sigma has {s.size}")
+    a = np.broadcast_to(al, s.shape)
     W0 = model._W0[0]
     W = torch.stack([float(v) * W0 for v in s])
-    a, e = [float(model.alpha[0])] * len(s), [float(model.eps[0])] * len(s)
+    a, e = [float(v) for v in a], [float(model.eps[0])] * len(s)
     out = CommitteeMachine.from_weights(W, alpha=a, eps=e, center=model.center)
     out.batched = np.ndim(sigma) > 0
     out.seeds = np.broadcast_to(model.seeds, (len(s),)).copy()

@@ -30,11 +30,10 @@ from .config import cap_steps, progress
 from .history import History, log_grid
 from .models import CommitteeMachine
 from .theory import decomposition_from_stats
-from .validation import as_param_array, check_positive, check_positive_int
+from .validation import as_param_array, check_optimizer, check_positive, check_positive_int, diverged
 
 ENGINES = ("auto", "stats", "direct")
-OPTIMIZERS = ("gd", "momentum", "adam")
-DIVERGENCE_FACTOR = 1e6
+LEGACY_OPTIMIZERS = {"gd": "sgd", "momentum": "sgd"}   # older spellings, still accepted by train()
 
 
 def _steps_per_run(steps, R):
@@ -50,10 +49,10 @@ def _steps_per_run(steps, R):
 def _pick_engine(engine, optimizer, momentum, model, P):
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {ENGINES}, got {engine!r}")
-    stats_ok = (optimizer == "gd" and momentum == 0 and model.activation == "quadratic"
+    stats_ok = (optimizer == "sgd" and momentum == 0 and model.activation == "quadratic"
                 and model._a is None)
     if engine == "stats" and not stats_ok:
-        raise ValueError("engine='stats' supports optimizer='gd' (with weight_decay), the quadratic "
+        raise ValueError("engine='stats' supports optimizer='sgd' without momentum (with weight_decay), the quadratic "
                          "activation and fixed readouts only; use engine='direct' otherwise")
     if engine != "auto":
         return engine
@@ -65,20 +64,20 @@ class _Divergence(RuntimeError):
     pass
 
 
-def _check(loss, ref, step, params, on_divergence):
-    """Flag runs whose loss is not finite or grew by ``DIVERGENCE_FACTOR``; returns the mask."""
-    bad = ~torch.isfinite(loss) | (loss > DIVERGENCE_FACTOR * ref.clamp_min(1e-12))
-    if bool(bad.any()) and on_divergence == "raise":
+def _check(loss, ref, step, params, idx, on_divergence):
+    """Flag runs ``idx`` that break the divergence rule (:func:`gklib.validation.diverged`); returns the mask."""
+    bad = diverged(loss, ref)
+    if on_divergence == "raise" and bool(bad.any()):
         i = int(torch.nonzero(bad)[0, 0])
-        desc = ", ".join(f"{k}={np.asarray(v)[i]:.4g}" for k, v in params.items())
+        desc = ", ".join(f"{k}={np.asarray(v)[idx][i]:.4g}" for k, v in params.items())
         raise _Divergence(
-            f"training diverged at step {step} in run {i} ({desc}): the train loss became "
+            f"training diverged at step {step} in run {idx[i]} ({desc}): the train loss became "
             f"{float(loss[i]):.3g}. Try a smaller lr_scale.")
     return bad
 
 
-def train(model: CommitteeMachine, task, steps, lr_scale=1.0, engine: str = "auto",
-          log_every: int | None = None, optimizer: str = "gd", weight_decay: float = 0.0,
+def train(model: CommitteeMachine, task, steps, lr_scale=1.0, *, engine: str = "auto",
+          log_every: int | None = None, optimizer: str = "sgd", weight_decay: float = 0.0,
           momentum: float = 0.0, betas=(0.9, 0.999), n_log: int = 200,
           on_divergence: str = "raise", callback=None, stop_below: float | None = None,
           progress_bar: bool | None = None) -> History:
@@ -94,14 +93,18 @@ def train(model: CommitteeMachine, task, steps, lr_scale=1.0, engine: str = "aut
     engine : ``"stats"`` (exact, width-independent cost), ``"direct"`` (GD on ``W``) or
         ``"auto"`` (the cheaper one that supports the optimiser).
     log_every : log every ``k`` steps; default: ``n_log`` log-spaced steps.
-    optimizer : ``"gd"``; ``"momentum"`` (heavy ball, ``v ← μ v + g``, ``W ← W − η v``) and
-        ``"adam"`` (step :math:`\\text{lr\\_scale}/\\alpha`, so the function moves at an
-        α-independent rate) use the direct engine.
-    weight_decay : λ, adds :math:`\\lambda W` to the gradient.
-    on_divergence : ``"raise"`` (``RuntimeError`` naming the run) or ``"nan"`` (warn, mark the run).
+    optimizer : ``"sgd"`` (gradient descent; with ``momentum > 0`` heavy ball, ``v ← μ v + g``,
+        ``W ← W − η v``), ``"adam"`` or ``"adamw"`` (step :math:`\\text{lr\\_scale}/\\alpha`, so the
+        function moves at an α-independent rate); all but plain ``"sgd"`` use the direct engine.
+        The older spellings ``"gd"`` (= ``"sgd"``) and ``"momentum"`` (= ``"sgd"`` with momentum)
+        are accepted.
+    weight_decay : λ, adds :math:`\\lambda W` to the gradient (``"adamw"``: decoupled,
+        :math:`W \\leftarrow (1-\\eta\\lambda) W` before the Adam step).
+    on_divergence : ``"raise"`` (``RuntimeError`` naming the run and step) or ``"nan"`` (warn, freeze
+        the run). The rule (non-finite, or 10⁶ times the initial loss) is checked at every step.
     callback : ``callback(step, model)`` at every logged step (the model's ``W`` is current).
     stop_below : stop a run at the first logged step where both its train and test loss are below
-        this value (its history ends there, NaN after); with ``optimizer="gd"`` finished runs leave
+        this value (its history ends there, NaN after); with plain ``"sgd"`` finished runs leave
         the batch, so a sweep costs only what its slowest runs need (phase diagrams).
 
     The history holds train/test MSE, :math:`\\|W\\|_F` and, for quadratic targets
@@ -112,18 +115,17 @@ def train(model: CommitteeMachine, task, steps, lr_scale=1.0, engine: str = "aut
         raise ValueError(f"model must be a CommitteeMachine, got {type(model).__name__}")
     if task.D != model.D:
         raise ValueError(f"task has input dimension D={task.D} but model has D={model.D}")
-    if optimizer not in OPTIMIZERS:
-        raise ValueError(f"optimizer must be one of {OPTIMIZERS}, got {optimizer!r}")
     if on_divergence not in ("raise", "nan"):
         raise ValueError(f"on_divergence must be 'raise' or 'nan', got {on_divergence!r}")
     weight_decay = check_positive(weight_decay, "weight_decay", allow_zero=True)
     if stop_below is not None:
         stop_below = check_positive(stop_below, "stop_below")
     momentum = check_positive(momentum, "momentum", allow_zero=True)
-    if optimizer == "momentum" and not 0 < momentum < 1:
-        raise ValueError(f"momentum must be in (0, 1) with optimizer='momentum', got {momentum}")
-    if optimizer != "momentum" and momentum:
-        raise ValueError("momentum > 0 needs optimizer='momentum'")
+    heavy_ball = optimizer in ("sgd", "momentum")
+    if momentum >= 1 or (optimizer == "momentum" and not momentum) or (momentum and not heavy_ball):
+        raise ValueError(f"momentum must be in (0, 1) with optimizer='sgd' (or 'momentum') and 0 otherwise, "
+                         f"got {momentum} with {optimizer!r}")
+    optimizer = check_optimizer(optimizer, LEGACY_OPTIMIZERS)
     lr = as_param_array(lr_scale, "lr_scale")
     if lr.size > 1:
         model.expand(lr.size) if model.R == 1 else None
@@ -141,7 +143,7 @@ def train(model: CommitteeMachine, task, steps, lr_scale=1.0, engine: str = "aut
     t = task.to(device=dev, dtype=dt)
     lr_t = torch.as_tensor(np.broadcast_to(lr, (R,)).copy(), device=dev, dtype=dt)
     eta = lr_t * model.N / model.alpha**2
-    if optimizer == "adam":
+    if optimizer in ("adam", "adamw"):
         eta = lr_t / model.alpha
     active_until = torch.as_tensor(run_steps, device=dev)
     params = {"alpha": model.alpha.cpu().numpy(), "eps": model.eps.cpu().numpy(),
@@ -151,26 +153,26 @@ def train(model: CommitteeMachine, task, steps, lr_scale=1.0, engine: str = "aut
     rec = {k: np.full((R, len(grid)), np.nan) for k in
            ("train_loss", "test_loss", "weight_norm", "variance", "misalignment", "linear")}
     runner = _StatsRunner if engine == "stats" else _DirectRunner
-    compact = stop_below is not None and optimizer == "gd"
+    compact = stop_below is not None and optimizer == "sgd" and momentum == 0
     idx = np.arange(R)                      # runs still in the computation
     sub = model.select(idx) if compact else model
     state = runner(sub, t, eta, **opts)
     start = time.perf_counter()
     ref = None
-    diverged = torch.zeros(R, dtype=torch.bool, device=dev)
+    bad_runs = torch.zeros(R, dtype=torch.bool, device=dev)
     finished = torch.zeros(R, dtype=torch.bool, device=dev)
     bar = progress(T, desc=f"train ({engine}, {R} run{'s' * (R > 1)})", enabled=progress_bar)
     li = 0
     try:
         for step in range(T + 1):
             r = state.residual()
+            loss = (r**2).mean(-1)
+            if ref is None:
+                ref = loss.detach().clone()
+            bad_runs[idx] |= _check(loss, ref[idx], step, params, idx, on_divergence)
             if step == grid[li]:
-                loss = (r**2).mean(-1)
-                if ref is None:
-                    ref = loss.detach().clone()
-                diverged[idx] |= _check(loss, ref[idx], step, _take(params, idx), on_divergence)
                 values = state.observe(r)
-                live = ((step <= active_until) & ~diverged & ~finished)[idx].cpu().numpy()
+                live = ((step <= active_until) & ~bad_runs & ~finished)[idx].cpu().numpy()
                 for k, v in values.items():
                     rec[k][idx[live], li] = v.detach().cpu().double().numpy()[live]
                 if callback is not None:
@@ -193,7 +195,7 @@ def train(model: CommitteeMachine, task, steps, lr_scale=1.0, engine: str = "aut
                 li += 1
             if step == T:
                 break
-            state.step(r, ((step < active_until) & ~diverged & ~finished)[idx].to(dt))
+            state.step(r, ((step < active_until) & ~bad_runs & ~finished)[idx].to(dt))
             if step % 256 == 0:
                 bar.update(min(256, T - step))
     except _Divergence as err:
@@ -202,20 +204,16 @@ def train(model: CommitteeMachine, task, steps, lr_scale=1.0, engine: str = "aut
         bar.close()
         state.sync()
         _write_back(model, sub, idx)
-    if bool(diverged.any()):
+    if bool(bad_runs.any()):
         import warnings
 
-        warnings.warn(f"runs {torch.nonzero(diverged).flatten().tolist()} diverged; their history "
+        warnings.warn(f"runs {torch.nonzero(bad_runs).flatten().tolist()} diverged; their history "
                       "is NaN from then on. Try a smaller lr_scale.", RuntimeWarning, stacklevel=2)
     squeeze = (lambda a: a) if batched else (lambda a: a[0])
     series = {k: squeeze(v) for k, v in rec.items()
               if state.decompose or k not in ("variance", "misalignment", "linear")}
     return History(steps=grid, params=params if batched else {k: v[0] for k, v in params.items()},
                    engine=engine, seconds=time.perf_counter() - start, **series)
-
-
-def _take(params, idx):
-    return {k: np.asarray(v)[idx] for k, v in params.items()}
 
 
 def _write_back(model, sub, idx):
@@ -370,23 +368,27 @@ class _DirectRunner(_Runner):
         grads = {"_W": coef[:, None, None] * torch.einsum("rpn,pd->rnd", G, self.t.X)}
         if m._a is not None:
             grads["_a"] = coef[:, None] * torch.einsum("rp,rpn->rn", r, self.phi_H)
+        if self.opt == "adamw":                                # decoupled: applied in step()
+            return grads
         return {n: g + self.wd * getattr(m, n) for n, g in grads.items()}
 
     def step(self, r, active):
         grads = self.gradients(r)
         self.k += 1
         for n, g in grads.items():
-            if self.opt == "gd":
+            lr = (self.eta * active).view(-1, *([1] * (g.ndim - 1)))
+            if self.opt == "sgd" and not self.mom:
                 upd = g
-            elif self.opt == "momentum":
+            elif self.opt == "sgd":
                 self.buf[n] = self.mom * self.buf[n] + g
                 upd = self.buf[n]
             else:
+                if self.opt == "adamw":
+                    setattr(self.m, n, getattr(self.m, n) * (1 - lr * self.wd))
                 b1, b2 = self.betas
                 self.buf[n] = b1 * self.buf[n] + (1 - b1) * g
                 self.buf2[n] = b2 * self.buf2[n] + (1 - b2) * g * g
                 upd = (self.buf[n] / (1 - b1**self.k)) / ((self.buf2[n] / (1 - b2**self.k)).sqrt() + 1e-8)
-            lr = (self.eta * active).view(-1, *([1] * (g.ndim - 1)))
             setattr(self.m, n, getattr(self.m, n) - lr * upd)
 
     def sync(self):

@@ -53,3 +53,27 @@ def broadcast_runs(**arrays: np.ndarray) -> tuple[int, dict]:
             raise ValueError(f"{k} has {n} values but other parameters have {R}; "
                              "sweeps must have equal lengths (or length 1)")
     return R, {k: np.broadcast_to(v, (R,)).copy() for k, v in arrays.items()}
+
+
+# One optimiser vocabulary for every trainer (the names of the torch.optim classes).
+OPTIMIZERS = ("sgd", "adam", "adamw")
+DIVERGENCE_FACTOR = 1e6
+
+
+def check_optimizer(optimizer, aliases: dict | None = None) -> str:
+    """``optimizer`` as one of ``OPTIMIZERS``: ``"sgd"`` (gradient descent, heavy-ball momentum
+    with ``momentum > 0``; weight decay adds λθ to the gradient), ``"adam"`` (weight decay added to
+    the gradient) or ``"adamw"`` (decoupled weight decay). ``aliases`` maps older spellings."""
+    name = (aliases or {}).get(optimizer, optimizer)
+    if name not in OPTIMIZERS:
+        known = OPTIMIZERS + tuple(aliases or ())
+        raise ValueError(f"optimizer must be one of {known}, got {optimizer!r}")
+    return name
+
+
+def diverged(loss, ref):
+    """The divergence rule of every trainer: a boolean mask (per run) of losses that are not finite
+    or exceed ``DIVERGENCE_FACTOR`` (10⁶) times the initial loss ``ref`` (tensors of equal shape)."""
+    import torch
+
+    return ~torch.isfinite(loss) | (loss > DIVERGENCE_FACTOR * ref.clamp_min(1e-12))

@@ -12,9 +12,9 @@ from __future__ import annotations
 import numpy as np
 
 from .config import by_profile, get_device, live_explorer
-from .data import modular_addition
-from .ensemble import EnsembleHistory, train_ensemble
-from .nets import QuadraticMLP
+from .nets.data import modular_addition
+from .nets.train import EnsembleHistory, fit
+from .nets.modules import QuadraticMLP
 from .static_slider import slider_figure
 from .validation import as_param_array
 
@@ -37,7 +37,7 @@ def modular_mlp_sweep(s=(0.5, 1.0, 1.5, 2.0), p: int = 23, N: int = 100, steps: 
     steps = steps if steps is not None else by_profile(quick=6000, book=10_000, paper=100_000)
     task = modular_addition(p, train_frac, seed=1, device=device)
     net = QuadraticMLP(2 * p, N, p, seed=seed)
-    return train_ensemble(net, task, alpha=s**2, steps=steps, lr=lr, lr_alpha_power=2, loss="mse",
+    return fit(net, task, alpha=s**2, steps=steps, lr=lr, lr_alpha_power=2, loss="mse",
                           optimizer="sgd", center=False, norm="layers", n_log=n_log,
                           device=get_device(device), progress_bar=progress_bar)
 

@@ -97,6 +97,37 @@ def test_momentum_and_adam_match_torch_optim():
     np.testing.assert_allclose(h.train_loss, ref, rtol=1e-8)
 
 
+def test_one_optimizer_vocabulary_with_the_older_spellings_mapped():
+    """"sgd"/"adam"/"adamw" as in gklib.nets.fit; "gd" and "momentum" still mean what they did."""
+    task = gk.quadratic_task(D=8, P=20, P_test=10, seed=5, dtype=f64)
+    runs = {}
+    for opt, kw in (("sgd", {}), ("gd", {}), ("sgd", {"momentum": 0.9}), ("momentum", {"momentum": 0.9})):
+        m = gk.CommitteeMachine(8, 5, alpha=0.7, eps=0.4, seed=2, dtype=f64)
+        runs[opt, bool(kw)] = gk.train(m, task, 100, lr_scale=0.2, optimizer=opt, engine="direct", log_every=1,
+                                       progress_bar=False, **kw).train_loss
+    np.testing.assert_array_equal(runs["sgd", False], runs["gd", False])
+    np.testing.assert_array_equal(runs["sgd", True], runs["momentum", True])
+    m = gk.CommitteeMachine(8, 5, alpha=0.7, eps=0.4, seed=2, dtype=f64)
+    W0 = m.W0.clone()
+    h = gk.train(m, task, 150, lr_scale=0.01, optimizer="adamw", weight_decay=0.3, log_every=1, progress_bar=False)
+    ref, _ = autograd_gd(task, W0, 0.7, 0.4, 150, None, optimizer=torch.optim.AdamW, lr=0.01 / 0.7,
+                         weight_decay=0.3)
+    np.testing.assert_allclose(h.train_loss, ref, rtol=1e-8)
+    with pytest.raises(ValueError, match=r"optimizer must be one of \('sgd', 'adam', 'adamw', 'gd', 'momentum'\)"):
+        gk.train(m, task, 10, optimizer="rmsprop")
+    with pytest.raises(ValueError, match="momentum"):
+        gk.train(m, task, 10, optimizer="adam", momentum=0.5)
+
+
+def test_divergence_is_detected_at_the_step_it_happens_not_the_next_logged_step():
+    task = gk.quadratic_task(D=10, P=30, seed=0)
+    m = gk.CommitteeMachine(10, 8, alpha=1.0, eps=0.5)
+    with pytest.raises(RuntimeError, match=r"diverged at step (\d+)") as err:
+        gk.train(m, task, 300, lr_scale=50.0, engine="direct", n_log=2, progress_bar=False)
+    step = int(err.value.args[0].split("step ")[1].split()[0])
+    assert 0 < step < 300
+
+
 def test_batched_sweep_equals_separate_runs():
     task = gk.quadratic_task(D=15, P=40, P_test=30, seed=1, dtype=f64)
     alphas, epss, seeds = [0.5, 1.0, 2.0], [0.1, 0.2, 0.05], [0, 1, 2]

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 import torch
 
-from gklib import data
-from gklib.data import MNIST_FILES, find_mnist_dir, load_mnist, modular_addition, student_teacher
+from gklib.nets import data
+from gklib.nets.data import MNIST_FILES, find_mnist_dir, load_mnist, modular_addition, student_teacher
 from gklib.nets import MLP
 from gklib.tasks import Task
 
@@ -131,7 +131,7 @@ def test_mnist_bad_args():
 
 def test_student_and_its_data_are_independent_with_equal_seeds():
     """Data and a network built with the same seed must not share random numbers."""
-    from gklib.data import student_teacher
+    from gklib.nets.data import student_teacher
     from gklib.nets import MLP
 
     teacher = MLP([5, 20, 5], "tanh", seed=1)
@@ -144,7 +144,7 @@ def test_student_and_its_data_are_independent_with_equal_seeds():
 
 @pytest.mark.parametrize("encoding", ["tokens", "onehot"])
 def test_mirrored_fraction_matches_pair_lookup(encoding):
-    from gklib.data import mirrored_fraction
+    from gklib.nets.data import mirrored_fraction
     for p, f, seed in ((7, 0.5, 0), (11, 0.7, 3)):
         task = modular_addition(p, f, seed=seed, encoding=encoding)
         # independent slow version on Python tuples, decoded from the tokens version of the same split
@@ -157,7 +157,7 @@ def test_mirrored_fraction_matches_pair_lookup(encoding):
 
 
 def test_mirrored_fraction_extremes_and_validation():
-    from gklib.data import mirrored_fraction
+    from gklib.nets.data import mirrored_fraction
     task = modular_addition(5, 0.6, seed=1, encoding="tokens")
     # put every test pair's mirror into the training set by hand: fraction 1
     X, Xt = task.X, task.X_test

@@ -1,4 +1,5 @@
-"""Tests of gklib.lazy: linearisation vs autograd, kernel GD closed form, output scale, knobs."""
+"""Tests of gklib.lazy and gklib.nets.wrappers: linearisation vs autograd, kernel GD closed form,
+output scale, knobs."""
 import copy
 
 import numpy as np
@@ -7,10 +8,9 @@ import torch
 
 import gklib as gk
 from gklib.kernels import committee_ntk, empirical_ntk
-from gklib.lazy import (CommitteeModule, KernelGD, Linearized, OutputScaled, fit, label_scaled_task,
-                        lazy_lr, linearize, loglog_slope, prediction_distance, relative_ntk_change,
+from gklib.lazy import (KernelGD, label_scaled_task, loglog_slope, prediction_distance, relative_ntk_change,
                         relative_weight_change, train_linearized, weight_scaled_model)
-from gklib.nets import MLP
+from gklib.nets import MLP, CommitteeModule, Linearized, OutputScaled, fit, lazy_lr, linearize
 
 f64 = torch.float64
 
@@ -82,14 +82,14 @@ def test_kernel_gd_matches_linearised_module_trained_by_gd(center):
     task = gk.quadratic_task(D=12, P=40, P_test=30, seed=2, dtype=f64)
     model = gk.CommitteeMachine(12, 25, alpha=1.7, eps=0.4, seed=3, center=center, dtype=f64)
     steps, c = 150, 0.5
-    h_closed = train_linearized(model, task, steps, lr_scale=c, log_every=1)
+    h_closed = train_linearized(model, task, steps, lr_scale=c, log_every=10)
     lin = linearize(model)
-    h_gd = fit(lin, task.X, task.y, task.X_test, task.y_test, steps=steps, lr=c * 25 / 1.7**2,
-               log_every=1, progress_bar=False)
+    h_gd = fit(lin, task, steps, lr=c * 25 / 1.7**2, center=False, log_every=10, progress_bar=False)
     for k in ("train_loss", "test_loss", "weight_norm"):
         np.testing.assert_allclose(getattr(h_closed, k), getattr(h_gd, k), rtol=1e-9, atol=1e-13)
-    np.testing.assert_allclose(KernelGD(model, task, c).weights(steps)[0], lin.module.W.detach(),
+    np.testing.assert_allclose(KernelGD(model, task, c).weights(steps)[0], h_gd.module(0).module.W.detach(),
                                rtol=1e-9, atol=1e-12)
+    assert torch.equal(lin.module.W, lin.theta0()["W"])       # fit trains a copy
     assert h_closed.train_loss[-1] < 0.5 * h_closed.train_loss[0]
     assert torch.equal(model.W, model.W0)                      # model untouched
 
@@ -131,14 +131,14 @@ def test_linearised_function_is_alpha_independent_and_weights_scale_as_one_over_
 
 def test_fit_on_committee_module_matches_gk_train():
     task = gk.quadratic_task(D=10, P=30, P_test=20, seed=1, dtype=f64)
-    for opt, kw, lr in (("gd", {}, 0.5 * 20 / 1.5**2), ("momentum", {"momentum": 0.9}, 0.05 * 20 / 1.5**2),
-                        ("adam", {}, 0.01 / 1.5)):
+    for opt, kw, lr in (("sgd", {}, 0.5 * 20 / 1.5**2), ("sgd", {"momentum": 0.9}, 0.05 * 20 / 1.5**2),
+                        ("adam", {}, 0.01 / 1.5), ("adamw", {"weight_decay": 0.5}, 0.01 / 1.5)):
         m = gk.CommitteeMachine(10, 20, alpha=1.5, eps=0.3, seed=0, dtype=f64)
         mod = CommitteeModule(m)
-        lr_scale = 0.01 if opt == "adam" else lr * 1.5**2 / 20
+        lr_scale = 0.01 if opt.startswith("adam") else lr * 1.5**2 / 20
         h = gk.train(m, task, 100, lr_scale=lr_scale, optimizer=opt, engine="direct", log_every=1,
                      progress_bar=False, **kw)
-        h2 = fit(mod, task.X, task.y, task.X_test, task.y_test, steps=100, lr=lr, optimizer=opt,
+        h2 = fit(mod, (task.X, task.y, task.X_test, task.y_test), 100, lr=lr, optimizer=opt, center=False,
                  log_every=1, progress_bar=False, **kw)
         np.testing.assert_allclose(h2.train_loss, h.train_loss, rtol=1e-8, atol=1e-14, err_msg=opt)
         np.testing.assert_allclose(h2.weight_norm, h.weight_norm, rtol=1e-10, err_msg=opt)
@@ -166,8 +166,8 @@ def test_lazy_lr_keeps_initial_function_speed():
     moves = []
     for a in (10.0, 100.0, 1000.0):
         w = OutputScaled(MLP([1, 32, 1], "tanh", init="ntk", seed=0).double(), a)
-        fit(w, X, y, steps=1, lr=lazy_lr(0.1, a), progress_bar=False)
-        moves.append(w(X).detach())
+        res = fit(w, (X, y), 1, lr=lazy_lr(0.1, a), center=False, progress_bar=False)
+        moves.append(res.module(0)(X).detach())
     d1, d2 = (moves[0] - moves[2]).norm(), (moves[1] - moves[2]).norm()
     assert float(moves[2].norm()) > 1e-3
     assert float(d2) < 0.2 * float(d1)        # converges as α grows, at rate ~1/α
@@ -203,6 +203,11 @@ def test_weight_scale_is_alpha_and_eps_scale():
     np.testing.assert_allclose(hs.train_loss, hr.train_loss, rtol=1e-10)
     np.testing.assert_allclose(ms.W, sig[:, None, None] * ref.W.numpy(), rtol=1e-9, atol=1e-12)
     np.testing.assert_allclose(relative_weight_change(ms), relative_weight_change(ref), rtol=1e-9)
+    mj = weight_scaled_model(base, sig, alpha=0.8 / sig)       # one output scale per σ
+    np.testing.assert_allclose(mj.alpha, 0.8 / sig)
+    assert float(base.alpha[0]) == 0.8                          # the model is not modified
+    with pytest.raises(ValueError, match="alpha"):
+        weight_scaled_model(base, sig, alpha=[1.0, 2.0, 3.0])
 
 
 # ------------------------------------------------------------------------ measures
@@ -252,15 +257,17 @@ def test_validation_errors():
     with pytest.raises(ValueError, match="alpha"):
         lazy_lr(0.1, 0)
     with pytest.raises(ValueError, match="optimizer"):
-        fit(net, X, y, optimizer="sgd")
+        fit(net, (X, y), optimizer="momentum")
     with pytest.raises(ValueError, match="steps"):
-        fit(net, X, y, steps=-1)
+        fit(net, (X, y), steps=-1)
     with pytest.raises(ValueError, match="lr"):
-        fit(net, X, y, lr=0)
+        fit(net, (X, y), lr=0)
     with pytest.raises(ValueError, match="X_test"):
-        fit(net, X, y, X_test=X)
+        fit(net, (X, y, X, None))
     with pytest.raises(ValueError, match="shape"):
-        fit(net, X, y[:, 0], steps=1)
+        fit(net, (X, y[:, 0]), steps=1)
+    with pytest.raises(ValueError, match="data"):
+        fit(net, (X,))
     with pytest.raises(ValueError, match="run"):
         CommitteeModule(m, run=3)
     with pytest.raises(ValueError, match="scale"):
@@ -276,4 +283,4 @@ def test_validation_errors():
     with pytest.raises(RuntimeError, match="lr_scale"):
         train_linearized(m, task, 10, lr_scale=1e4)
     with pytest.raises(RuntimeError, match="diverged"):
-        fit(net, X, y, steps=200, lr=1e4, progress_bar=False)
+        fit(net, (X, y), 200, lr=1e4, progress_bar=False)

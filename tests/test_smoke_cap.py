@@ -7,10 +7,8 @@ import torch
 
 import gklib as gk
 from gklib import config, dmft
-from gklib.ensemble import train_ensemble
-from gklib.data import student_teacher
-from gklib.lazy import fit, train_linearized
-from gklib.nets import MLP
+from gklib.lazy import train_linearized
+from gklib.nets import MLP, fit, student_teacher
 
 ENV = "GKLIB_SMOKE_STEPS"
 
@@ -88,11 +86,11 @@ def test_trainers_stop_at_the_cap(cap):
 
     teacher = MLP([3, 8, 2], "tanh", seed=1)
     st = student_teacher(teacher, D=3, P=16, P_test=16, seed=0)
-    res = train_ensemble(MLP([3, 8, 2], "tanh", seed=0), st, alpha=[0.5, 1.0], steps=300, lr=1e-2)
+    res = fit(MLP([3, 8, 2], "tanh", seed=0), st, 300, alpha=[0.5, 1.0], lr=1e-2)
     assert res.steps[-1] == 7 and np.isfinite(res.test_loss).all()
 
     X = torch.linspace(-1, 1, 10)[:, None]
-    hf = fit(MLP([1, 8, 1], "tanh", seed=0), X, X[:, 0] ** 2, steps=300, lr=0.1)
+    hf = fit(MLP([1, 8, 1], "tanh", seed=0), (X, X[:, 0] ** 2), 300, lr=0.1)
     assert hf.steps[-1] == 7
 
     r = dmft.solve_dmft(2, 10.0, 1.0, 0.25, m0=dmft.typical_m0(2, 400), dt=0.4, steps=60,

@@ -1,14 +1,13 @@
-"""The batched ensemble trainer against independent single-module PyTorch training."""
+"""The trainer gklib.nets.fit (batched runs) against independent single-module PyTorch training."""
 import math
 
 import numpy as np
 import pytest
 import torch
 
-from gklib.data import modular_addition, student_teacher
-from gklib.ensemble import accuracy_delay, generalisation_at_fit, train_ensemble
 from gklib.grokking import first_crossing
-from gklib.nets import MLP, QuadraticMLP, Transformer1L
+from gklib.nets import (MLP, QuadraticMLP, Transformer1L, accuracy_delay, fit, generalisation_at_fit,
+                        modular_addition, student_teacher)
 
 F64 = torch.float64
 
@@ -46,7 +45,7 @@ def test_matches_torch_optim_per_run(opt, wd, warmup):
     net = QuadraticMLP(14, 20, 7, seed=3)
     alphas = [0.5, 1.0, 2.0]
     lr = 20.0 if opt == "sgd" else 1e-2
-    res = train_ensemble(net, task, alpha=alphas, steps=25, lr=lr, lr_alpha_power=2 if opt == "sgd" else 1,
+    res = fit(net, task, alpha=alphas, steps=25, lr=lr, lr_alpha_power=2 if opt == "sgd" else 1,
                          optimizer=opt, weight_decay=wd, warmup=warmup, dtype=F64, device="cpu")
     for i, a in enumerate(alphas):
         ref = reference_train(QuadraticMLP(14, 20, 7, seed=3), task, a, 25, lr, opt, wd, warmup,
@@ -58,7 +57,7 @@ def test_matches_torch_optim_per_run(opt, wd, warmup):
 def test_cross_entropy_transformer_matches_reference():
     task = modular_addition(5, 0.7, seed=2, encoding="tokens")
     kw = dict(p=5, d_model=8, n_heads=2, d_mlp=16, seed=1)
-    res = train_ensemble(Transformer1L(**kw), task, alpha=[0.5, 3.0], steps=10, lr=1e-2, loss="ce",
+    res = fit(Transformer1L(**kw), task, alpha=[0.5, 3.0], steps=10, lr=1e-2, loss="ce",
                          optimizer="adamw", weight_decay=1.0, betas=(0.9, 0.98), warmup=3,
                          dtype=F64, device="cpu")
     # centred logits are zero at step 0: the cross-entropy is log p exactly
@@ -75,9 +74,9 @@ def test_batched_equals_loop_with_minibatches_and_distinct_models():
     nets = [MLP([14, 16, 7], "tanh", seed=s) for s in (0, 1)]
     kw = dict(steps=30, lr=[0.05, 0.02], optimizer="adamw", weight_decay=[0.1, 0.0], batch_size=8,
               dtype=F64, device="cpu", seed=4)
-    both = train_ensemble(nets, task, alpha=[1.0, 4.0], **kw)
+    both = fit(nets, task, alpha=[1.0, 4.0], **kw)
     for i in range(2):
-        one = train_ensemble(nets[i], task, alpha=[1.0, 4.0][i], **{**kw, "lr": kw["lr"][i],
+        one = fit(nets[i], task, alpha=[1.0, 4.0][i], **{**kw, "lr": kw["lr"][i],
                              "weight_decay": kw["weight_decay"][i]})
         np.testing.assert_allclose(both.test_loss[i], one.test_loss, rtol=1e-10)
         np.testing.assert_allclose(both.train_acc[i], one.train_acc)
@@ -87,7 +86,7 @@ def test_batched_equals_loop_with_minibatches_and_distinct_models():
 def test_logged_series_against_direct_evaluation():
     task = modular_addition(7, 0.7, seed=1)
     net = QuadraticMLP(14, 30, 7, seed=0)
-    res = train_ensemble(net, task, alpha=[1.0, 2.0], steps=40, lr=50.0, lr_alpha_power=2, norm="layers",
+    res = fit(net, task, alpha=[1.0, 2.0], steps=40, lr=50.0, lr_alpha_power=2, norm="layers",
                          n_log=5, dtype=F64, device="cpu")
     assert res.steps[0] == 0 and res.steps[-1] == 40
     # step 0: centred output zero -> MSE on one-hot targets is exactly 1/p; no weight change
@@ -111,7 +110,7 @@ def test_regression_threshold_accuracy():
     teacher = MLP([3, 10, 2], "tanh", seed=9)
     task = student_teacher(teacher, D=3, P=20, P_test=30, seed=0)
     thr = [1e-4, 1e-2, 1.0, 100.0]
-    res = train_ensemble(MLP([3, 10, 2], "tanh", seed=1), task, alpha=1.0, steps=5, lr=1e-2,
+    res = fit(MLP([3, 10, 2], "tanh", seed=1), task, alpha=1.0, steps=5, lr=1e-2,
                          optimizer="adamw", thresholds=thr, dtype=F64, device="cpu")
     # at step 0 the centred output is 0: per-sample error = mean(y²) over outputs
     err = (task.y_test.double() ** 2).mean(-1)
@@ -124,40 +123,30 @@ def test_regression_threshold_accuracy():
 def test_uncentred_output():
     task = modular_addition(5, 0.6, seed=0)
     net = QuadraticMLP(10, 8, 5, seed=0)
-    res = train_ensemble(net, task, alpha=3.0, steps=0, center=False, dtype=F64, device="cpu")
+    res = fit(net, task, alpha=3.0, steps=0, center=False, dtype=F64, device="cpu")
     with torch.no_grad():
         out = 3.0 * net.to(F64)(task.X.to(F64))
     Y = torch.nn.functional.one_hot(task.y, 5)
     assert res.train_loss[0] == pytest.approx(((out - Y) ** 2).mean().item(), rel=1e-12)
 
 
-def test_divergence():
-    task = modular_addition(5, 0.6, seed=0)
-    net = QuadraticMLP(10, 8, 5, seed=0)
-    with pytest.raises(RuntimeError, match="diverged.*run 1"):
-        train_ensemble(net, task, alpha=[1.0, 1.0], lr=[1.0, 1e9], steps=50, device="cpu")
-    with pytest.warns(RuntimeWarning, match="diverged"):
-        res = train_ensemble(net, task, alpha=[1.0, 1.0], lr=[1.0, 1e9], steps=50, device="cpu",
-                             on_divergence="nan")
-    assert np.isfinite(res.train_loss[0]).all() and np.isnan(res.train_loss[1, -1])
-
-
 @pytest.mark.parametrize("kw,name", [(dict(loss="hinge"), "loss"), (dict(optimizer="lbfgs"), "optimizer"),
+                                     (dict(optimizer="gd"), "optimizer"), (dict(momentum=0.5, optimizer="adamw"), "momentum"),
                                      (dict(alpha=-1.0), "alpha"), (dict(alpha=[1, 2], lr=[1, 2, 3]), "equal lengths"),
                                      (dict(steps=-3), "steps"), (dict(batch_size=0), "batch_size"),
                                      (dict(norm="l1"), "norm"), (dict(model="net"), "model")])
 def test_bad_input(kw, name):
     task = modular_addition(5, 0.6, seed=0)
-    args = dict(model=QuadraticMLP(10, 8, 5), task=task, steps=2)
+    args = dict(model=QuadraticMLP(10, 8, 5), data=task, steps=2)
     args.update(kw)
     with pytest.raises(ValueError, match=name):
-        train_ensemble(**args)
+        fit(**args)
 
 
 def test_ce_needs_labels():
     task = student_teacher(MLP([2, 4, 1], seed=0), D=2, P=5, P_test=5)
     with pytest.raises(ValueError, match="loss='ce'"):
-        train_ensemble(MLP([2, 4, 1]), task, loss="ce", steps=1)
+        fit(MLP([2, 4, 1]), task, loss="ce", steps=1)
 
 
 def test_crossings():

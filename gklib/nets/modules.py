@@ -1,8 +1,8 @@
 """The networks of Chapter 5: MLPs and a one-layer Transformer (plain ``torch.nn.Module``\\ s).
 
 None of them carries an output scale: the laziness knob α and the centring
-:math:`\\tilde f = \\alpha\\,(f(\\theta) - f(\\theta_0))` are applied by the ensemble trainer
-(:func:`gklib.ensemble.train_ensemble`), which stacks the parameters of ``R`` copies and trains an
+:math:`\\tilde f = \\alpha\\,(f(\\theta) - f(\\theta_0))` are applied by the trainer
+(:func:`gklib.nets.train.fit`), which stacks the parameters of ``R`` copies and trains an
 α sweep as one batched computation. Every constructor takes ``seed`` and draws its initial
 weights from a dedicated generator, so a seed gives the same network on every device.
 
@@ -16,8 +16,8 @@ import math
 import torch
 from torch import nn
 
-from .config import generator
-from .validation import check_positive, check_positive_int
+from ..config import generator
+from ..validation import check_positive, check_positive_int
 
 __all__ = ["QuadraticMLP", "MLP", "Transformer1L", "ACTIVATIONS"]
 

@@ -1,0 +1,354 @@
+r"""One trainer for ``torch.nn.Module``\ s: a single network or ``R`` runs as one computation.
+
+Each run ``r`` trains the centred, α-scaled predictor (Chizat et al.; paper.md §1.2)
+
+.. math:: \tilde f_r(x) = \alpha_r\,\bigl(f(\theta_r, x) - f(\theta_r(0), x)\bigr),
+
+where :math:`f(\theta(0), x)` is computed once under ``no_grad`` (``center=False``:
+:math:`\alpha_r f(\theta_r, x)`; a module that centres itself, such as
+:class:`~gklib.nets.wrappers.OutputScaled`, is trained with ``center=False`` and ``alpha=1``).
+Losses: ``"mse"`` — mean over samples *and* outputs of :math:`(\tilde f - y)^2` (integer labels
+are one-hot encoded); ``"ce"`` — cross-entropy of the logits :math:`\tilde f`. Learning rate of
+run ``r``: :math:`\eta_r = \text{lr}_r/\alpha_r^{k}` with ``k = lr_alpha_power``.
+
+Every run has its own parameter tensors, one ``torch.optim`` parameter group (its own learning
+rate and weight decay) and one optimiser for all: ``"sgd"`` (``momentum`` for heavy ball),
+``"adam"`` or ``"adamw"`` (``gklib.validation.OPTIMIZERS``). In the forward pass the runs'
+parameters are stacked along a leading axis and the network is evaluated with
+``torch.func.vmap(functional_call(...))``; the per-run losses are summed, so one backward pass
+gives every run its own gradient. A linear warm-up :math:`\min(1, t/\text{warmup})` is a
+``LambdaLR`` schedule. The divergence rule (:func:`gklib.validation.diverged`) is checked on the
+step's loss at every step; a diverged run raises, or (``on_divergence="nan"``) is frozen — its
+group's learning rate set to 0 and its gradients dropped — and reported with its step.
+``torch.set_flush_denormal(True)`` is set while training (tiny Adam moments otherwise make CPU
+steps many times slower) and reset afterwards.
+"""
+from __future__ import annotations
+
+import copy
+import time
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+from torch.func import functional_call, vmap
+
+from ..config import cap_steps, generator, get_device, progress
+from ..grokking import first_crossing
+from ..history import History, log_grid
+from ..validation import as_param_array, broadcast_runs, check_optimizer, check_positive, check_positive_int, diverged
+
+__all__ = ["fit", "EnsembleHistory", "accuracy_delay", "generalisation_at_fit"]
+
+
+@dataclass
+class EnsembleHistory:
+    """A :class:`gklib.History` (``steps``, ``train_loss``, ``test_loss``, ``weight_norm``, each
+    ``(R, n_log)``) plus accuracy series of the same shape and ``extra`` series:
+
+    - ``train_acc``, ``test_acc``: argmax accuracy for integer labels; for regression the fraction of
+      samples whose MSE (mean over outputs) is below ``thresholds[0]``;
+    - ``extra["rel_change"]``: :math:`\\|\\theta-\\theta_0\\|/\\|\\theta_0\\|`;
+    - ``extra["test_acc_thresholds"]`` (regression): ``(R, n_thresholds, n_log)``;
+    - ``extra["diverged_at"]``: the step at which each run diverged (NaN: it did not).
+
+    Attributes of the history are reachable directly (``res.steps``, ``res.test_loss``).
+    ``state`` holds the final stacked parameters; :meth:`module` rebuilds run ``i``'s network.
+    """
+
+    history: History
+    train_acc: np.ndarray
+    test_acc: np.ndarray
+    extra: dict = field(default_factory=dict)
+    state: dict = field(default_factory=dict, repr=False)
+    base: torch.nn.Module | None = field(default=None, repr=False)
+
+    def __getattr__(self, name):
+        if name.startswith("__") or name == "history":
+            raise AttributeError(name)
+        return getattr(self.history, name)
+
+    @property
+    def R(self) -> int:
+        return self.history.R
+
+    def run(self, i: int) -> "EnsembleHistory":
+        """Run ``i`` alone (series without the run axis)."""
+        return EnsembleHistory(self.history.run(i), self.train_acc[i], self.test_acc[i],
+                               {k: v[i] for k, v in self.extra.items()},
+                               {k: v[i] for k, v in self.state.items()}, self.base)
+
+    def module(self, i: int = 0) -> torch.nn.Module:
+        """A copy of the network holding run ``i``'s trained parameters (uncentred, unscaled)."""
+        m = copy.deepcopy(self.base)
+        one = self.history.train_loss.ndim == 1          # a single run: state without the run axis
+        m.load_state_dict({k: v if one else v[i] for k, v in self.state.items()}, strict=False)
+        return m
+
+
+def accuracy_delay(res: EnsembleHistory, level: float = 0.9) -> np.ndarray:
+    """Steps between the train and the test accuracy first reaching ``level`` (``inf``: never)."""
+    return (first_crossing(res.steps, res.test_acc, level, above=True)
+            - first_crossing(res.steps, res.train_acc, level, above=True))
+
+
+def generalisation_at_fit(res: EnsembleHistory, level: float = 0.99) -> np.ndarray:
+    """Test accuracy at the logged step where the train accuracy first reaches ``level``, one value per
+    run (``nan``: never reached). A grokking run is still near its
+    memorisation level then; a run without grokking has already generalised."""
+    t_fit = np.atleast_1d(first_crossing(res.steps, res.train_acc, level, above=True))
+    test = np.atleast_2d(res.test_acc)
+    return np.array([test[i, np.searchsorted(res.steps, t)] if np.isfinite(t) else np.nan
+                     for i, t in enumerate(t_fit)])
+
+
+def _split(data):
+    """``(X, y, X_test, y_test)`` from a :class:`~gklib.Task` or a tuple ``(X, y[, X_test, y_test])``."""
+    if isinstance(data, (tuple, list)):
+        if len(data) not in (2, 4):
+            raise ValueError("data must be a Task or a tuple (X, y) or (X, y, X_test, y_test)")
+        X, y, Xt, yt = (*data, None, None) if len(data) == 2 else data
+    else:
+        X, y, Xt, yt = data.X, data.y, data.X_test, data.y_test
+    if (Xt is None) != (yt is None):
+        raise ValueError("X_test and y_test must be given together")
+    if X.shape[0] != y.shape[0]:
+        raise ValueError(f"X has {X.shape[0]} rows but y has {y.shape[0]}")
+    return X, y, Xt, yt
+
+
+def _optimizer(name, groups, momentum, betas):
+    if name == "sgd":
+        return torch.optim.SGD(groups, lr=groups[0]["lr"], momentum=momentum)
+    cls = torch.optim.Adam if name == "adam" else torch.optim.AdamW
+    return cls(groups, lr=groups[0]["lr"], betas=betas)
+
+
+def fit(model, data, steps: int = 1000, *, alpha=1.0, lr=1e-3, lr_alpha_power: float = 0.0,
+        loss: str = "mse", optimizer: str = "sgd", momentum: float = 0.0, weight_decay=0.0,
+        betas=(0.9, 0.999), warmup: int = 0, batch_size: int | None = None, center: bool = True,
+        norm: str = "total", thresholds=(1e-3,), n_log: int = 100, log_every: int | None = None,
+        seed: int = 0, on_divergence: str = "raise", device=None, dtype=None,
+        progress_bar: bool | None = None) -> EnsembleHistory:
+    """Train ``R`` runs of ``model`` on ``data`` at once (``R = 1``: one network); return an
+    :class:`EnsembleHistory`. ``model`` is not modified: ``res.module(i)`` is run ``i`` trained.
+
+    Parameters
+    ----------
+    model : a ``torch.nn.Module`` (every run starts from its weights) or a list of ``R`` modules
+        of one architecture (e.g. different seeds or init scales); wrappers such as
+        :class:`~gklib.nets.wrappers.OutputScaled` and :class:`~gklib.nets.wrappers.Linearized` too.
+    data : :class:`gklib.Task` (integer ``y`` = class labels, float ``y`` = regression) or a tuple
+        ``(X, y)`` / ``(X, y, X_test, y_test)`` (no test set: test series are NaN).
+    steps : optimisation steps (shared by all runs).
+    alpha, lr, weight_decay : scalars or sequences of length ``R`` (broadcast together).
+    lr_alpha_power : ``k`` in :math:`\\eta = \\text{lr}/\\alpha^k`.
+    loss : ``"mse"`` or ``"ce"``.
+    optimizer : ``"sgd"`` (``momentum``: heavy ball :math:`v \\leftarrow \\mu v + g`), ``"adam"``
+        or ``"adamw"`` (``betas``); ``warmup`` steps of linear warm-up.
+    batch_size : ``None`` = full batch; else cycle through seeded shuffles of the training set.
+    center : train :math:`\\alpha(f-f_0)` (default) or :math:`\\alpha f`.
+    norm : weight norm logged: ``"total"`` :math:`\\|\\theta\\|_2` or ``"layers"``
+        :math:`\\sum_\\ell \\|W_\\ell\\|_F` over the matrices (paper Fig 2).
+    thresholds : regression "accuracy" thresholds on the per-sample MSE (paper App 17).
+    n_log, log_every : logging grid as :func:`gklib.log_grid` (losses on the full sets).
+    on_divergence : ``"raise"`` (``RuntimeError`` naming the run and step) or ``"nan"`` (warn,
+        freeze the run; its history is NaN from then on, ``extra["diverged_at"]`` holds the step).
+    device, dtype : default :func:`gklib.get_device` and the dtype of the model's parameters.
+    """
+    if loss not in ("mse", "ce"):
+        raise ValueError(f"loss must be 'mse' or 'ce', got {loss!r}")
+    optimizer = check_optimizer(optimizer)
+    momentum = check_positive(momentum, "momentum", allow_zero=True)
+    if momentum >= 1 or (momentum and optimizer != "sgd"):
+        raise ValueError(f"momentum must be in [0, 1) and needs optimizer='sgd', got {momentum}")
+    if norm not in ("total", "layers"):
+        raise ValueError(f"norm must be 'total' or 'layers', got {norm!r}")
+    if on_divergence not in ("raise", "nan"):
+        raise ValueError(f"on_divergence must be 'raise' or 'nan', got {on_divergence!r}")
+    steps = cap_steps(check_positive_int(steps, "steps", allow_zero=True))   # $GKLIB_SMOKE_STEPS
+    warmup = check_positive_int(warmup, "warmup", allow_zero=True)
+    models = list(model) if isinstance(model, (list, tuple)) else [model]
+    if not models or not all(isinstance(m, torch.nn.Module) for m in models):
+        raise ValueError("model must be a torch.nn.Module or a list of them")
+    arrays = dict(alpha=as_param_array(alpha, "alpha"), lr=as_param_array(lr, "lr"),
+                  weight_decay=as_param_array(weight_decay, "weight_decay", allow_zero=True))
+    R, hp = broadcast_runs(n_models=np.ones(len(models)), **arrays)
+    batched = len(models) > 1 or any(np.ndim(v) > 0 for v in (alpha, lr, weight_decay))
+    if len(models) == 1:
+        models = models * R
+    X, y, Xt, yt = _split(data)
+    classify = not y.dtype.is_floating_point
+    if loss == "ce" and not classify:
+        raise ValueError("loss='ce' needs integer class labels in y")
+    thresholds = as_param_array(thresholds, "thresholds")
+    P = X.shape[0]
+    if batch_size is not None:
+        batch_size = min(check_positive_int(batch_size, "batch_size"), P)
+
+    names = [n for n, p in models[0].named_parameters() if p.requires_grad]
+    if not names:
+        raise ValueError("module has no trainable parameters")
+    dev = get_device(device)
+    dtype = dict(models[0].named_parameters())[names[0]].dtype if dtype is None else dtype
+    base = copy.deepcopy(models[0]).to(dev, dtype)
+
+    def mv(t):
+        return t.to(dev, dtype) if t.dtype.is_floating_point else t.to(dev)
+
+    runs = [{n: mv(dict(m.named_parameters())[n].detach()).clone().requires_grad_(True) for n in names}
+            for m in models]                                      # the leaves that torch.optim trains
+    theta0 = [{n: p.detach().clone() for n, p in run.items()} for run in runs]
+    bufs = {n: torch.stack([mv(dict(m.named_buffers())[n]) for m in models]) for n, _ in base.named_buffers()}
+    mats = [n for n in names if runs[0][n].ndim >= 2]
+    X, y = mv(X), mv(y)
+    Xt, yt = (mv(Xt), mv(yt)) if Xt is not None else (None, None)
+    batched_call = vmap(lambda p, b, x: functional_call(base, (p, b), (x,)), in_dims=(0, 0, None))
+
+    def stack(params):
+        return {n: torch.stack([q[n] for q in params]) for n in names}
+
+    def forward(params, x):                                       # -> (R, B, K)
+        if R == 1:
+            out = functional_call(base, (params[0], {n: b[0] for n, b in bufs.items()}), (x,))[None]
+        else:
+            out = batched_call(stack(params), bufs, x)
+        return out[..., None] if out.ndim == 2 else out
+
+    with torch.no_grad():
+        f0 = forward(theta0, X)
+        f0t = forward(theta0, Xt) if Xt is not None else None
+    if not center:
+        f0 = torch.zeros_like(f0)
+        f0t = torch.zeros_like(f0t) if f0t is not None else None
+    K = f0.shape[-1]
+    a = torch.as_tensor(hp["alpha"], device=dev, dtype=dtype)
+
+    def target(lbl):
+        if classify:
+            return torch.nn.functional.one_hot(lbl, K).to(dtype) if loss == "mse" else lbl
+        Y = lbl.reshape(lbl.shape[0], -1)
+        if Y.shape[-1] != K:
+            raise ValueError(f"module output has shape {tuple(f0.shape[1:])} but y has {tuple(lbl.shape)}")
+        return Y
+
+    Y, Yt = target(y), (target(yt) if yt is not None else None)
+
+    def losses(params, x, f0x, Yx):                 # -> per-run loss (R,), outputs (R, B, K)
+        out = a[:, None, None] * (forward(params, x) - f0x)
+        if loss == "mse":
+            return ((out - Yx) ** 2).mean((1, 2)), out
+        return torch.nn.functional.cross_entropy(out.transpose(1, 2), Yx.expand(R, -1),
+                                                 reduction="none").mean(1), out
+
+    grid = log_grid(steps, n_log, log_every)
+    keys = ["train_loss", "test_loss", "weight_norm", "train_acc", "test_acc", "rel_change"]
+    rec = {k: np.full((R, len(grid)), np.nan) for k in keys}
+    thr_rec = np.full((R, len(thresholds), len(grid)), np.nan)
+    th0 = stack(theta0)
+    norm0 = torch.sqrt(sum((v ** 2).flatten(1).sum(1) for v in th0.values()))
+    sets = [(X, f0, Y, y, "train")] + ([(Xt, f0t, Yt, yt, "test")] if Xt is not None else [])
+
+    def observe(li):
+        with torch.no_grad():
+            for (x, f0x, Yx, lbl, tag) in sets:
+                L, out = losses(runs, x, f0x, Yx)
+                rec[f"{tag}_loss"][:, li] = L.double().cpu().numpy()
+                if classify:
+                    acc = (out.argmax(-1) == lbl).to(dtype).mean(1)
+                else:
+                    err = ((out - Yx) ** 2).mean(-1)                          # (R, B)
+                    th = torch.as_tensor(thresholds, device=dev, dtype=dtype)
+                    frac = (err[:, None, :] < th[None, :, None]).to(dtype).mean(-1)
+                    acc = frac[:, 0]
+                    if tag == "test":
+                        thr_rec[:, :, li] = frac.double().cpu().numpy()
+                rec[f"{tag}_acc"][:, li] = acc.double().cpu().numpy()
+            now = stack(runs)
+            if norm == "total":
+                wn = torch.sqrt(sum((v ** 2).flatten(1).sum(1) for v in now.values()))
+            else:
+                wn = sum(now[n].flatten(1).norm(dim=1) for n in mats)
+            dn = torch.sqrt(sum(((now[n] - th0[n]) ** 2).flatten(1).sum(1) for n in names))
+            rec["weight_norm"][:, li] = wn.double().cpu().numpy()
+            rec["rel_change"][:, li] = (dn / norm0).double().cpu().numpy()
+
+    eta = hp["lr"] / hp["alpha"] ** lr_alpha_power
+    groups = [{"params": [run[n] for n in names], "lr": float(eta[r]),
+               "weight_decay": float(hp["weight_decay"][r])} for r, run in enumerate(runs)]
+    opt = _optimizer(optimizer, groups, momentum, betas)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda t: min(1.0, (t + 1) / warmup)) if warmup else None
+    gen = generator(seed)
+    order, pos = torch.randperm(P, generator=gen), 0
+    frozen = np.zeros(R, dtype=bool)
+    diverged_at = np.full(R, np.nan)
+    hparams = {k: np.asarray(v) for k, v in hp.items() if k != "n_models"}
+    start, li, ref = time.perf_counter(), 0, None
+
+    def check(L, t):
+        """Apply the divergence rule to the runs' losses ``L`` at step ``t``; raise or freeze."""
+        bad = diverged(L, ref).cpu().numpy() & ~frozen
+        if not bad.any():
+            return
+        i = int(np.flatnonzero(bad)[0])
+        msg = (f"training diverged at step {t} in run {i} (alpha={hp['alpha'][i]:.4g}, "
+               f"lr={hp['lr'][i]:.4g}): the train loss became {float(L[i]):.3g}. Try a smaller lr.")
+        if on_divergence == "raise":
+            raise RuntimeError(msg)
+        warnings.warn(msg, RuntimeWarning, stacklevel=3)
+        frozen[bad], diverged_at[bad] = True, t
+        for r in np.flatnonzero(bad):
+            opt.param_groups[r]["lr"] = 0.0
+            if sched is not None:
+                sched.base_lrs[r] = 0.0
+
+    torch.set_flush_denormal(True)   # tiny Adam moments late in training are otherwise very slow on CPU
+    bar = progress(steps, desc=f"fit ({R} run{'s' * (R > 1)})", enabled=progress_bar)
+    try:
+        for t in range(steps + 1):
+            if t == grid[li]:
+                observe(li)
+                for k in keys:
+                    rec[k][frozen, li] = np.nan
+                li += 1
+            if t == steps:
+                if ref is not None:                   # the final weights, on the full training set
+                    check(torch.as_tensor(rec["train_loss"][:, li - 1], device=dev, dtype=ref.dtype), t)
+                break
+            if batch_size is None:
+                idx = None
+            else:
+                if pos + batch_size > P:
+                    order, pos = torch.randperm(P, generator=gen), 0
+                idx = order[pos: pos + batch_size].to(dev)
+                pos += batch_size
+            xb, f0b, Yb = (X, f0, Y) if idx is None else (X[idx], f0[:, idx], Y[idx])
+            L, _ = losses(runs, xb, f0b, Yb)
+            ref = L.detach().clone() if ref is None else ref
+            check(L.detach(), t)
+            opt.zero_grad(set_to_none=True)
+            L.sum().backward()
+            for r in np.flatnonzero(frozen):          # a frozen run is not stepped at all
+                for p in runs[r].values():
+                    p.grad = None
+            opt.step()
+            if sched is not None:
+                sched.step()
+            if t % 256 == 0:
+                bar.update(min(256, steps - t))
+    finally:
+        bar.close()
+        torch.set_flush_denormal(False)
+    sq = (lambda v: v) if batched else (lambda v: v[0])
+    hist = History(steps=grid, train_loss=sq(rec["train_loss"]), test_loss=sq(rec["test_loss"]),
+                   weight_norm=sq(rec["weight_norm"]), engine="ensemble",
+                   params={k: sq(v) for k, v in hparams.items()},
+                   seconds=time.perf_counter() - start)
+    extra = {"rel_change": sq(rec["rel_change"]), "diverged_at": sq(diverged_at)}
+    if not classify:
+        extra["test_acc_thresholds"] = sq(thr_rec)
+        extra["thresholds"] = np.broadcast_to(thresholds, (R, len(thresholds))).copy() if batched \
+            else thresholds
+    state = {n: sq(v.detach()) for n, v in {**stack(runs), **bufs}.items()}
+    return EnsembleHistory(hist, sq(rec["train_acc"]), sq(rec["test_acc"]), extra, state, base)
