@@ -94,7 +94,6 @@ def lazy_explorer(task, D=None, N: int = 200, eps: float = 1.0, steps: int = 300
     :math:`O(\\text{steps}\\cdot(PD^2 + D^3))`, independent of ``N``. Returns the widget.
     """
     import ipywidgets as widgets
-    from IPython.display import display
 
     D = task.D if D is None else check_positive_int(D, "D")
     lo, hi = (check_positive(a, "alpha") for a in alpha)
@@ -131,7 +130,6 @@ def lazy_explorer(task, D=None, N: int = 200, eps: float = 1.0, steps: int = 300
     slider.observe(redraw, names="value")
     redraw()
     box = widgets.VBox([slider, out])
-    display(box)
     return box
 
 

@@ -72,7 +72,6 @@ def toy_explorer(D: int = 40, N: int = 200, P_max: int = 1000, steps: int = 3000
     import warnings
 
     import ipywidgets as widgets
-    from IPython.display import display
 
     D, N, P_max = (check_positive_int(v, n) for v, n in ((D, "D"), (N, "N"), (P_max, "P_max")))
     steps = check_positive_int(steps, "steps")
@@ -113,7 +112,6 @@ def toy_explorer(D: int = 40, N: int = 200, P_max: int = 1000, steps: int = 3000
     box = widgets.VBox([widgets.HBox([s_a, s_e, s_p]), out])
     box.redraw = redraw
     redraw()
-    display(box)
     return box
 
 
