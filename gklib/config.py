@@ -22,6 +22,7 @@ are off and every explorer is replaced by a short placeholder (:func:`live_explo
 """
 from __future__ import annotations
 
+import functools
 import os
 import sys
 import warnings
@@ -229,8 +230,6 @@ def live_explorer(build):
     build waits for the cell timeout (the stall of the book builds). An
     :class:`ExplorerPlaceholder` is returned instead; everywhere else the explorer is built as usual.
     """
-    import functools
-
     @functools.wraps(build)
     def wrapper(*args, **kwargs):
         if headless_execution():

@@ -246,6 +246,7 @@ def fit(model, data, steps: int = 1000, *, alpha=1.0, lr=1e-3, lr_alpha_power: f
     keys = ["train_loss", "test_loss", "weight_norm", "train_acc", "test_acc", "rel_change"]
     rec = {k: np.full((R, len(grid)), np.nan) for k in keys}
     thr_rec = np.full((R, len(thresholds), len(grid)), np.nan)
+    thr = torch.as_tensor(thresholds, device=dev, dtype=dtype)
     th0 = stack(theta0)
     norm0 = torch.sqrt(sum((v ** 2).flatten(1).sum(1) for v in th0.values()))
     sets = [(X, f0, Y, y, "train")] + ([(Xt, f0t, Yt, yt, "test")] if Xt is not None else [])
@@ -259,8 +260,7 @@ def fit(model, data, steps: int = 1000, *, alpha=1.0, lr=1e-3, lr_alpha_power: f
                     acc = (out.argmax(-1) == lbl).to(dtype).mean(1)
                 else:
                     err = ((out - Yx) ** 2).mean(-1)                          # (R, B)
-                    th = torch.as_tensor(thresholds, device=dev, dtype=dtype)
-                    frac = (err[:, None, :] < th[None, :, None]).to(dtype).mean(-1)
+                    frac = (err[:, None, :] < thr[None, :, None]).to(dtype).mean(-1)
                     acc = frac[:, 0]
                     if tag == "test":
                         thr_rec[:, :, li] = frac.double().cpu().numpy()
