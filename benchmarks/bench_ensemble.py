@@ -2,7 +2,7 @@
 
 Usage: ``.venv/bin/python benchmarks/bench_ensemble.py [--steps 1000] [--threads 1] [--device cpu]``
 
-For each workload it trains the same ``R`` runs twice with :func:`gklib.nets.train.fit`:
+For each workload it trains the same ``R`` runs twice with :func:`gklib.nets.trainer.fit`:
 once as one call with ``alpha=[...]`` (stacked parameters, one vmapped forward/backward per step),
 once as ``R`` calls with a scalar ``alpha``; it checks that both give the same losses and prints
 the wall-clock ratio. Timings on a shared machine are noisy: take the best of ``--repeat``.

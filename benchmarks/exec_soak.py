@@ -43,7 +43,7 @@ def explorer():
             fig, ax = plt.subplots(figsize=(4, 3)); ax.plot(np.arange(50) ** s.value); plt.show()
     s.observe(redraw, names="value"); redraw()
     box = widgets.VBox([s, out]); display(box); return box"""
-GKLIB_EXPLORER = "import numpy as np\nfrom gklib.widgets import eps_explorer\nexplorer = lambda: eps_explorer(D=10)"
+GKLIB_EXPLORER = "import numpy as np\nfrom gklib.viz.explorers import eps_explorer\nexplorer = lambda: eps_explorer(D=10)"
 
 
 def synthetic(kind: str, n: int = 150) -> str:

@@ -11,18 +11,17 @@ Chapters ask for a size with :func:`by_profile`, e.g. ``steps = gk.by_profile(qu
 book=100_000, paper=100_000)``.
 
 Smoke runs: ``GKLIB_SMOKE_STEPS=20`` caps every training loop at 20 steps (:func:`cap_steps`, applied
-by :func:`gklib.train`, :func:`gklib.nets.train.fit`, the
+by :func:`gklib.train`, :func:`gklib.nets.trainer.fit`, the
 linearised histories and the DMFT solver), so the ``paper`` profile can be checked on a CPU for
 shapes, construction and finiteness (``make paper-smoke``); the numbers are then meaningless.
 Unset (the default) it changes nothing.
 
 Front-ends: progress bars and live (ipywidgets) explorers appear only when a person runs the
 notebook. In a headless execution (a book build, nbmake; :func:`headless_execution`) progress bars
-are off and every explorer is replaced by a short placeholder (:func:`live_explorer`).
+are off and every explorer is replaced by a short placeholder (:func:`gklib.viz.explorers.live_explorer`).
 """
 from __future__ import annotations
 
-import functools
 import os
 import sys
 import warnings
@@ -203,37 +202,3 @@ def progress(total: int, desc: str = "", enabled: bool | None = None):
     else:
         from tqdm import tqdm
     return tqdm(total=total, desc=desc, disable=not enabled, leave=False, mininterval=0.5)
-
-
-class ExplorerPlaceholder:
-    """What a live explorer shows when nobody can move its sliders (a headless execution)."""
-
-    def __init__(self, name: str):
-        self.name = name
-
-    def __repr__(self) -> str:
-        return f"Live explorer {self.name}: run this cell in JupyterLab to use its sliders."
-
-    def _repr_html_(self) -> str:
-        return ('<div class="gk-explorer-placeholder" style="border:1px dashed #999;padding:.5em 1em;'
-                'color:#444"><b>Live explorer</b> (needs a running Python kernel): open this chapter in '
-                'JupyterLab and run the cell to move its sliders. In the book, use the static slider on this page.</div>')
-
-
-def live_explorer(build):
-    """Decorator for the functions that build ipywidgets explorers.
-
-    In a headless execution (:func:`headless_execution`) the explorer is not built: nobody can move
-    its sliders, its first draw would cost build time, and its ``Output`` widget makes ``nbclient``
-    send ``comm_msg`` on the shell channel while it waits for the cell's reply. That send bypasses
-    the asyncio wrapper of the socket and can consume the wake-up of the arriving reply, so the
-    build waits for the cell timeout (the stall of the book builds). An
-    :class:`ExplorerPlaceholder` is returned instead; everywhere else the explorer is built as usual.
-    """
-    @functools.wraps(build)
-    def wrapper(*args, **kwargs):
-        if headless_execution():
-            return ExplorerPlaceholder(build.__name__)
-        return build(*args, **kwargs)
-
-    return wrapper

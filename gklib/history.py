@@ -7,7 +7,8 @@ import numpy as np
 
 from .validation import check_positive_int
 
-_SERIES = ("train_loss", "test_loss", "weight_norm", "variance", "misalignment", "linear")
+_SERIES = ("train_loss", "test_loss", "weight_norm", "variance", "misalignment", "linear", "train_acc",
+           "test_acc")
 
 
 def log_grid(steps: int, n_log: int = 200, log_every: int | None = None) -> np.ndarray:
@@ -26,17 +27,25 @@ def log_grid(steps: int, n_log: int = 200, log_every: int | None = None) -> np.n
 
 @dataclass
 class History:
-    """What :func:`gklib.train` records, on the logging grid ``steps``.
+    """What every trainer records, on the logging grid ``steps`` — :func:`gklib.train` (committee
+    machine), :func:`gklib.toy.linearized.train_linearized` (its linearisation) and
+    :func:`gklib.nets.fit` (``torch.nn.Module`` ensembles).
 
     Every series is a numpy array ``(n_log,)`` for a single run or ``(R, n_log)`` for ``R`` runs:
 
-    - ``train_loss``, ``test_loss``: mean squared error (no ½) on the training / test set;
-    - ``weight_norm``: :math:`\\|W\\|_F`;
-    - ``variance``, ``misalignment``, ``linear``: the population decomposition of the test loss
-      (paper eq. 6; ``None`` when the task has no teacher vector).
+    - ``train_loss``, ``test_loss``: the loss the trainer minimises, on the training / test set
+      (mean squared error without ½, or cross-entropy);
+    - ``weight_norm``: :math:`\\|W\\|_F` (or :math:`\\|\\theta\\|`, see the trainer);
+    - ``variance``, ``misalignment``, ``linear``: the population decomposition of the committee
+      machine's test loss (paper eq. 6; ``None`` when the task has no teacher vector);
+    - ``train_acc``, ``test_acc``: accuracies (``None`` when the trainer has none);
+    - ``extra``: further series of the trainer, each with the run axis first (e.g. ``rel_change``).
 
     ``params`` holds the per-run hyperparameters (``alpha``, ``eps``, ``lr_scale``, ...).
-    Entries past a run's own step count (``steps`` given per run) are NaN.
+    ``diverged_at`` is the step at which each run broke the divergence rule (NaN: it did not; ``None``
+    when the trainer raised instead); its series are NaN from that step on. Entries past a run's own
+    step count (``steps`` given per run, or a run stopped by ``stop_below``) are NaN too.
+    ``trained`` (networks only) rebuilds the trained modules: :meth:`module`.
     """
 
     steps: np.ndarray
@@ -46,9 +55,14 @@ class History:
     variance: np.ndarray | None = None
     misalignment: np.ndarray | None = None
     linear: np.ndarray | None = None
+    train_acc: np.ndarray | None = None
+    test_acc: np.ndarray | None = None
+    extra: dict = field(default_factory=dict)
     params: dict = field(default_factory=dict)
+    diverged_at: np.ndarray | float | None = None
     engine: str = ""
     seconds: float = 0.0
+    trained: object = field(default=None, repr=False)
 
     @property
     def batched(self) -> bool:
@@ -59,19 +73,30 @@ class History:
         return self.train_loss.shape[0] if self.batched else 1
 
     def run(self, i: int) -> "History":
-        """The history of run ``i`` alone."""
+        """The history of run ``i`` alone (every per-run field without its run axis)."""
         if not self.batched:
             if i not in (0, -1):
                 raise IndexError(f"single-run history has no run {i}")
             return self
+        if not -self.R <= i < self.R:
+            raise IndexError(f"run {i} out of range for {self.R} runs")
         sub = {f.name: getattr(self, f.name)[i] for f in fields(self)
                if f.name in _SERIES and getattr(self, f.name) is not None}
         params = {k: np.asarray(v)[i] for k, v in self.params.items()}
-        return replace(self, params=params, **sub)
+        extra = {k: np.asarray(v)[i] for k, v in self.extra.items()}
+        div = None if self.diverged_at is None else float(np.asarray(self.diverged_at)[i])
+        trained = None if self.trained is None else self.trained.run(i)
+        return replace(self, params=params, extra=extra, diverged_at=div, trained=trained, **sub)
 
     def runs(self):
         """Iterate over single-run histories."""
         return (self.run(i) for i in range(self.R))
+
+    def module(self, i: int = 0):
+        """A copy of the network holding run ``i``'s trained parameters (histories of :func:`gklib.nets.fit`)."""
+        if self.trained is None:
+            raise ValueError("this history has no trained modules (only gklib.nets.fit records them)")
+        return self.trained.module(i)
 
     def final(self, name: str = "test_loss"):
         """The last logged value of a series (per run), ignoring NaN tails."""

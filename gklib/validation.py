@@ -5,6 +5,7 @@ import math
 from numbers import Integral, Real
 
 import numpy as np
+import torch
 
 
 def check_positive_int(value, name: str, allow_zero: bool = False) -> int:
@@ -77,3 +78,16 @@ def diverged(loss, ref):
     import torch
 
     return ~torch.isfinite(loss) | (loss > DIVERGENCE_FACTOR * ref.clamp_min(1e-12))
+
+
+def as_inputs(X, name: str, D=None, like=None):
+    """``X`` as a 2-D tensor ``(n, D)`` with at least one row (on ``like``'s device/dtype); else ``ValueError`` naming it."""
+    X = torch.as_tensor(X)
+    if like is not None:
+        X = X.to(device=like.device, dtype=like.dtype)
+    if X.ndim != 2 or (D is not None and X.shape[-1] != D):
+        raise ValueError(f"{name} must have shape (n, {D if D is not None else 'D'}), got {tuple(X.shape)}")
+    if X.shape[0] == 0:
+        raise ValueError(f"{name} must contain at least one row")
+    return X
+

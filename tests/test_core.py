@@ -144,11 +144,18 @@ def test_batched_sweep_equals_separate_runs():
     assert hb.run(1).params["alpha"] == 1.0
 
 
-def test_lr_sweep_expands_single_model_and_per_run_steps():
+def test_lr_sweep_needs_one_run_per_value_and_train_changes_only_weights():
     task = gk.quadratic_task(D=10, P=30, P_test=20, seed=1, dtype=f64)
-    m = gk.CommitteeMachine(10, 8, alpha=1.0, eps=0.2, dtype=f64)
+    single = gk.CommitteeMachine(10, 8, alpha=1.0, eps=0.2, dtype=f64)
+    with pytest.raises(ValueError, match=r"lr_scale has 2 values .* 1 runs .*expand\(2\)"):
+        gk.train(single, task, 50, lr_scale=[0.5, 1.0])
+    m = single.expand(2)
+    assert single.R == 1 and not single.batched and single.W.shape == (8, 10)     # expand returns a copy
     h = gk.train(m, task, [50, 100], lr_scale=[0.5, 1.0], log_every=10, progress_bar=False)
-    assert m.W.shape == (2, 8, 10)
+    assert m.W.shape == (2, 8, 10) and m.R == 2
+    one = gk.CommitteeMachine(10, 8, alpha=1.0, eps=0.2, dtype=f64)
+    h1 = gk.train(one, task, [20], log_every=10, progress_bar=False)     # a per-run steps list: batched history
+    assert h1.batched and not one.batched and one.W.shape == (8, 10)     # ... but the model is left as it was
     assert np.isnan(h.train_loss[0, h.steps > 50]).all()
     assert np.isfinite(h.train_loss[1]).all()
     ref = gk.train(gk.CommitteeMachine(10, 8, alpha=1.0, eps=0.2, dtype=f64), task, 50, lr_scale=0.5,
@@ -174,7 +181,7 @@ def test_loss_decomposition_matches_monte_carlo():
         m.W = m.W0 + 0.5 * torch.randn(6, D, generator=gen, dtype=f64)   # away from init
         dec = gk.loss_decomposition(m, task)
         X = torch.randn(400_000, D, generator=gen, dtype=f64) / D**0.5
-        err = (m(X) - gk.tasks.quadratic_target(X, task.beta)) ** 2
+        err = (m(X) - gk.toy.tasks.quadratic_target(X, task.beta)) ** 2
         mc, se = err.mean().item(), err.std().item() / len(err) ** 0.5
         assert dec["total"] == pytest.approx(dec["variance"] + dec["misalignment"] + dec["linear"])
         assert abs(dec["total"] - mc) < 4 * se + 1e-12

@@ -11,7 +11,7 @@ import torch
 from gklib.nets import data
 from gklib.nets.data import MNIST_FILES, find_mnist_dir, load_mnist, modular_addition, student_teacher
 from gklib.nets import MLP
-from gklib.tasks import Task
+from gklib.toy.tasks import Task
 
 SHARED = find_mnist_dir()
 HAVE_MNIST = data._has_mnist(SHARED) and data._has_mnist(SHARED, "test_labels")

@@ -2,7 +2,7 @@
 
 An explorer's ``Output`` widget makes nbclient send ``comm_msg`` on the shell channel while it waits
 for the cell's reply; that send can swallow the reply's wake-up and stall the build (see
-:func:`gklib.config.live_explorer`). These tests run real kernels: through nbclient as the book
+:func:`gklib.viz.explorers.live_explorer`). These tests run real kernels: through nbclient as the book
 build does, and through a client that declares an interactive front-end (``allow_stdin=True``).
 """
 import collections
@@ -19,7 +19,7 @@ jupyter_client = pytest.importorskip("jupyter_client")
 
 PROBE = textwrap.dedent("""
     import gklib as gk
-    from gklib.widgets import eps_explorer
+    from gklib.viz.explorers import eps_explorer
     box = eps_explorer(D=6)
     print(gk.config.headless_execution(), gk.config.progress_enabled(), type(box).__name__)
 """)
@@ -62,11 +62,11 @@ def test_interactive_frontend_builds_the_explorer():
 
 def test_outside_a_kernel(monkeypatch):
     assert config.headless_execution() is False
-    assert type(gk.widgets.eps_explorer(D=6)).__name__ == "VBox"
+    assert type(gk.viz.eps_explorer(D=6)).__name__ == "VBox"
     monkeypatch.setenv("GKLIB_HEADLESS", "1")
     assert config.headless_execution() is True and config.progress_enabled() is False
-    placeholder = gk.widgets.toy_explorer()
-    assert isinstance(placeholder, config.ExplorerPlaceholder) and "JupyterLab" in repr(placeholder)
+    placeholder = gk.viz.toy_explorer()
+    assert isinstance(placeholder, gk.viz.explorers.ExplorerPlaceholder) and "JupyterLab" in repr(placeholder)
     monkeypatch.setenv("GKLIB_HEADLESS", "maybe")
     with pytest.raises(ValueError, match="GKLIB_HEADLESS"):
         config.headless_execution()

@@ -5,12 +5,13 @@ import pytest
 import torch
 
 import gklib as gk
-from gklib.eigen_labels import aligned_weights, eigenvector_task, gram_eigenvectors, interpolated_model
-from gklib.grokking import (amount_of_grokking, crossing_times, first_below, grokking_delay, phase_diagram,
-                            sweep_summary)
+from gklib.toy.alignment import aligned_weights, eigenvector_task, gram_eigenvectors, interpolated_model
+from gklib.metrics import amount_of_grokking, crossing_times, first_below, grokking_delay, sweep_summary
+from gklib.toy.experiments import phase_diagram
 from gklib.history import History
 from gklib.kernels import empirical_ntk
-from gklib.widgets_toy import run_toy, sweep_animation
+from gklib.toy.experiments import run_toy
+from gklib.viz.slider import sweep_animation
 
 
 def synthetic(train, test, steps=None):

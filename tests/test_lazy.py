@@ -1,4 +1,4 @@
-"""Tests of gklib.lazy and gklib.nets.wrappers: linearisation vs autograd, kernel GD closed form,
+"""Tests of gklib.toy.linearized and gklib.nets.wrappers: linearisation vs autograd, kernel GD closed form,
 output scale, knobs."""
 import copy
 
@@ -8,8 +8,9 @@ import torch
 
 import gklib as gk
 from gklib.kernels import committee_ntk, empirical_ntk
-from gklib.lazy import (KernelGD, label_scaled_task, loglog_slope, prediction_distance, relative_ntk_change,
-                        relative_weight_change, train_linearized, weight_scaled_model)
+from gklib.toy.linearized import KernelGD, label_scaled_task, train_linearized, weight_scaled_model
+from gklib.metrics import loglog_slope, prediction_distance
+from gklib.nets.laziness import relative_ntk_change, relative_weight_change
 from gklib.nets import MLP, CommitteeModule, Linearized, OutputScaled, fit, lazy_lr, linearize
 
 f64 = torch.float64

@@ -111,7 +111,7 @@ def test_fit_reproduces_the_former_hand_written_trainer(case):
     rel = np.abs(res.train_loss - ref_loss[:, ::10]) / np.abs(ref_loss[:, ::10])   # every 10th step
     assert rel.max() <= 1e-10, (case, rel.max())
     for n, p in ref_state.items():
-        d = float((res.state[n] - p).norm() / p.norm())
+        d = float((res.trained.state[n] - p).norm() / p.norm())
         assert d <= 1e-10, (case, n, d)
 
 
@@ -146,7 +146,7 @@ def test_divergence_is_checked_every_step_and_frozen_runs_keep_their_weights():
         fit(net, task, 50, alpha=[1.0, 1.0], lr=[1.0, 1e9], n_log=2, device="cpu")
     with pytest.warns(RuntimeWarning, match="diverged at step"):
         res = fit(net, task, 50, alpha=[1.0, 1.0], lr=[1.0, 1e9], n_log=2, device="cpu", on_divergence="nan")
-    t = res.extra["diverged_at"]
+    t = res.diverged_at
     assert np.isnan(t[0]) and 0 < t[1] < 50
     assert np.isfinite(res.train_loss[0]).all() and np.isnan(res.train_loss[1, -1])
-    assert all(torch.isfinite(v[1]).all() for v in res.state.values())    # frozen, not updated with NaN
+    assert all(torch.isfinite(v[1]).all() for v in res.trained.state.values())    # frozen, not updated with NaN

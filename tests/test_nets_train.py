@@ -5,9 +5,10 @@ import numpy as np
 import pytest
 import torch
 
-from gklib.grokking import first_crossing
-from gklib.nets import (MLP, QuadraticMLP, Transformer1L, accuracy_delay, fit, generalisation_at_fit,
-                        modular_addition, student_teacher)
+from gklib.metrics import first_crossing
+from gklib.nets import MLP, QuadraticMLP, Transformer1L, fit, modular_addition, student_teacher
+from gklib.history import History
+from gklib.metrics import accuracy_crossings, accuracy_delay, generalisation_at_fit
 
 F64 = torch.float64
 
@@ -51,7 +52,7 @@ def test_matches_torch_optim_per_run(opt, wd, warmup):
         ref = reference_train(QuadraticMLP(14, 20, 7, seed=3), task, a, 25, lr, opt, wd, warmup,
                               lr_alpha_power=2 if opt == "sgd" else 1)
         for n, p in ref.named_parameters():
-            torch.testing.assert_close(res.state[n][i], p.detach(), rtol=1e-9, atol=1e-11)
+            torch.testing.assert_close(res.trained.state[n][i], p.detach(), rtol=1e-9, atol=1e-11)
 
 
 def test_cross_entropy_transformer_matches_reference():
@@ -66,7 +67,7 @@ def test_cross_entropy_transformer_matches_reference():
         ref = reference_train(Transformer1L(**kw), task, a, 10, 1e-2, "adamw", 1.0, 3, loss="ce",
                               betas=(0.9, 0.98))
         for n, p in ref.named_parameters():
-            torch.testing.assert_close(res.state[n][i], p.detach(), rtol=1e-8, atol=1e-10)
+            torch.testing.assert_close(res.trained.state[n][i], p.detach(), rtol=1e-8, atol=1e-10)
 
 
 def test_batched_equals_loop_with_minibatches_and_distinct_models():
@@ -155,13 +156,18 @@ def test_crossings():
     assert first_crossing(steps, [1.0, 0.5, 0.1, 0.01], 0.2, above=False) == 100
     np.testing.assert_array_equal(first_crossing(steps, [[0, 0, 0, 0], [0, 1, 1, 1]], 0.9, above=True), [np.inf, 10])
 
-    class R:
-        pass
-    r = R()
-    r.steps, r.train_acc, r.test_acc = steps, np.array([[0, 1, 1, 1]]), np.array([[0, 0, 0.2, 0.95]])
+    def hist(train_acc, test_acc):
+        z = np.zeros((len(train_acc), 4))
+        return History(steps, z, z, z, train_acc=np.array(train_acc, float), test_acc=np.array(test_acc, float))
+
+    r = hist([[0, 1, 1, 1]], [[0, 0, 0.2, 0.95]])
     np.testing.assert_array_equal(accuracy_delay(r), [990])
+    c = accuracy_crossings(r, 0.9)
+    np.testing.assert_array_equal(c["train"], [10])
+    np.testing.assert_array_equal(c["test"], [1000])
     # test accuracy at the logged step where train first reaches the level; nan: never
-    r.train_acc = np.array([[0, 0.5, 1, 1], [0, 0.2, 0.4, 0.6]])
-    r.test_acc = np.array([[0, 0.1, 0.3, 0.9], [0, 0, 0, 0]])
+    r = hist([[0, 0.5, 1, 1], [0, 0.2, 0.4, 0.6]], [[0, 0.1, 0.3, 0.9], [0, 0, 0, 0]])
     np.testing.assert_allclose(generalisation_at_fit(r, 0.99), [0.3, np.nan])
+    with pytest.raises(ValueError, match="no accuracies"):
+        accuracy_delay(History(steps, np.zeros(4), np.zeros(4), np.zeros(4)))
     np.testing.assert_allclose(generalisation_at_fit(r, 0.5), [0.1, 0.0])

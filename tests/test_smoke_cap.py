@@ -7,7 +7,7 @@ import torch
 
 import gklib as gk
 from gklib import config, dmft
-from gklib.lazy import train_linearized
+from gklib.toy.linearized import train_linearized
 from gklib.nets import MLP, fit, student_teacher
 
 ENV = "GKLIB_SMOKE_STEPS"

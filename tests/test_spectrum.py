@@ -1,4 +1,4 @@
-"""Tests of gklib.spectrum: Mercer spectrum of K0 against Monte Carlo and exact Gaussian moments,
+"""Tests of gklib.kernels.spectrum: Mercer spectrum of K0 against Monte Carlo and exact Gaussian moments,
 target decomposition, kernel-regression theory against simulation, population alignment."""
 import itertools
 
@@ -8,9 +8,7 @@ import torch
 
 import gklib as gk
 from gklib.kernels import cka, initial_ntk, kernel_learning_curve
-from gklib.spectrum import (feature_covariance_spectrum, kernel_theory_curve, mercer_spectrum,
-                            population_alignment, predicted_sample_sizes, quadratic_features,
-                            spectrum_blocks, target_decomposition, target_powers)
+from gklib.kernels.spectrum import (feature_covariance_spectrum, kernel_theory_curve, mercer_spectrum, population_alignment, predicted_sample_sizes, quadratic_features, spectrum_blocks, target_decomposition, target_powers)
 
 f64 = torch.float64
 

@@ -1,4 +1,4 @@
-"""The one static-slider helper (gklib.static_slider.slider_figure) and the chapter wrappers."""
+"""The one static-slider helper (gklib.viz.slider.slider_figure) and the chapter wrappers."""
 import base64
 import re
 
@@ -10,7 +10,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 import gklib as gk  # noqa: E402
-from gklib.static_slider import StaticSlider, slider_figure  # noqa: E402
+from gklib.viz.slider import StaticSlider, slider_figure  # noqa: E402
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -88,18 +88,18 @@ def test_chapter_wrappers_use_the_helper():
     task = gk.quadratic_task(D=8, P=30, P_test=50, seed=0)
     m = gk.CommitteeMachine(8, 10, alpha=[0.5, 2.0], eps=0.3, seed=[0, 0])
     h = gk.train(m, task, 40, n_log=8, progress_bar=False)
-    from gklib.lazy import train_linearized
+    from gklib.toy.linearized import train_linearized
     hl = train_linearized(m, task, 40, n_log=8)
-    for s in (gk.widgets.grokking_slider(h, dpi=20), gk.widgets.sweep_animation(h, "alpha", dpi=20),
-              gk.widgets.alpha_animation(h, hl, dpi=20),
-              gk.widgets.eps_explorer_static(D=6, eps_values=(0.1, 1.0), dpi=20)):
+    for s in (gk.viz.grokking_slider(h, dpi=20), gk.viz.sweep_animation(h, "alpha", dpi=20),
+              gk.viz.alpha_animation(h, hl, dpi=20),
+              gk.viz.eps_explorer_static(D=6, eps_values=(0.1, 1.0), dpi=20)):
         assert isinstance(s, StaticSlider) and len(s.frames) == 2 and s.frames[0] != s.frames[1]
     with pytest.raises(ValueError, match="hist"):
-        gk.widgets.grokking_slider(h.run(0))
+        gk.viz.grokking_slider(h.run(0))
     with pytest.raises(ValueError, match="eps_values"):
-        gk.widgets.eps_explorer_static(eps_values=(0.1, -1.0))
+        gk.viz.eps_explorer_static(eps_values=(0.1, -1.0))
     with pytest.raises(ValueError, match="runs"):
-        gk.widgets.dmft_rho_slider({})
+        gk.viz.dmft_rho_slider({})
 
 
 def test_dmft_rho_slider_frames():
@@ -107,5 +107,5 @@ def test_dmft_rho_slider_frames():
     m0 = dmft.typical_m0(2, 50)
     runs = {rho: dmft.solve_dmft(2, rho, 1.0, 0.25, m0=m0, dt=0.4, steps=4, samples=100,
                                  response_samples=20, progress_bar=False) for rho in (5.0, 50.0)}
-    s = gk.widgets.dmft_rho_slider(runs, dpi=20)
+    s = gk.viz.dmft_rho_slider(runs, dpi=20)
     assert s.labels == ["5", "50"] and len(set(s.frames)) == 2

@@ -22,7 +22,7 @@ def autograd_reference(task, model, steps, lr_scale):
 
     def f(W, a):
         h = X @ W.T
-        g = h**2 if k == "quadratic" else gk.tasks.hermite(int(k[7:]), h)
+        g = h**2 if k == "quadratic" else gk.toy.tasks.hermite(int(k[7:]), h)
         phi = h + eps / 2 * g
         return alpha / N * (phi.sum(-1) if a is None else phi @ a)
 
@@ -64,7 +64,7 @@ def test_readout_decomposition_matches_monte_carlo():
     m._a = m._a + 0.3 * torch.randn(m._a.shape, generator=gen, dtype=f64)
     dec = gk.loss_decomposition(m, task)
     X = torch.randn(300_000, D, generator=gen, dtype=f64) / D**0.5
-    err = (m(X) - gk.tasks.quadratic_target(X, task.beta)) ** 2
+    err = (m(X) - gk.toy.tasks.quadratic_target(X, task.beta)) ** 2
     assert abs(dec["total"] - err.mean().item()) < 4 * err.std().item() / len(err) ** 0.5
 
 
@@ -83,9 +83,9 @@ def test_multi_index_task_and_its_decomposition():
 
 def test_hermite_polynomials_and_task():
     z = torch.linspace(-2, 2, 9, dtype=f64)
-    torch.testing.assert_close(gk.tasks.hermite(2, z), z**2 - 1)
-    torch.testing.assert_close(gk.tasks.hermite(3, z), z**3 - 3 * z)
-    torch.testing.assert_close(gk.tasks.hermite(4, z), z**4 - 6 * z**2 + 3)
+    torch.testing.assert_close(gk.toy.tasks.hermite(2, z), z**2 - 1)
+    torch.testing.assert_close(gk.toy.tasks.hermite(3, z), z**3 - 3 * z)
+    torch.testing.assert_close(gk.toy.tasks.hermite(4, z), z**4 - 6 * z**2 + 3)
     task = gk.hermite_task(D=30, P=50_000, P_test=5, k=3, seed=0, dtype=f64)
     assert (task.beta @ task.beta).item() == pytest.approx(30)
     assert task.quad_form is None

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from ..models import CommitteeMachine
-from ..tasks import quadratic_task
-from ..train import train
+from ..toy.model import CommitteeMachine
+from ..toy.tasks import quadratic_task
+from ..toy.trainer import train
 from ..validation import check_positive, check_positive_int
 from ._checks import check_rho
 from .online import cm_test_loss

@@ -1,7 +1,7 @@
 """Data sets of Chapter 5: modular addition, student–teacher regression and MNIST.
 
 All return a :class:`gklib.Task`. Classification tasks store integer labels ``y`` of shape
-``(P,)`` (the trainer :func:`gklib.nets.train.fit` one-hot encodes them for the MSE loss); regression tasks store
+``(P,)`` (the trainer :func:`gklib.nets.trainer.fit` one-hot encodes them for the MSE loss); regression tasks store
 float targets ``(P, K)``.
 
 MNIST is read from the standard idx files (``*-idx?-ubyte`` or ``.gz``), no torchvision. Folder
@@ -25,7 +25,7 @@ import numpy as np
 import torch
 
 from ..config import generator, get_device
-from ..tasks import Task
+from ..toy.tasks import Task
 from ..validation import check_positive_int
 
 __all__ = ["modular_addition", "mirrored_fraction", "student_teacher", "load_mnist", "find_mnist_dir", "MNIST_FILES",

@@ -2,7 +2,7 @@
 
 None of them carries an output scale: the laziness knob α and the centring
 :math:`\\tilde f = \\alpha\\,(f(\\theta) - f(\\theta_0))` are applied by the trainer
-(:func:`gklib.nets.train.fit`), which stacks the parameters of ``R`` copies and trains an
+(:func:`gklib.nets.trainer.fit`), which stacks the parameters of ``R`` copies and trains an
 α sweep as one batched computation. Every constructor takes ``seed`` and draws its initial
 weights from a dedicated generator, so a seed gives the same network on every device.
 

@@ -13,7 +13,7 @@ trained by gradient descent is kernel gradient descent with the initial NTK.
 - :class:`CommitteeModule`: one run of a :class:`~gklib.CommitteeMachine` as an ``nn.Module``.
 
 Every wrapper works inside ``torch.func.functional_call`` and ``vmap``, so the trainer
-:func:`gklib.nets.train.fit` trains it, alone or as an ensemble.
+:func:`gklib.nets.trainer.fit` trains it, alone or as an ensemble.
 """
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from functools import reduce
 from torch import nn
 from torch.func import functional_call, jvp
 
-from ..models import CommitteeMachine
+from ..toy.model import CommitteeMachine
 from ..validation import check_positive
 
 __all__ = ["Anchored", "OutputScaled", "Linearized", "CommitteeModule", "linearize", "lazy_lr"]
@@ -89,7 +89,7 @@ class Linearized(Anchored):
     """First-order Taylor model :math:`f(\\theta_0, x) + J(\\theta_0, x)(\\theta - \\theta_0)`.
 
     Its parameters are the wrapped module's θ (initially θ₀), so any optimiser or
-    :func:`gklib.nets.train.fit` trains it exactly like the network. The forward pass is one
+    :func:`gklib.nets.trainer.fit` trains it exactly like the network. The forward pass is one
     ``torch.func.jvp`` at θ₀ with tangent θ − θ₀ (cost ≈ 2–3 forward passes); gradients flow to θ
     through the tangent.
     """

@@ -1,15 +1,21 @@
-"""The course's figures, static sliders and live explorers, kept apart from the models and theory
-they draw (which never import them).
+"""What the course draws: figures in one house style, static sliders for the HTML book, live explorers.
 
-* :mod:`gklib.viz.dmft` — chapter 4: DMFT against simulations (paper Fig. 4), the alignment and its
-  escape, the convergence of the fixed-point iteration, the train–test gap against 1/ρ, the static
-  ρ slider and the ρ/α live explorer.
+The models, trainers and theory never import this subpackage.
 
-The other chapters' figures are still in :mod:`gklib.plotting` and the ``gklib.widgets_*`` modules;
-:mod:`gklib.widgets` gathers every chapter's sliders and explorers.
+- :mod:`gklib.viz.figures` — loss curves, sweeps (:func:`plot_sweep`), the committee machine's
+  decomposition and phase diagram, laziness and kernel-spectrum figures;
+- :mod:`gklib.viz.slider` — :func:`slider_figure` (precomputed frames behind an HTML range input) and
+  the chapters' static sliders;
+- :mod:`gklib.viz.explorers` — the ipywidgets live explorers (JupyterLab) and :func:`live_explorer`;
+- :mod:`gklib.viz.dmft` — chapter 4: DMFT against simulations, alignment and escape, convergence,
+  the train–test gap against 1/ρ, its static slider and live explorer.
 """
+from . import dmft, explorers, figures, slider
 from .dmft import (dmft_explorer, dmft_rho_slider, plot_alignment, plot_convergence, plot_dmft_vs_simulation,
                    plot_gap_vs_rho)
+from .explorers import *  # noqa: F401,F403
+from .figures import *  # noqa: F401,F403
+from .slider import *  # noqa: F401,F403
 
-__all__ = ["plot_dmft_vs_simulation", "plot_alignment", "plot_gap_vs_rho", "plot_convergence", "dmft_rho_slider",
-           "dmft_explorer"]
+__all__ = figures.__all__ + slider.__all__ + explorers.__all__ + [
+    "plot_dmft_vs_simulation", "plot_alignment", "plot_gap_vs_rho", "plot_convergence", "dmft_rho_slider", "dmft_explorer"]

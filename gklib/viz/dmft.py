@@ -11,9 +11,9 @@ import math
 
 import numpy as np
 
-from ..config import live_explorer
+from .explorers import live_explorer
 from ..dmft import solve_dmft, solve_online, typical_m0, weight_alignment
-from ..static_slider import slider_figure
+from .slider import slider_figure
 
 
 def _axes(ax, n=1, figsize=None):

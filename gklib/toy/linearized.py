@@ -1,132 +1,32 @@
-"""Lazy training: a network against its linearisation, laziness measures and knobs (chapter 1).
+"""The committee machine's linearisation, trained exactly, and the laziness knobs (chapter 1).
 
-The first-order Taylor model of a network around its initial parameters :math:`\\theta_0`
-(:func:`gklib.nets.wrappers.linearize`) trained by gradient descent is kernel gradient descent with
-the initial NTK :math:`K_0 = J_0 J_0^\\top`. With Chizat's output scale
-(:class:`gklib.nets.wrappers.OutputScaled`) the network approaches its linearisation as α grows.
+The first-order Taylor model of the committee machine around its initial weights, trained by gradient
+descent, is kernel gradient descent with the initial NTK (:mod:`gklib.toy.ntk`). Its residuals evolve
+linearly, so any step is available in closed form (:class:`KernelGD`, :func:`train_linearized`).
 
-- :func:`net_vs_linear`: train a module and its linearisation alike (:func:`gklib.nets.train.fit`).
-- Measures: :func:`relative_weight_change`, :func:`relative_ntk_change`,
-  :func:`prediction_distance` (NTKs from :mod:`gklib.kernels`); and :func:`loglog_slope`.
-
-- Committee machine: exact linearised GD :class:`KernelGD` /
-  :func:`train_linearized`, and the laziness knobs :func:`label_scaled_task`, :func:`weight_scaled_model`.
+Output scale α is one of several equivalent laziness knobs: dividing the labels by α
+(:func:`label_scaled_task`) or scaling the initial weights by σ (:func:`weight_scaled_model`) gives
+exactly the same dynamics (paper.md §4.3). Networks against their linearisations and the laziness
+measures are in :mod:`gklib.nets.laziness`.
 """
 from __future__ import annotations
 
-import copy
 import time
+from dataclasses import replace
 
 import numpy as np
 import torch
-from torch import nn
 
-from .config import cap_steps
-from .history import History, log_grid
-from .kernels import committee_ntk, empirical_ntk, ntk_from_stats
-from .models import CommitteeMachine
-from .nets.train import fit
-from .nets.wrappers import Anchored, linearize
-from .validation import check_positive, check_positive_int
+from ..config import cap_steps
+from ..history import History, log_grid
+from ..validation import as_param_array, check_positive, check_positive_int
+from .model import CommitteeMachine
+from .ntk import ntk_from_stats
+from .theory import decomposition_from_stats
 
-__all__ = ["net_vs_linear", "relative_weight_change", "relative_ntk_change", "prediction_distance", "loglog_slope",
-           "KernelGD", "train_linearized", "label_scaled_task", "weight_scaled_model"]
+__all__ = ["KernelGD", "train_linearized", "label_scaled_task", "weight_scaled_model"]
 
 
-
-def net_vs_linear(module: nn.Module, X, y, X_test, y_test, *, steps: int, lr: float, probe=None,
-                  **fit_kw) -> dict:
-    r"""Train ``module`` and its linearisation identically with :func:`gklib.nets.train.fit`
-    (uncentred, α = 1: the module carries its own output scale); ``module`` is not modified.
-
-    Returns a dict: ``net``, ``lin`` (:class:`~gklib.History`), ``relative_weight_change`` and
-    ``relative_ntk_change`` of the trained net (the NTK on ``probe``, default the first 50 test
-    points; needs an :class:`~gklib.nets.wrappers.OutputScaled` module), ``distance``: RMS distance
-    of the two final test predictions divided by the RMS of ``y_test``, and ``gap``: the largest
-    :math:`|\log(\mathcal L^{\rm net}_{\rm test}/\mathcal L^{\rm lin}_{\rm test})|` along training.
-    """
-    kw = dict(steps=steps, lr=lr, center=False, **fit_kw)
-    data = (X, y, X_test, y_test)
-    res_lin, res_net = fit(linearize(copy.deepcopy(module)), data, **kw), fit(module, data, **kw)
-    net, lin = res_net.module(0), res_lin.module(0)
-    with torch.no_grad():
-        fn, fl = net(X_test).reshape(y_test.shape), lin(X_test).reshape(y_test.shape)
-    dist = prediction_distance(fn.flatten(), fl.flatten()) / float(y_test.double().pow(2).mean().sqrt())
-    h_net, h_lin = res_net.history, res_lin.history
-    out = {"net": h_net, "lin": h_lin, "distance": dist,
-           "gap": float(np.nanmax(np.abs(np.log(h_net.test_loss / h_lin.test_loss)))),
-           "relative_weight_change": relative_weight_change(net) if isinstance(net, Anchored) else np.nan}
-    if isinstance(net, Anchored):
-        out["relative_ntk_change"] = relative_ntk_change(net, X_test[:50] if probe is None else probe)
-    return out
-
-
-# ---------------------------------------------------------------------------------- measures
-def relative_weight_change(model):
-    """:math:`\\|\\theta - \\theta_0\\| / \\|\\theta_0\\|`.
-
-    ``model``: a :class:`~gklib.CommitteeMachine` (per run: a float or an ``(R,)`` array), an
-    :class:`~gklib.nets.wrappers.OutputScaled` / :class:`~gklib.nets.wrappers.Linearized` (θ₀ = their
-    stored initial parameters), or a pair
-    ``(params, params0)`` of tensor lists.
-    """
-    if isinstance(model, CommitteeMachine):
-        d = (model._W - model._W0).flatten(1).norm(dim=1) / model._W0.flatten(1).norm(dim=1)
-        d = d.detach().cpu().numpy()
-        return d if model.batched else float(d[0])
-    if isinstance(model, Anchored):
-        now, ref = list(model.theta().values()), list(model.theta0().values())
-    elif isinstance(model, (tuple, list)) and len(model) == 2:
-        now, ref = list(model[0]), list(model[1])
-    else:
-        raise ValueError("model must be a CommitteeMachine, OutputScaled/Linearized or (params, params0)")
-    num = sum(((a.detach() - b.detach()) ** 2).sum() for a, b in zip(now, ref))
-    den = sum((b.detach() ** 2).sum() for b in ref)
-    return float(torch.sqrt(num / den))
-
-
-def relative_ntk_change(model, X):
-    """:math:`\\|K_t - K_0\\|_F / \\|K_0\\|_F` for the NTK Gram matrix on the probe set ``X``.
-
-    For a :class:`~gklib.CommitteeMachine` the closed form :func:`gklib.kernels.committee_ntk`
-    is used (per run); for :class:`~gklib.nets.wrappers.OutputScaled` /
-    :class:`~gklib.nets.wrappers.Linearized` the empirical NTK at the
-    current θ and at θ₀ (zero for a linearised model, whose NTK is frozen).
-    """
-    if isinstance(model, CommitteeMachine):
-        Kt, K0 = committee_ntk(model, X), committee_ntk(model, X, initial=True)
-        if not model.batched:
-            Kt, K0 = Kt[None], K0[None]
-        d = ((Kt - K0).flatten(1).norm(dim=1) / K0.flatten(1).norm(dim=1)).cpu().numpy()
-        return d if model.batched else float(d[0])
-    if not isinstance(model, Anchored):
-        raise ValueError("model must be a CommitteeMachine or an OutputScaled/Linearized module")
-    Kt = empirical_ntk(model, X, trace_outputs=True)
-    p0 = {"module." + n: v for n, v in model.theta0().items()}
-    K0 = empirical_ntk(model, X, params=p0, trace_outputs=True)
-    return float((Kt - K0).norm() / K0.norm())
-
-
-def prediction_distance(f, g):
-    """Root-mean-square distance :math:`\\sqrt{\\langle (f - g)^2\\rangle}` over the last axis."""
-    f, g = torch.as_tensor(f, dtype=torch.float64), torch.as_tensor(g, dtype=torch.float64)
-    if f.shape != g.shape:
-        raise ValueError(f"predictions have different shapes {tuple(f.shape)} and {tuple(g.shape)}")
-    d = ((f - g) ** 2).mean(-1).sqrt().cpu().numpy()
-    return float(d) if d.ndim == 0 else d
-
-
-def loglog_slope(x, y) -> float:
-    """Least-squares slope of :math:`\\log y` against :math:`\\log x` (power-law exponent)."""
-    x, y = np.asarray(x, dtype=float).ravel(), np.asarray(y, dtype=float).ravel()
-    if x.shape != y.shape or x.size < 2:
-        raise ValueError(f"x and y need equal sizes >= 2, got {x.size} and {y.size}")
-    if np.any(x <= 0) or np.any(y <= 0):
-        raise ValueError("x and y must be positive for a log-log fit")
-    return float(np.polyfit(np.log(x), np.log(y), 1)[0])
-
-
-# ------------------------------------------------------------ committee machine: exact forms
 class KernelGD:
     """Exact GD of the linearised committee machine: kernel GD with the initial NTK, in closed form.
 
@@ -141,8 +41,6 @@ class KernelGD:
     """
 
     def __init__(self, model: CommitteeMachine, task, lr_scale=1.0):
-        from .validation import as_param_array
-
         if not isinstance(model, CommitteeMachine):
             raise ValueError(f"model must be a CommitteeMachine, got {type(model).__name__}")
         if task.D != model.D:
@@ -237,8 +135,6 @@ class KernelGD:
     def history(self, steps: int, n_log: int = 200, log_every: int | None = None) -> History:
         """Train/test loss, :math:`\\|W\\|_F` and (with a teacher) the loss decomposition on the
         :func:`gklib.log_grid` of ``steps`` — the same grid and series as :func:`gklib.train`."""
-        from .theory import decomposition_from_stats
-
         grid = log_grid(cap_steps(check_positive_int(steps, "steps", allow_zero=True)), n_log, log_every)  # as train
         t0 = time.perf_counter()
         keys = ["train_loss", "test_loss", "weight_norm"]
@@ -287,8 +183,6 @@ def label_scaled_task(task, scale: float):
     GD with :math:`\\eta_0/\\alpha^2` on :math:`(\\alpha f_c - y)^2` is *exactly* GD with
     :math:`\\eta_0` on :math:`(f_c - y/\\alpha)^2` (paper.md §4.3): label scale is a laziness knob.
     """
-    from dataclasses import replace
-
     s = check_positive(scale, "scale")
     meta = dict(task.meta)
     if "q_star" in meta:
@@ -307,8 +201,6 @@ def weight_scaled_model(model: CommitteeMachine, sigma, *, alpha=None) -> Commit
     ``alpha``: the output scale of the copy (a scalar or one value per σ; default: the model's).
     ``model`` is not modified.
     """
-    from .validation import as_param_array
-
     if not isinstance(model, CommitteeMachine) or model.R != 1:
         raise ValueError("model must be a single-run CommitteeMachine")
     s = as_param_array(sigma, "sigma")

@@ -18,11 +18,11 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from .config import generator, get_device
-from .kernels import ntk_from_stats
-from .models import CommitteeMachine
+from ..config import generator, get_device
+from .ntk import ntk_from_stats
+from .model import CommitteeMachine
 from .tasks import Task, gaussian_inputs
-from .validation import as_param_array, check_positive, check_positive_int
+from ..validation import as_param_array, check_positive, check_positive_int
 
 __all__ = ["gram_eigenvectors", "eigenvector_task", "aligned_weights", "interpolated_model"]
 

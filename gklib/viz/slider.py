@@ -19,9 +19,8 @@ keys move it, and its ``aria-valuetext`` reads the current value. Size: one PNG 
 (about 20–60 kB at the default ``dpi=72``), so keep sweeps to a dozen values or so.
 
 The ``gk-slider`` class and the ``data-gk-slider`` attribute are stable hooks for the browser
-tests (``tests_browser/``). The chapter-specific wrappers (``alpha_animation``,
-``eps_explorer_static``, ``sweep_animation``, ``sweep_slider_html``, ``dmft_rho_slider``) only
-supply a ``draw(i)`` function.
+tests (``tests_browser/``). The chapters' sliders below (and ``dmft_rho_slider`` in
+:mod:`gklib.viz.dmft`) only supply a ``draw(i)`` function.
 """
 from __future__ import annotations
 
@@ -32,12 +31,17 @@ import io
 import itertools
 import json
 
+import matplotlib.pyplot as plt
 import numpy as np
 from IPython.display import HTML
 
-from .validation import check_positive, check_positive_int
+from ..history import History
+from ..validation import check_positive, check_positive_int
+from .figures import (draw_toy_panels, loss_range, plot_eps_panel, plot_grokking, plot_sweep, draw_vs_linear,
+                      sweep_labels)
 
-__all__ = ["StaticSlider", "slider_figure", "DEFAULT_NOTE"]
+__all__ = ["StaticSlider", "slider_figure", "DEFAULT_NOTE", "sweep_animation", "grokking_slider", "alpha_animation",
+           "eps_explorer_static", "sweep_slider_html"]
 
 DEFAULT_NOTE = ("Static slider: precomputed frames, works in the HTML book without Python. "
                 "The live explorer (JupyterLab, needs a kernel) recomputes the figure for any value.")
@@ -136,8 +140,6 @@ def slider_figure(draw, values, *, label: str = "α", fmt="{:.3g}", sep: str = "
         HTML with one ``<input type="range">``, a value ``<output>`` and one ``<img>`` inside
         ``<div class="gk-slider" data-gk-slider=label>``; ``.frames`` holds the PNGs.
     """
-    import matplotlib.pyplot as plt
-
     if not callable(draw):
         raise ValueError(f"draw must be a callable draw(i), got {type(draw).__name__}")
     if isinstance(values, (str, bytes)):
@@ -210,3 +212,118 @@ def slider_figure(draw, values, *, label: str = "α", fmt="{:.3g}", sep: str = "
         + script + "\n</div>"
     )
     return StaticSlider(html, frames, vals, labels, uid)
+
+
+# ----------------------------------------------------------------------- the chapters' sliders
+def _sweep_values_and_ylim(hist: History, param: str):
+    """Validate a batched sweep; return the swept values and a loss-axis range shared by all runs."""
+    if not isinstance(hist, History) or not hist.batched:
+        raise ValueError("hist must be a batched History (a sweep)")
+    if param not in hist.params:
+        raise ValueError(f"param must be one of {sorted(hist.params)}, got {param!r}")
+    values = np.atleast_1d(hist.params[param])
+    return values, loss_range(hist, floor=1e-6)
+
+
+def sweep_animation(hist: History, param: str = "alpha", fmt: str = "{:.3g}", dpi: float = 72):
+    """Static slider (:func:`~gklib.viz.slider.slider_figure`) over the runs of a batched sweep:
+    :func:`draw_toy_panels` (losses and decomposition) for each value of ``hist.params[param]``, on
+    fixed axes. Works in the static book. Returns a :class:`~gklib.viz.slider.StaticSlider`."""
+    values, ylim = _sweep_values_and_ylim(hist, param)
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.6), constrained_layout=True)
+    name = {"alpha": "α", "eps": "ε"}.get(param, param)
+
+    def draw(i):
+        for ax in axes:
+            ax.clear()
+        draw_toy_panels(hist.run(i), axes, title=f"{name} = {fmt.format(values[i])}", ylim=ylim)
+
+    return slider_figure(draw, values, label=name, fmt=fmt, fig=fig, dpi=dpi,
+                         title="losses and test-loss decomposition")
+
+
+def grokking_slider(hist: History, param: str = "alpha", fmt: str = "{:.3g}", dpi: float = 72):
+    r"""Static slider over the runs of a batched sweep in the layout of the paper's Fig 1
+    (:func:`~gklib.viz.figures.plot_grokking`: train/test loss and the weight norm
+    :math:`\|W_t\|_F/\|W_0\|_F`), on axes fixed across frames. Works in the static book.
+    Returns a :class:`~gklib.viz.slider.StaticSlider`."""
+    values, ylim = _sweep_values_and_ylim(hist, param)
+    wn = np.asarray(hist.weight_norm, dtype=float)
+    wn = wn / wn[:, :1]
+    wlim = (0.9 * np.nanmin(wn), 1.1 * np.nanmax(wn))
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.6), constrained_layout=True)
+    name = {"alpha": "α", "eps": "ε"}.get(param, param)
+
+    def draw(i):
+        for ax in axes:
+            ax.clear()
+        plot_grokking(hist.run(i), title=f"{name} = {fmt.format(values[i])}: train and test loss", axes=axes)
+        axes[0].set_ylim(*ylim)
+        axes[1].set_ylim(*wlim)
+
+    return slider_figure(draw, values, label=name, fmt=fmt, fig=fig, dpi=dpi,
+                         title="train/test loss and weight norm")
+
+
+def alpha_animation(hist: History, hist_lin: History, dpi: float = 72):
+    """Static slider (:func:`~gklib.viz.slider.slider_figure`) over the runs of an α sweep: the
+    network's train/test curves against the linearised model's, one frame per run, on fixed axes.
+    Works in the static book (no kernel). ``hist`` is a batched history with ``params["alpha"]``;
+    ``hist_lin`` is one run or one run per α. Returns a :class:`~gklib.viz.slider.StaticSlider`."""
+    if not isinstance(hist, History) or not hist.batched:
+        raise ValueError("hist must be a batched history (an α sweep)")
+    if "alpha" not in hist.params:
+        raise ValueError("hist must have params['alpha'] (an α sweep)")
+    lins = list(hist_lin.runs()) if hist_lin.batched else [hist_lin] * hist.R
+    if len(lins) != hist.R:
+        raise ValueError(f"hist_lin has {len(lins)} runs but hist has {hist.R}")
+    alphas = np.atleast_1d(hist.params["alpha"])
+    fig, ax = plt.subplots(figsize=(6.5, 3.8), constrained_layout=True)
+    lim = loss_range(hist)
+
+    def draw(i):
+        ax.clear()
+        h, hl = hist.run(i), lins[i]
+        draw_vs_linear(ax, h, hl)
+        ax.set(xscale="log", yscale="log", ylim=lim, xlabel="step + 1", ylabel="MSE",
+               title=f"α = {alphas[i]:.3g}: network (blue) vs linearised (black)")
+        ax.legend(fontsize="small", loc="lower left")
+
+    return slider_figure(draw, alphas, label="α", fmt="{:.3g}", fig=fig, dpi=dpi,
+                         title="network vs linearised model")
+
+
+def eps_explorer_static(D: int = 40, eps_values=(0.01, 0.03, 0.1, 0.3, 1.0), ridge: float = 0.0,
+                        dpi: float = 72):
+    """Static slider (:func:`~gklib.viz.slider.slider_figure`) over ``eps_values``: one
+    :func:`plot_eps_panel` frame per ε, for the static book (no kernel needed).
+    Returns a :class:`~gklib.viz.slider.StaticSlider`."""
+    D = check_positive_int(D, "D")
+    ridge = check_positive(ridge, "ridge", allow_zero=True)
+    eps_values = [check_positive(e, "eps_values") for e in np.atleast_1d(eps_values)]
+    fig, axes = plt.subplots(1, 3, figsize=(13, 3.6))
+
+    def draw(i):
+        plot_eps_panel(D, eps_values[i], ridge, axes=axes)
+        fig.tight_layout()
+
+    return slider_figure(draw, eps_values, label="ε", fmt="{:.3g}", fig=fig, dpi=dpi,
+                         title="Mercer spectrum, power split and kernel learning curves")
+
+
+def sweep_slider_html(hist: History, by=None, panels=("acc", "norm"), dpi: float = 72):
+    """Static slider (:func:`slider_figure`) over the runs of a precomputed sweep: :func:`plot_sweep`
+    with run ``i`` highlighted, one frame per run (``by`` labels the runs as in :func:`plot_sweep`).
+    Works in the static HTML book without a kernel. Returns a :class:`StaticSlider`."""
+    if not isinstance(hist, History) or not hist.batched:
+        raise ValueError(f"hist must be a batched History (a sweep), got {type(hist).__name__}")
+    fig, axes = plt.subplots(1, len(panels), figsize=(4.2 * len(panels), 3.2), constrained_layout=True)
+    labels = sweep_labels(hist, by)
+
+    def draw(i):
+        for ax in np.atleast_1d(axes):
+            ax.clear()
+        plot_sweep(hist, by, panels=panels, axes=axes, highlight=i, title=labels[i])
+
+    return slider_figure(draw, labels, label="run", fmt="{}", sep=": ", fig=fig, dpi=dpi,
+                         title="sweep with one run highlighted")

@@ -28,79 +28,35 @@ from __future__ import annotations
 import copy
 import time
 import warnings
-from dataclasses import dataclass, field
 
 import numpy as np
 import torch
 from torch.func import functional_call, vmap
 
 from ..config import cap_steps, generator, get_device, progress
-from ..grokking import first_crossing
 from ..history import History, log_grid
 from ..validation import as_param_array, broadcast_runs, check_optimizer, check_positive, check_positive_int, diverged
 
-__all__ = ["fit", "EnsembleHistory", "accuracy_delay", "generalisation_at_fit"]
+__all__ = ["fit", "TrainedModules"]
 
 
-@dataclass
-class EnsembleHistory:
-    """A :class:`gklib.History` (``steps``, ``train_loss``, ``test_loss``, ``weight_norm``, each
-    ``(R, n_log)``) plus accuracy series of the same shape and ``extra`` series:
+class TrainedModules:
+    """The trained parameters of :func:`fit`'s runs, stacked on a leading run axis (``state``), and the
+    network they belong to (``base``); :meth:`module` rebuilds run ``i`` as a module of its own."""
 
-    - ``train_acc``, ``test_acc``: argmax accuracy for integer labels; for regression the fraction of
-      samples whose MSE (mean over outputs) is below ``thresholds[0]``;
-    - ``extra["rel_change"]``: :math:`\\|\\theta-\\theta_0\\|/\\|\\theta_0\\|`;
-    - ``extra["test_acc_thresholds"]`` (regression): ``(R, n_thresholds, n_log)``;
-    - ``extra["diverged_at"]``: the step at which each run diverged (NaN: it did not).
+    def __init__(self, base: torch.nn.Module, state: dict, single: bool = False):
+        self.base, self.state, self.single = base, state, single
 
-    Attributes of the history are reachable directly (``res.steps``, ``res.test_loss``).
-    ``state`` holds the final stacked parameters; :meth:`module` rebuilds run ``i``'s network.
-    """
-
-    history: History
-    train_acc: np.ndarray
-    test_acc: np.ndarray
-    extra: dict = field(default_factory=dict)
-    state: dict = field(default_factory=dict, repr=False)
-    base: torch.nn.Module | None = field(default=None, repr=False)
-
-    def __getattr__(self, name):
-        if name.startswith("__") or name == "history":
-            raise AttributeError(name)
-        return getattr(self.history, name)
-
-    @property
-    def R(self) -> int:
-        return self.history.R
-
-    def run(self, i: int) -> "EnsembleHistory":
-        """Run ``i`` alone (series without the run axis)."""
-        return EnsembleHistory(self.history.run(i), self.train_acc[i], self.test_acc[i],
-                               {k: v[i] for k, v in self.extra.items()},
-                               {k: v[i] for k, v in self.state.items()}, self.base)
+    def run(self, i: int) -> "TrainedModules":
+        return TrainedModules(self.base, {k: v[i] for k, v in self.state.items()}, single=True)
 
     def module(self, i: int = 0) -> torch.nn.Module:
         """A copy of the network holding run ``i``'s trained parameters (uncentred, unscaled)."""
+        if self.single and i not in (0, -1):
+            raise IndexError(f"a single run has no run {i}")
         m = copy.deepcopy(self.base)
-        one = self.history.train_loss.ndim == 1          # a single run: state without the run axis
-        m.load_state_dict({k: v if one else v[i] for k, v in self.state.items()}, strict=False)
+        m.load_state_dict({k: v if self.single else v[i] for k, v in self.state.items()}, strict=False)
         return m
-
-
-def accuracy_delay(res: EnsembleHistory, level: float = 0.9) -> np.ndarray:
-    """Steps between the train and the test accuracy first reaching ``level`` (``inf``: never)."""
-    return (first_crossing(res.steps, res.test_acc, level, above=True)
-            - first_crossing(res.steps, res.train_acc, level, above=True))
-
-
-def generalisation_at_fit(res: EnsembleHistory, level: float = 0.99) -> np.ndarray:
-    """Test accuracy at the logged step where the train accuracy first reaches ``level``, one value per
-    run (``nan``: never reached). A grokking run is still near its
-    memorisation level then; a run without grokking has already generalised."""
-    t_fit = np.atleast_1d(first_crossing(res.steps, res.train_acc, level, above=True))
-    test = np.atleast_2d(res.test_acc)
-    return np.array([test[i, np.searchsorted(res.steps, t)] if np.isfinite(t) else np.nan
-                     for i, t in enumerate(t_fit)])
 
 
 def _split(data):
@@ -130,9 +86,9 @@ def fit(model, data, steps: int = 1000, *, alpha=1.0, lr=1e-3, lr_alpha_power: f
         betas=(0.9, 0.999), warmup: int = 0, batch_size: int | None = None, center: bool = True,
         norm: str = "total", thresholds=(1e-3,), n_log: int = 100, log_every: int | None = None,
         seed: int = 0, on_divergence: str = "raise", device=None, dtype=None,
-        progress_bar: bool | None = None) -> EnsembleHistory:
+        progress_bar: bool | None = None) -> History:
     """Train ``R`` runs of ``model`` on ``data`` at once (``R = 1``: one network); return an
-    :class:`EnsembleHistory`. ``model`` is not modified: ``res.module(i)`` is run ``i`` trained.
+    :class:`~gklib.History`. ``model`` is not modified: ``hist.module(i)`` is run ``i`` trained.
 
     Parameters
     ----------
@@ -154,7 +110,7 @@ def fit(model, data, steps: int = 1000, *, alpha=1.0, lr=1e-3, lr_alpha_power: f
     thresholds : regression "accuracy" thresholds on the per-sample MSE (paper App 17).
     n_log, log_every : logging grid as :func:`gklib.log_grid` (losses on the full sets).
     on_divergence : ``"raise"`` (``RuntimeError`` naming the run and step) or ``"nan"`` (warn,
-        freeze the run; its history is NaN from then on, ``extra["diverged_at"]`` holds the step).
+        freeze the run; its history is NaN from then on, ``hist.diverged_at`` holds the step).
     device, dtype : default :func:`gklib.get_device` and the dtype of the model's parameters.
     """
     if loss not in ("mse", "ce"):
@@ -341,14 +297,14 @@ def fit(model, data, steps: int = 1000, *, alpha=1.0, lr=1e-3, lr_alpha_power: f
         bar.close()
         torch.set_flush_denormal(False)
     sq = (lambda v: v) if batched else (lambda v: v[0])
-    hist = History(steps=grid, train_loss=sq(rec["train_loss"]), test_loss=sq(rec["test_loss"]),
-                   weight_norm=sq(rec["weight_norm"]), engine="ensemble",
-                   params={k: sq(v) for k, v in hparams.items()},
-                   seconds=time.perf_counter() - start)
-    extra = {"rel_change": sq(rec["rel_change"]), "diverged_at": sq(diverged_at)}
+    extra = {"rel_change": sq(rec["rel_change"])}
     if not classify:
         extra["test_acc_thresholds"] = sq(thr_rec)
         extra["thresholds"] = np.broadcast_to(thresholds, (R, len(thresholds))).copy() if batched \
             else thresholds
     state = {n: sq(v.detach()) for n, v in {**stack(runs), **bufs}.items()}
-    return EnsembleHistory(hist, sq(rec["train_acc"]), sq(rec["test_acc"]), extra, state, base)
+    return History(steps=grid, train_loss=sq(rec["train_loss"]), test_loss=sq(rec["test_loss"]),
+                   weight_norm=sq(rec["weight_norm"]), train_acc=sq(rec["train_acc"]),
+                   test_acc=sq(rec["test_acc"]), extra=extra, params={k: sq(v) for k, v in hparams.items()},
+                   diverged_at=sq(diverged_at), engine="fit", seconds=time.perf_counter() - start,
+                   trained=TrainedModules(base, state, single=not batched))

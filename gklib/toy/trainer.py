@@ -26,11 +26,11 @@ import time
 import numpy as np
 import torch
 
-from .config import cap_steps, progress
-from .history import History, log_grid
-from .models import CommitteeMachine
+from ..config import cap_steps, progress
+from ..history import History, log_grid
+from .model import CommitteeMachine
 from .theory import decomposition_from_stats
-from .validation import as_param_array, check_optimizer, check_positive, check_positive_int, diverged
+from ..validation import as_param_array, check_optimizer, check_positive, check_positive_int, diverged
 
 ENGINES = ("auto", "stats", "direct")
 LEGACY_OPTIMIZERS = {"gd": "sgd", "momentum": "sgd"}   # older spellings, still accepted by train()
@@ -85,11 +85,12 @@ def train(model: CommitteeMachine, task, steps, lr_scale=1.0, *, engine: str = "
 
     Parameters
     ----------
-    model : :class:`~gklib.CommitteeMachine` (single run or ``R`` runs); trained in place.
+    model : :class:`~gklib.CommitteeMachine` (single run or ``R`` runs); its weights are trained in place
+        (nothing else about it changes).
     task : a :class:`~gklib.Task` with the model's input dimension.
     steps : number of GD steps (or one per run).
-    lr_scale : :math:`c` in :math:`\\eta = cN/\\alpha^2`; a sequence makes an ``lr`` sweep (a
-        single-run model is repeated across it).
+    lr_scale : :math:`c` in :math:`\\eta = cN/\\alpha^2`; a sequence of ``R`` values makes an ``lr`` sweep
+        over the model's ``R`` runs (``model.expand(R)`` repeats a single run).
     engine : ``"stats"`` (exact, width-independent cost), ``"direct"`` (GD on ``W``) or
         ``"auto"`` (the cheaper one that supports the optimiser).
     log_every : log every ``k`` steps; default: ``n_log`` log-spaced steps.
@@ -127,17 +128,15 @@ def train(model: CommitteeMachine, task, steps, lr_scale=1.0, *, engine: str = "
                          f"got {momentum} with {optimizer!r}")
     optimizer = check_optimizer(optimizer, LEGACY_OPTIMIZERS)
     lr = as_param_array(lr_scale, "lr_scale")
-    if lr.size > 1:
-        model.expand(lr.size) if model.R == 1 else None
-        if lr.size != model.R:
-            raise ValueError(f"lr_scale has {lr.size} values but the model has {model.R} runs")
+    if lr.size > 1 and lr.size != model.R:
+        hint = f" (model.expand({lr.size}) repeats a single run)" if model.R == 1 else ""
+        raise ValueError(f"lr_scale has {lr.size} values but the model has {model.R} runs{hint}")
     R = model.R
     run_steps = cap_steps(_steps_per_run(steps, R))    # $GKLIB_SMOKE_STEPS (smoke runs only)
     T = int(run_steps.max())
     grid = log_grid(T, n_log, log_every)
     engine = _pick_engine(engine, optimizer, momentum, model, task.P)
     batched = model.batched or lr.size > 1 or np.ndim(steps) > 0
-    model.batched = batched
 
     dev, dt = model.device, model.dtype
     t = task.to(device=dev, dtype=dt)
@@ -160,6 +159,7 @@ def train(model: CommitteeMachine, task, steps, lr_scale=1.0, *, engine: str = "
     start = time.perf_counter()
     ref = None
     bad_runs = torch.zeros(R, dtype=torch.bool, device=dev)
+    diverged_at = np.full(R, np.nan)
     finished = torch.zeros(R, dtype=torch.bool, device=dev)
     bar = progress(T, desc=f"train ({engine}, {R} run{'s' * (R > 1)})", enabled=progress_bar)
     li = 0
@@ -169,7 +169,10 @@ def train(model: CommitteeMachine, task, steps, lr_scale=1.0, *, engine: str = "
             loss = (r**2).mean(-1)
             if ref is None:
                 ref = loss.detach().clone()
-            bad_runs[idx] |= _check(loss, ref[idx], step, params, idx, on_divergence)
+            bad = _check(loss, ref[idx], step, params, idx, on_divergence)
+            new = (bad & ~bad_runs[idx]).cpu().numpy()
+            diverged_at[idx[new]] = step
+            bad_runs[idx] |= bad
             if step == grid[li]:
                 values = state.observe(r)
                 live = ((step <= active_until) & ~bad_runs & ~finished)[idx].cpu().numpy()
@@ -207,13 +210,16 @@ def train(model: CommitteeMachine, task, steps, lr_scale=1.0, *, engine: str = "
     if bool(bad_runs.any()):
         import warnings
 
-        warnings.warn(f"runs {torch.nonzero(bad_runs).flatten().tolist()} diverged; their history "
-                      "is NaN from then on. Try a smaller lr_scale.", RuntimeWarning, stacklevel=2)
+        bad = np.flatnonzero(np.isfinite(diverged_at))
+        warnings.warn(f"runs {bad.tolist()} diverged at steps {diverged_at[bad].astype(int).tolist()}; their "
+                      "history is NaN from then on (History.diverged_at). Try a smaller lr_scale.",
+                      RuntimeWarning, stacklevel=2)
     squeeze = (lambda a: a) if batched else (lambda a: a[0])
     series = {k: squeeze(v) for k, v in rec.items()
               if state.decompose or k not in ("variance", "misalignment", "linear")}
     return History(steps=grid, params=params if batched else {k: v[0] for k, v in params.items()},
-                   engine=engine, seconds=time.perf_counter() - start, **series)
+                   diverged_at=squeeze(diverged_at), engine=engine, seconds=time.perf_counter() - start,
+                   **series)
 
 
 def _write_back(model, sub, idx):

@@ -12,7 +12,7 @@ quadratic target. By default the predictor is centred (Chizat et al.): :math:`f 
 
 Because :math:`f(x) = \\alpha\\,\\bar w\\cdot x + \\tfrac{\\alpha\\epsilon}{2} x^\\top M x` with
 :math:`\\bar w = \\tfrac1N\\sum_i w_i` and :math:`M = \\tfrac1N\\sum_i w_i w_i^\\top`, the model is
-fully described by these summary statistics (paper.md §2.1); see :mod:`gklib.train`.
+fully described by these summary statistics (paper.md §2.1); see :mod:`gklib.toy.trainer`.
 """
 from __future__ import annotations
 
@@ -21,9 +21,9 @@ import copy
 import numpy as np
 import torch
 
-from .config import generator, get_device
+from ..config import generator, get_device
 from .tasks import hermite
-from .validation import as_param_array, broadcast_runs, check_positive_int
+from ..validation import as_param_array, broadcast_runs, check_positive_int
 
 
 def _activation_parts(name: str):
@@ -122,21 +122,13 @@ class CommitteeMachine:
         return copy.deepcopy(self)
 
     def expand(self, R: int) -> "CommitteeMachine":
-        """Repeat a single-run model to ``R`` identical runs (in place; returns ``self``)."""
+        """A new model with this single run repeated ``R`` times (weights copied; ``self`` unchanged)."""
         R = check_positive_int(R, "R")
-        if self.R == R:
-            return self
-        if self.R != 1:
+        if self.R != 1 and self.R != R:
             raise ValueError(f"cannot expand a model with {self.R} runs to {R} runs")
-        self._W = self._W.expand(R, -1, -1).clone()
-        self._W0 = self._W0.expand(R, -1, -1).clone()
-        if self._a is not None:
-            self._a, self._a0 = self._a.expand(R, -1).clone(), self._a0.expand(R, -1).clone()
-        self.alpha = self.alpha.expand(R).clone()
-        self.eps = self.eps.expand(R).clone()
-        self.seeds = np.broadcast_to(self.seeds, (R,)).copy()
-        self.batched = True
-        return self
+        new = self.select(np.zeros(R, dtype=int))
+        new.batched = True
+        return new
 
     def select(self, runs) -> "CommitteeMachine":
         """A new model made of the given runs (indices into the run axis); weights are copied."""

@@ -10,8 +10,8 @@ from dataclasses import dataclass, field, replace
 
 import torch
 
-from .config import generator, get_device
-from .validation import check_positive_int, check_positive
+from ..config import generator, get_device
+from ..validation import check_positive_int, check_positive
 
 
 @dataclass

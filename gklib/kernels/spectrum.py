@@ -34,13 +34,13 @@ import numpy as np
 import torch
 from scipy.optimize import brentq
 
-from .config import generator
-from .tasks import gaussian_inputs
-from .validation import check_positive, check_positive_int
+from ..config import generator
+from ..toy.tasks import gaussian_inputs
+from ..validation import check_positive, check_positive_int
 
 __all__ = ["MercerSpectrum", "mercer_spectrum", "quadratic_features", "feature_covariance_spectrum",
            "spectrum_blocks", "target_decomposition", "target_powers", "kernel_theory_curve",
-           "predicted_sample_sizes", "population_alignment"]
+           "predicted_sample_sizes", "population_alignment", "power_split"]
 
 
 @dataclass
@@ -270,3 +270,12 @@ def population_alignment(D: int, eps, q_star: float = 1.0, centered: bool = True
     else:
         num, K2, y2 = e**2 * q**2 * (D + 8) / (4 * D**2), 1 / D + 3 * e**4 * (D + 2) / D**3, 0.75 * q**2
     return num / (np.sqrt(K2) * y2)
+
+
+def power_split(D: int, eps) -> dict:
+    """Kernel power in linear and quadratic eigenfunctions: ``{"linear": 1, "quadratic": ε²(D+2)/D}``
+    and the quadratic fraction. ``eps`` may be an array."""
+    D = check_positive_int(D, "D")
+    e = np.asarray(eps, dtype=float)
+    quad = e**2 * (D + 2) / D
+    return {"linear": np.ones_like(e), "quadratic": quad, "quadratic_fraction": quad / (1 + quad)}

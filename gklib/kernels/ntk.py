@@ -1,0 +1,119 @@
+"""The empirical neural tangent kernel, by automatic differentiation.
+
+The NTK of a model :math:`f(\\theta, x)` is :math:`K(x, x') = \\sum_p \\partial_{\\theta_p} f(x)\\,
+\\partial_{\\theta_p} f(x')`: here the Jacobians come from :func:`torch.func.jacrev` and are contracted
+over the parameters. For the committee machine the closed form is :func:`gklib.toy.ntk.committee_ntk`
+(tested against this function).
+"""
+from __future__ import annotations
+
+import torch
+from torch import nn
+from torch.func import functional_call, jacrev, vmap
+
+from ..toy.model import CommitteeMachine
+from ..validation import as_inputs, check_positive_int
+
+__all__ = ["empirical_ntk"]
+
+
+def _chunks(n, size):
+    return [(i, min(i + size, n)) for i in range(0, n, size)]
+
+
+
+def empirical_ntk(model, X1, X2=None, params=None, chunk_size: int = 128, trace_outputs: bool = False):
+    """Gram matrix of the empirical NTK, :math:`K_{ab} = \\sum_p \\partial_p f(x_a)\\,\\partial_p f(x_b)`.
+
+    The Jacobians are computed with :func:`torch.func.jacrev` (in chunks of ``chunk_size`` rows)
+    and contracted over the parameters.
+
+    Parameters
+    ----------
+    model : a :class:`~gklib.CommitteeMachine` (NTK w.r.t. the hidden weights ``W``; batched over
+        runs) or any :class:`torch.nn.Module` mapping ``(n, ...)`` inputs to ``(n,)`` or ``(n, k)``.
+    X1, X2 : inputs ``(n1, ...)``, ``(n2, ...)``; ``X2=None`` means ``X2 = X1``.
+    params : committee machine: hidden weights to use instead of ``model.W`` (``(N, D)`` or
+        ``(R, N, D)``). Module: a dict ``name -> tensor`` (evaluate at these values, and only
+        w.r.t. them) or an iterable of parameter names; default all parameters with ``requires_grad``.
+    trace_outputs : for a module with ``k > 1`` outputs, sum the ``k`` diagonal output blocks.
+
+    Returns
+    -------
+    Committee machine: ``(n1, n2)``, or ``(R, n1, n2)`` for a batched model. Module: ``(n1, n2)`` for
+    scalar outputs (or with ``trace_outputs``), else ``(n1, n2, k, k)``.
+    """
+    chunk_size = check_positive_int(chunk_size, "chunk_size")
+    if isinstance(model, CommitteeMachine):
+        return _committee_ntk_autodiff(model, X1, X2, params, chunk_size)
+    if isinstance(model, nn.Module):
+        return _module_ntk(model, X1, X2, params, chunk_size, trace_outputs)
+    raise ValueError(f"model must be a CommitteeMachine or a torch.nn.Module, got {type(model).__name__}")
+
+
+def _committee_ntk_autodiff(model, X1, X2, W, chunk):
+    W = model._W if W is None else torch.as_tensor(W, device=model.device, dtype=model.dtype)
+    W = W if W.ndim == 3 else W[None]
+    if W.shape[1:] != (model.N, model.D) or W.shape[0] not in (1, model.R):
+        raise ValueError(f"params must have shape ({model.N}, {model.D}) or ({model.R}, {model.N}, "
+                         f"{model.D}), got {tuple(W.shape)}")
+    W = W.expand(model.R, -1, -1)
+    X1 = as_inputs(X1, "X1", model.D, like=W)
+    X2 = X1 if X2 is None else as_inputs(X2, "X2", model.D, like=W)
+    N = model.N
+
+    def f(w, alpha, eps, X):                        # one run: (N, D) -> (n,)
+        H = X @ w.T
+        return alpha / N * (H + 0.5 * eps * H * H).sum(-1)
+
+    jac = vmap(jacrev(f), in_dims=(0, 0, 0, None))  # -> (R, n, N, D)
+    out = torch.empty(model.R, X1.shape[0], X2.shape[0], device=W.device, dtype=W.dtype)
+    for a0, a1 in _chunks(X1.shape[0], chunk):
+        J1 = jac(W, model.alpha, model.eps, X1[a0:a1]).flatten(2)
+        for b0, b1 in _chunks(X2.shape[0], chunk):
+            J2 = J1 if (X2 is X1 and b0 == a0) else jac(W, model.alpha, model.eps, X2[b0:b1]).flatten(2)
+            out[:, a0:a1, b0:b1] = J1 @ J2.transpose(1, 2)
+    return out if model.batched else out[0]
+
+
+def _module_ntk(module, X1, X2, params, chunk, trace_outputs):
+    named = dict(module.named_parameters())
+    if params is None:
+        params = {k: v for k, v in named.items() if v.requires_grad}
+    elif not isinstance(params, dict):
+        names = list(params)
+        unknown = [k for k in names if k not in named]
+        if unknown:
+            raise ValueError(f"params names {unknown} are not parameters of the module")
+        params = {k: named[k] for k in names}
+    if not params:
+        raise ValueError("params is empty: the module has no trainable parameters")
+    params = {k: v.detach() for k, v in params.items()}
+    ref = next(iter(params.values()))
+    X1 = torch.as_tensor(X1).to(ref.device)
+    X2 = X1 if X2 is None else torch.as_tensor(X2).to(ref.device)
+    for name, X in (("X1", X1), ("X2", X2)):
+        if X.ndim < 1 or X.shape[0] == 0:
+            raise ValueError(f"{name} must have a leading batch axis with at least one row")
+
+    def f(p, X):
+        out = functional_call(module, p, (X,))
+        return out.reshape(X.shape[0], -1)              # (n, k)
+
+    def jac(X):                                         # (n, k, n_params)
+        J = jacrev(f)(params, X)
+        return torch.cat([j.reshape(X.shape[0], j.shape[1], -1) for j in J.values()], -1)
+
+    blocks = []
+    for a0, a1 in _chunks(X1.shape[0], chunk):
+        J1 = jac(X1[a0:a1])
+        row = []
+        for b0, b1 in _chunks(X2.shape[0], chunk):
+            J2 = J1 if (X2 is X1 and b0 == a0) else jac(X2[b0:b1])
+            row.append(torch.einsum("akp,blp->abkl", J1, J2))
+        blocks.append(torch.cat(row, 1))
+    K = torch.cat(blocks, 0).detach()
+    if K.shape[-1] == 1:
+        return K[..., 0, 0]
+    return torch.diagonal(K, dim1=-2, dim2=-1).sum(-1) if trace_outputs else K
+

@@ -1,0 +1,171 @@
+"""Crossing times and delays: when a curve first reaches a level, and what that says about grokking.
+
+Every measure reads a :class:`~gklib.History` (single run or batched, from any trainer) and works on
+its logging grid, so times are resolved to the grid's spacing:
+
+- :func:`first_crossing` / :func:`first_below` — first logged step at which a curve reaches a level;
+- :func:`crossing_times` — that step for the train and the test loss;
+- :func:`grokking_delay` — :math:`t^{\\rm te}_\\theta - t^{\\rm tr}_\\theta` (signed);
+- :func:`amount_of_grokking` — the paper's Fig 3(e) measure
+  :math:`\\max(0, t^{\\rm te}_{0.1} - t^{\\rm tr}_{0.1})` (absolute threshold 0.1 on the MSE);
+- :func:`sweep_summary` — crossing times, delays and final losses of every run of a sweep;
+- accuracies: :func:`accuracy_crossings` (train/test accuracy reaching a level, and their delay),
+  :func:`accuracy_delay`, :func:`generalisation_at_fit`;
+- comparisons: :func:`prediction_distance`, :func:`loglog_slope` (power-law exponents).
+
+Loss thresholds are absolute unless ``relative=True`` (then a fraction of each run's initial loss).
+"""
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from .history import History
+from .validation import check_positive
+
+__all__ = ["first_crossing", "first_below", "crossing_times", "grokking_delay", "amount_of_grokking",
+           "sweep_summary", "accuracy_crossings", "accuracy_delay", "generalisation_at_fit",
+           "prediction_distance", "loglog_slope"]
+
+
+def _check_history(history):
+    if not isinstance(history, History):
+        raise ValueError(f"history must be a gklib History, got {type(history).__name__}")
+    return history
+
+
+def first_crossing(steps, values, level: float, above: bool = False, relative: bool = False):
+    """First entry of ``steps`` at which ``values`` is strictly below ``level`` (or, with ``above``,
+    at least ``level``, e.g. for accuracies).
+
+    ``values`` is ``(T,)`` or ``(R, T)`` on the grid ``steps`` ``(T,)``; NaN entries (a run that
+    stopped early) never count. With ``relative=True`` the level is ``level × values[..., 0]``.
+    Returns a float (``np.inf`` if the curve never gets there) or an ``(R,)`` array.
+    """
+    steps = np.asarray(steps, dtype=float)
+    v = np.asarray(values, dtype=float)
+    if steps.ndim != 1 or v.shape[-1] != steps.size or v.ndim not in (1, 2):
+        raise ValueError(f"values must have shape (T,) or (R, T) with T={steps.size}, got {v.shape}")
+    v2 = np.atleast_2d(v)
+    thr = level * v2[:, :1] if relative else level
+    hit = (np.nan_to_num(v2, nan=-np.inf) >= thr) if above else (np.nan_to_num(v2, nan=np.inf) < thr)
+    out = np.where(hit.any(1), steps[np.argmax(hit, 1)], np.inf)
+    return out if v.ndim == 2 else float(out[0])
+
+
+def first_below(steps, values, threshold: float, relative: bool = False):
+    """First entry of ``steps`` at which ``values`` (a loss) is strictly below ``threshold`` > 0;
+    see :func:`first_crossing`."""
+    return first_crossing(steps, values, check_positive(threshold, "threshold"), relative=relative)
+
+
+def crossing_times(history: History, threshold: float = 0.1, relative: bool = False) -> dict:
+    """``{"train": t_tr, "test": t_te}``: first logged steps with train / test loss below ``threshold``
+    (``np.inf`` when never; arrays over runs for a batched history)."""
+    h = _check_history(history)
+    return {k: first_below(h.steps, getattr(h, f"{k}_loss"), threshold, relative) for k in ("train", "test")}
+
+
+def grokking_delay(history: History, threshold: float = 0.1, relative: bool = False):
+    """Signed delay :math:`t^{\\rm te}_\\theta - t^{\\rm tr}_\\theta` between the test and the train loss
+    reaching ``threshold``. ``inf`` if the test loss never gets there (while the train loss does),
+    ``nan`` if the train loss never does. Float, or ``(R,)`` array for a batched history."""
+    t = crossing_times(history, threshold, relative)
+    tr, te = np.atleast_1d(t["train"]), np.atleast_1d(t["test"])
+    with np.errstate(invalid="ignore"):
+        d = np.where(np.isfinite(tr), te - tr, np.nan)
+    return d if history.batched else float(d[0])
+
+
+def amount_of_grokking(history: History, threshold: float = 0.1, censor: bool = True):
+    """The paper's "amount of grokking" (Fig 3(e)): :math:`\\max(0, t^{\\rm te}_{0.1} - t^{\\rm tr}_{0.1})`.
+
+    ``threshold`` is absolute (0.1 in the paper). A curve that never crosses within the run counts as
+    crossing at the run's last logged step when ``censor`` (so the value is a lower bound, and a run
+    where neither loss crosses scores 0); with ``censor=False`` such runs give ``nan``.
+    """
+    h = _check_history(history)
+    t = crossing_times(h, threshold)
+    tr, te = np.atleast_1d(t["train"]), np.atleast_1d(t["test"])
+    if censor:
+        last = _last_logged(h)
+        tr, te = np.minimum(tr, last), np.minimum(te, last)
+    with np.errstate(invalid="ignore"):
+        a = np.maximum(0.0, te - tr)
+    a = np.where(np.isfinite(tr) & np.isfinite(te), a, np.nan)
+    return a if h.batched else float(a[0])
+
+
+def _last_logged(h: History) -> np.ndarray:
+    """Last logged step of each run (runs stopped early have NaN after)."""
+    ok = np.isfinite(np.atleast_2d(h.test_loss))
+    idx = ok.shape[1] - 1 - np.argmax(ok[:, ::-1], 1)
+    return np.asarray(h.steps, dtype=float)[idx]
+
+
+def sweep_summary(history: History, threshold: float = 0.1, relative: bool = False) -> dict:
+    """Per-run summary of a (batched) history: crossing times ``t_train``, ``t_test``, their
+    ``delay`` and ``ratio`` ``t_test / t_train``, ``final_train``, ``final_test``, the peak test loss
+    ``max_test`` and the final-to-initial weight-norm ratio ``norm_growth``. Arrays ``(R,)``."""
+    h = _check_history(history)
+    t = crossing_times(h, threshold, relative)
+    tr, te = np.atleast_1d(t["train"]), np.atleast_1d(t["test"])
+    wn = np.atleast_2d(h.weight_norm)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return {"t_train": tr, "t_test": te, "delay": np.where(np.isfinite(tr), te - tr, np.nan),
+                "ratio": te / tr, "final_train": np.atleast_1d(h.final("train_loss")),
+                "final_test": np.atleast_1d(h.final("test_loss")),
+                "max_test": np.nanmax(np.atleast_2d(h.test_loss), 1),
+                "norm_growth": np.atleast_1d(h.final("weight_norm")) / wn[:, 0]}
+
+
+def _check_accuracy(history):
+    h = _check_history(history)
+    if h.train_acc is None or h.test_acc is None:
+        raise ValueError("history has no accuracies (train_acc/test_acc); train with gklib.nets.fit")
+    return h
+
+
+def accuracy_crossings(history: History, level: float = 0.9) -> dict:
+    """First logged steps at which the train and the test accuracy reach ``level`` (``inf``: never),
+    and the ``delay`` between them; arrays ``(R,)`` (floats for a single run)."""
+    h = _check_accuracy(history)
+    tr = first_crossing(h.steps, h.train_acc, level, above=True)
+    te = first_crossing(h.steps, h.test_acc, level, above=True)
+    with np.errstate(invalid="ignore"):
+        return {"train": tr, "test": te, "delay": te - tr}
+
+
+def accuracy_delay(history: History, level: float = 0.9):
+    """Steps between the train and the test accuracy first reaching ``level`` (``inf``: never)."""
+    return accuracy_crossings(history, level)["delay"]
+
+
+def generalisation_at_fit(history: History, level: float = 0.99) -> np.ndarray:
+    """Test accuracy at the logged step where the train accuracy first reaches ``level``, one value per
+    run (``nan``: never reached). A grokking run is still near its memorisation level then; a run
+    without grokking has already generalised."""
+    h = _check_accuracy(history)
+    t_fit = np.atleast_1d(first_crossing(h.steps, h.train_acc, level, above=True))
+    test = np.atleast_2d(h.test_acc)
+    return np.array([test[i, np.searchsorted(h.steps, t)] if np.isfinite(t) else np.nan
+                     for i, t in enumerate(t_fit)])
+
+
+def prediction_distance(f, g):
+    """Root-mean-square distance :math:`\\sqrt{\\langle (f - g)^2\\rangle}` over the last axis."""
+    f, g = torch.as_tensor(f, dtype=torch.float64), torch.as_tensor(g, dtype=torch.float64)
+    if f.shape != g.shape:
+        raise ValueError(f"predictions have different shapes {tuple(f.shape)} and {tuple(g.shape)}")
+    d = ((f - g) ** 2).mean(-1).sqrt().cpu().numpy()
+    return float(d) if d.ndim == 0 else d
+
+
+def loglog_slope(x, y) -> float:
+    """Least-squares slope of :math:`\\log y` against :math:`\\log x` (power-law exponent)."""
+    x, y = np.asarray(x, dtype=float).ravel(), np.asarray(y, dtype=float).ravel()
+    if x.shape != y.shape or x.size < 2:
+        raise ValueError(f"x and y need equal sizes >= 2, got {x.size} and {y.size}")
+    if np.any(x <= 0) or np.any(y <= 0):
+        raise ValueError("x and y must be positive for a log-log fit")
+    return float(np.polyfit(np.log(x), np.log(y), 1)[0])
