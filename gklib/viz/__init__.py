@@ -2,6 +2,7 @@
 
 The models, trainers and theory never import this subpackage.
 
+- :mod:`gklib.viz.style` — the house style (:func:`use_style`, called once per chapter);
 - :mod:`gklib.viz.figures` — loss curves, sweeps (:func:`plot_sweep`), the committee machine's
   decomposition and phase diagram, laziness and kernel-spectrum figures;
 - :mod:`gklib.viz.slider` — :func:`slider_figure` (precomputed frames behind an HTML range input) and
@@ -10,12 +11,13 @@ The models, trainers and theory never import this subpackage.
 - :mod:`gklib.viz.dmft` — chapter 4: DMFT against simulations, alignment and escape, convergence,
   the train–test gap against 1/ρ, its static slider and live explorer.
 """
-from . import dmft, explorers, figures, slider
+from . import dmft, explorers, figures, slider, style
 from .dmft import (dmft_explorer, dmft_rho_slider, plot_alignment, plot_convergence, plot_dmft_vs_simulation,
                    plot_gap_vs_rho)
 from .explorers import *  # noqa: F401,F403
 from .figures import *  # noqa: F401,F403
 from .slider import *  # noqa: F401,F403
+from .style import TEXT_WIDTH, use_style
 
-__all__ = figures.__all__ + slider.__all__ + explorers.__all__ + [
+__all__ = ["use_style", "TEXT_WIDTH"] + figures.__all__ + slider.__all__ + explorers.__all__ + [
     "plot_dmft_vs_simulation", "plot_alignment", "plot_gap_vs_rho", "plot_convergence", "dmft_rho_slider", "dmft_explorer"]
