@@ -82,7 +82,8 @@ chromium:
 # errors, images and math render, and a static slider changes its figure (tests_browser/, which
 # `pytest tests` does not collect). Run after test-book (or: make browser TESTSRC=<built folder>).
 browser: $(STAMP) chromium
-	GKLIB_BOOK_HTML=$(abspath $(TESTSRC))/_build/html $(BIN)/pytest tests_browser -q -p no:cacheprovider --durations=0
+	GKLIB_BOOK_HTML=$(abspath $(TESTSRC))/_build/html \
+	    GKLIB_BOOK_PROFILE=$(if $(filter .,$(TESTSRC)),$(or $(GKLIB_PROFILE),book),quick) $(BIN)/pytest tests_browser -q -p no:cacheprovider --durations=0
 
 # CPU smoke run of the paper profile (not part of `test`): every chapter without its hidden asserts,
 # GKLIB_PROFILE=paper with training capped at GKLIB_SMOKE_STEPS steps; ~5 min on one core.

@@ -40,3 +40,34 @@ def test_plot_grokking_and_decomposition(sweep):
     with pytest.raises(ValueError, match="decomposition"):
         gk.plot_decomposition(hermite)
     plt.close("all")
+
+
+def test_plot_sweep_labels_panels_and_colour_bar(sweep):
+    axes = gk.plot_sweep(sweep, [f"run {i}" for i in range(3)], panels=("loss", "norm", "loss"))
+    assert len(axes) == 3 and axes[0].figure.get_size_inches()[0] == pytest.approx(gk.viz.TEXT_WIDTH)
+    assert [t.get_text() for t in axes[0].get_legend().get_texts()] == ["run 0", "run 1", "run 2"]
+    np.testing.assert_allclose(axes[1].lines[2].get_ydata(), sweep.weight_norm[2])
+    with pytest.raises(ValueError, match="by has 2 labels"):
+        gk.plot_sweep(sweep, ["a", "b"])
+    with pytest.raises(ValueError, match="panels"):
+        gk.plot_sweep(sweep, "alpha", panels=("nope",))
+    task = gk.quadratic_task(D=6, P=20, P_test=20, seed=0)
+    big = gk.train(gk.CommitteeMachine(6, 8, alpha=np.geomspace(0.5, 4, 9), eps=0.3), task, 20,
+                   n_log=5, progress_bar=False)
+    ax = gk.plot_sweep(big, "alpha")
+    fig = ax.figure
+    assert len(fig.axes) == 2                                  # the panel and its colour bar
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["train", "test"]
+    ticks = [t.get_text() for t in fig.axes[1].get_yticklabels()]
+    assert ticks[0] == "0.5" and ticks[-1] == f"{big.params['alpha'][-1]:.3g}"
+    plt.close("all")
+
+
+def test_style_and_profile_banner():
+    gk.viz.use_style()
+    assert matplotlib.rcParams["figure.figsize"][0] == gk.viz.TEXT_WIDTH
+    assert matplotlib.rcParams["font.size"] >= 9
+    with gk.profile("quick"):
+        assert "quick" in gk.viz.style.profile_banner().data
+    with gk.profile("book"):
+        assert gk.viz.style.profile_banner() is None

@@ -197,3 +197,55 @@ def test_chapter_page(page, driver, base_url, shots):
     driver.save_screenshot(str(shots / f"{page}.png"))
     severe = [e for e in driver.get_log("browser") if e.get("level") == "SEVERE"]
     assert not severe, f"{page}: console errors: {[e['message'][:200] for e in severe]}"
+
+
+FIGURE_SCALES = """
+const out = [];
+for (const im of document.querySelectorAll('.cell_output img, .output img')) {
+  if (im.closest('.gk-slider')) continue;               // slider frames: checked by their own test
+  const natural = parseFloat(im.getAttribute('width')) || im.naturalWidth;   // retina PNGs carry a CSS width
+  const shown = im.getBoundingClientRect().width;
+  if (natural > 0 && shown > 0) out.push([shown / natural, natural, (im.currentSrc || im.src).slice(0, 60)]);
+}
+return out;
+"""
+
+SOLUTION_LINKS = """
+return Array.from(document.querySelectorAll('.solution .admonition-title a, .solution-title a, div.solution p.admonition-title a'))
+  .map(a => a.getAttribute('href'));
+"""
+
+PAGE_BUDGET_MB = float(os.environ.get("GKLIB_PAGE_BUDGET_MB", "2.5"))
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_reading_experience(page, driver, base_url):
+    """At a 1400-px window every figure shows at >= 80 % of its natural width (the theme does not shrink
+    it), the page stays under its size budget, solution links to their exercise work without a console
+    error, and a page built at a profile other than ``book`` says so in a banner."""
+    from selenium.webdriver.common.by import By
+
+    size_mb = (HTML / "book" / f"{page}.html").stat().st_size / 2**20
+    assert size_mb <= PAGE_BUDGET_MB, f"{page}: {size_mb:.2f} MB > {PAGE_BUDGET_MB} MB"
+    driver.set_window_size(1400, 1600)
+    try:
+        driver.get_log("browser")
+        driver.get(f"{base_url}book/{page}.html")
+        _wait(driver, lambda d: d.execute_script("return document.readyState") == "complete", "page load")
+        for im in driver.find_elements(By.CSS_SELECTOR, ".cell_output img"):
+            driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", im)
+        _wait(driver, lambda d: not d.execute_script(BROKEN_IMAGES), "images to decode")
+        small = [(round(r, 2), n, src) for r, n, src in driver.execute_script(FIGURE_SCALES) if r < 0.8]
+        assert not small, f"{page}: figures shrunk below 80 % of their width (ratio, px, src): {small}"
+        for href in driver.execute_script(SOLUTION_LINKS):
+            if not href or href.startswith("http"):
+                continue
+            driver.execute_script("arguments[0].click()",
+                                  driver.find_element(By.CSS_SELECTOR, f'.solution a[href="{href}"]'))
+        profile = os.environ.get("GKLIB_BOOK_PROFILE", "quick")
+        banners = driver.find_elements(By.CSS_SELECTOR, ".gk-profile-banner")
+        assert bool(banners) == (profile != "book"), f"{page}: banner shown: {bool(banners)}, profile {profile}"
+        severe = [e for e in driver.get_log("browser") if e.get("level") == "SEVERE"]
+        assert not severe, f"{page}: console errors: {[e['message'][:200] for e in severe]}"
+    finally:
+        driver.set_window_size(1280, 1600)

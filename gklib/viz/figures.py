@@ -20,8 +20,9 @@ from ..kernels.spectrum import kernel_theory_curve, mercer_spectrum, power_split
 from ..metrics import loglog_slope
 from ..toy.experiments import PhaseDiagram
 from ..validation import check_positive, check_positive_int
+from .style import TEXT_WIDTH
 
-__all__ = ["step_axis", "loss_range", "plot_losses", "sweep_labels", "plot_sweep", "plot_weight_norm", "plot_grokking",
+__all__ = ["step_axis", "loss_range", "plot_losses", "panel_axes", "sweep_labels", "plot_sweep", "plot_weight_norm", "plot_grokking",
            "plot_decomposition", "draw_toy_panels", "draw_vs_linear", "plot_vs_linear", "plot_powerlaw", "plot_phase_diagram",
            "plot_fig1", "plot_spectrum", "plot_eps_panel"]
 
@@ -81,6 +82,43 @@ def sweep_labels(hist: History, by=None, fmt: str = "{:.3g}") -> list:
     return labels
 
 
+def panel_axes(n: int, height: float = 2.9):
+    """``n`` axes in the house layout: one row of at most two panels across the text width
+    (:data:`~gklib.viz.style.TEXT_WIDTH`); three or more panels wrap onto further rows."""
+    n = check_positive_int(n, "n")
+    cols = min(n, 2)
+    rows = -(-n // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(TEXT_WIDTH, height * rows), constrained_layout=True,
+                             squeeze=False)
+    axes = axes.ravel()
+    for a in axes[n:]:
+        a.remove()
+    return axes[:n]
+
+
+MAX_LEGEND_RUNS = 6
+"""Sweeps with more runs than this, labelled by a numeric parameter, get a colour bar instead of a legend."""
+
+
+def _sweep_colorbar(axes, values, cmap, name, two):
+    """A colour bar for the swept values (colours as in :func:`plot_sweep`: evenly spaced over the runs in
+    their order; ticks at the runs' values), and a small legend for the line styles."""
+    import matplotlib as mpl
+
+    n = len(values)
+    cmap_obj = mpl.colors.ListedColormap(plt.get_cmap(cmap)(np.linspace(0, 0.9, n)))
+    sm = mpl.cm.ScalarMappable(norm=mpl.colors.BoundaryNorm(np.arange(n + 1) - 0.5, n), cmap=cmap_obj)
+    cb = axes[-1].figure.colorbar(sm, ax=list(axes), pad=0.02, fraction=0.05)
+    step = max(1, n // 8)
+    cb.set_ticks(np.arange(0, n, step))
+    cb.set_ticklabels([f"{v:.3g}" for v in values[::step]])
+    cb.set_label({"alpha": "α", "eps": "ε"}.get(name, name))
+    if two:
+        axes[0].plot([], [], "k--", lw=1.2, label="train")
+        axes[0].plot([], [], "k-", lw=1.2, label="test")
+        axes[0].legend(fontsize=8)
+
+
 def plot_sweep(hist: History, by=None, *, panels=("loss",), ax=None, axes=None, highlight: int | None = None,
                train: bool = True, test: bool = True, normalize: bool = False, cmap: str = "viridis",
                fmt: str = "{:.3g}", title: str = ""):
@@ -91,7 +129,8 @@ def plot_sweep(hist: History, by=None, *, panels=("loss",), ax=None, axes=None, 
     each curve by its initial value), ``"acc"`` (accuracies), ``"norm"`` (the weight norm) and
     ``"change"`` (:math:`\|\theta-\theta_0\|/\|\theta_0\|`, ``hist.extra["rel_change"]``); one axis each
     (``ax`` for one panel, ``axes`` for several; new ones by default). ``highlight`` draws one run
-    bold and fades the others. Returns the axes (a single axis for one panel).
+    bold and fades the others. More than :data:`MAX_LEGEND_RUNS` runs labelled by a numeric ``params`` key
+    get a colour bar instead of a legend. Returns the axes (a single axis for one panel).
     """
     bad = [p for p in panels if p not in PANELS]
     if bad or not panels:
@@ -103,8 +142,7 @@ def plot_sweep(hist: History, by=None, *, panels=("loss",), ax=None, axes=None, 
         if ax is not None and len(panels) == 1:
             axes = [ax]
         else:
-            _, axes = plt.subplots(1, len(panels), figsize=(min(4.2 * len(panels), 12.6), 3.3),
-                                   constrained_layout=True)
+            axes = panel_axes(len(panels))
     axes = np.atleast_1d(axes)
     colors = plt.get_cmap(cmap)(np.linspace(0, 0.9, hist.R))
     x = step_axis(hist.steps)
@@ -121,7 +159,8 @@ def plot_sweep(hist: History, by=None, *, panels=("loss",), ax=None, axes=None, 
                 y = np.asarray(y, dtype=float)
                 if normalize and key == "loss":
                     y = y / y[0]
-                a.plot(x, y, ls, label=labels[i] if j == len(series) - 1 else None, **kw)
+                many = hist.R > MAX_LEGEND_RUNS and isinstance(by, str)
+                a.plot(x, y, ls, label=labels[i] if j == len(series) - 1 and not many else None, **kw)
         a.set_xscale("log")
         if key == "loss":
             a.set_yscale("log")
@@ -129,7 +168,11 @@ def plot_sweep(hist: History, by=None, *, panels=("loss",), ax=None, axes=None, 
         a.set_ylabel({"loss": "loss / initial loss" if normalize else "loss", "acc": "accuracy",
                       "norm": "weight norm", "change": r"$|\theta-\theta_0|/|\theta_0|$"}[key])
     two = PANELS[panels[0]][1] is not None and train and test
-    axes[0].legend(fontsize=8, title="dashed: train, solid: test" if two else None, title_fontsize=7)
+    values = np.atleast_1d(hist.params.get(by, [])) if isinstance(by, str) else np.array([])
+    if hist.R > MAX_LEGEND_RUNS and values.size == hist.R and np.issubdtype(values.dtype, np.number):
+        _sweep_colorbar(axes, values, cmap, by, two)     # many runs: a colour bar, not a long legend
+    else:
+        axes[0].legend(fontsize=8, title="dashed: train, solid: test" if two else None, title_fontsize=7)
     if title:
         axes[0].figure.suptitle(title)
     return axes[0] if len(panels) == 1 else axes

@@ -37,8 +37,8 @@ from IPython.display import HTML
 
 from ..history import History
 from ..validation import check_positive, check_positive_int
-from .figures import (draw_toy_panels, loss_range, plot_eps_panel, plot_grokking, plot_sweep, draw_vs_linear,
-                      sweep_labels)
+from .figures import (draw_toy_panels, draw_vs_linear, loss_range, panel_axes, plot_eps_panel, plot_grokking,
+                      plot_sweep, sweep_labels)
 
 __all__ = ["StaticSlider", "slider_figure", "DEFAULT_NOTE", "sweep_animation", "grokking_slider", "alpha_animation",
            "eps_explorer_static", "sweep_slider_html"]
@@ -317,7 +317,8 @@ def sweep_slider_html(hist: History, by=None, panels=("acc", "norm"), dpi: float
     Works in the static HTML book without a kernel. Returns a :class:`StaticSlider`."""
     if not isinstance(hist, History) or not hist.batched:
         raise ValueError(f"hist must be a batched History (a sweep), got {type(hist).__name__}")
-    fig, axes = plt.subplots(1, len(panels), figsize=(4.2 * len(panels), 3.2), constrained_layout=True)
+    axes = panel_axes(len(panels))
+    fig = axes[0].figure
     labels = sweep_labels(hist, by)
 
     def draw(i):

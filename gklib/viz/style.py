@@ -1,6 +1,7 @@
 """The course's house style for matplotlib: figures that fit the text column and read at their rendered size.
 
-Every chapter calls :func:`use_style` once, in its first cell. The rules it encodes:
+Every chapter calls :func:`use_style` once, in its first cell; at a profile other than ``book`` it also shows
+a banner saying so. The rules it encodes:
 
 - figures are at most :data:`TEXT_WIDTH` inches wide (the book's text column), so the page theme never
   shrinks them — a figure drawn wider is scaled down with its fonts;
@@ -15,7 +16,9 @@ from __future__ import annotations
 
 import matplotlib as mpl
 
-__all__ = ["TEXT_WIDTH", "HOUSE_STYLE", "use_style"]
+from ..config import get_profile
+
+__all__ = ["TEXT_WIDTH", "HOUSE_STYLE", "use_style", "profile_banner"]
 
 TEXT_WIDTH = 7.5
 """Width of the book's text column in inches (at ``figure.dpi = 100``): the widest a figure should be."""
@@ -40,16 +43,36 @@ HOUSE_STYLE = {
 """The rcParams that :func:`use_style` sets."""
 
 
+def profile_banner():
+    """An HTML note for pages executed at a profile other than ``book`` (the text quotes the book's
+    sizes; the figures then show smaller runs), or ``None`` at the ``book`` profile."""
+    from IPython.display import HTML
+
+    name = get_profile()
+    if name == "book":
+        return None
+    return HTML(f'<div class="gk-profile-banner" style="border-left:4px solid #d9822b;background:#fff4e5;'
+                f'padding:.4em .8em;margin:.3em 0">This page was run with the <b>{name}</b> profile '
+                f'(<code>GKLIB_PROFILE={name}</code>): its figures and printed numbers come from '
+                f'{"smaller" if name == "quick" else "larger"} runs than the sizes quoted in the text, '
+                f'which are those of the <code>book</code> profile.</div>')
+
+
 def use_style(retina: bool = True) -> None:
-    """Apply the house style (:data:`HOUSE_STYLE`) to matplotlib; in IPython, also show inline figures as
-    high-resolution PNG (``retina``). Safe to call more than once."""
+    """Apply the house style (:data:`HOUSE_STYLE`) to matplotlib; in IPython, show inline figures as
+    high-resolution PNG (``retina``) and, at a profile other than ``book``, display
+    :func:`profile_banner`. Safe to call more than once."""
     mpl.rcParams.update(HOUSE_STYLE)
-    if not retina:
-        return
     try:
         from IPython import get_ipython
+        from IPython.display import display
         from matplotlib_inline.backend_inline import set_matplotlib_formats
     except ImportError:  # pragma: no cover - plain Python
         return
-    if get_ipython() is not None:
+    if get_ipython() is None:
+        return
+    if retina:
         set_matplotlib_formats("retina")
+    banner = profile_banner()
+    if banner is not None:
+        display(banner)
