@@ -25,10 +25,12 @@ NB_TIMEOUT ?= 600
 PAPER_CONFIG := _build/_config.paper.yml
 
 .PHONY: all install book test unit notebooks test-book chromium browser paper-smoke lab clean
+# The steps of `make test` share _testbook and must run in order, even under `make -j`.
+.NOTPARALLEL:
 
 all: book
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml Makefile
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	# torch first, pinned: the CPU build pip finds on these machines (never a CUDA build).
 	$(BIN)/pip install --disable-pip-version-check -q "torch==2.13.0"
@@ -60,7 +62,7 @@ notebooks: $(STAMP)
 	rm -rf $(TESTSRC) && mkdir -p $(TESTSRC)
 	cp -r _config.yml _toc.yml book $(TESTSRC)/
 	sed -i 's/^\(\s*execute_notebooks:\).*/\1 "off"/' $(TESTSRC)/_config.yml
-	cd $(TESTSRC) && GKLIB_PROFILE=quick ../$(BIN)/pytest --nbmake --overwrite \
+	cd $(TESTSRC) && GKLIB_PROFILE=quick $(abspath $(BIN))/pytest --nbmake --overwrite \
 	    --nbmake-timeout=$(NB_TIMEOUT) -p no:cacheprovider --durations=0 book
 
 test-book: notebooks

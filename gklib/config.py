@@ -30,6 +30,8 @@ from contextlib import contextmanager
 import numpy as np
 import torch
 
+from .validation import check_seed
+
 PROFILES = ("quick", "book", "paper")
 _ENV = "GKLIB_PROFILE"
 _override: str | None = None
@@ -87,7 +89,7 @@ def smoke_steps() -> int | None:
         cap = int(raw)
     except ValueError:
         cap = 0
-    if cap < 1:
+    if cap < 1 or cap > 2**62:
         raise ValueError(f"{_SMOKE_ENV} must be a positive integer (the most training steps of a smoke "
                          f"run) or unset, got {raw!r}")
     return cap
@@ -134,6 +136,7 @@ def seed_everything(seed: int) -> None:
 def generator(seed: int, stream: str = "") -> torch.Generator:
     """A dedicated, seeded CPU :class:`torch.Generator` (draws are then moved to the device).
 
+    ``seed`` is an integer in ``[0, 2**63 - 1]`` (:func:`gklib.validation.check_seed`; anything else raises).
     ``stream`` names an independent random stream: ``generator(0, "task")`` and
     ``generator(0, "model")`` do not share draws, so a task and a model built with the same seed
     are independent (with one shared stream the first hidden unit would equal the teacher).
@@ -141,7 +144,7 @@ def generator(seed: int, stream: str = "") -> torch.Generator:
     """
     import zlib
 
-    seq = np.random.SeedSequence([int(seed) % 2**63, zlib.crc32(stream.encode())])
+    seq = np.random.SeedSequence([check_seed(seed), zlib.crc32(stream.encode())])
     g = torch.Generator(device="cpu")
     g.manual_seed(int(seq.generate_state(1, np.uint64)[0] >> 1))
     return g

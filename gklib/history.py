@@ -98,10 +98,18 @@ class History:
             raise ValueError("this history has no trained modules (only gklib.nets.fit records them)")
         return self.trained.module(i)
 
+    @property
+    def diverged(self):
+        """``True`` for each run that broke the divergence rule (``(R,)`` bool array, or a bool)."""
+        d = np.zeros(self.R, bool) if self.diverged_at is None else np.isfinite(np.atleast_1d(self.diverged_at))
+        return d if self.batched else bool(d[0])
+
     def final(self, name: str = "test_loss"):
-        """The last logged value of a series (per run), ignoring NaN tails."""
+        """The last logged value of a series (per run), ignoring NaN tails of runs that stopped early;
+        NaN for a run that diverged (its last finite value would be a stale, misleading result)."""
         a = np.atleast_2d(getattr(self, name))
         out = np.array([row[np.isfinite(row)][-1] if np.isfinite(row).any() else np.nan for row in a])
+        out[np.atleast_1d(self.diverged)] = np.nan
         return out if self.batched else float(out[0])
 
     def as_dict(self) -> dict:

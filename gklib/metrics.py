@@ -17,6 +17,8 @@ Loss thresholds are absolute unless ``relative=True`` (then a fraction of each r
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import torch
 
@@ -42,6 +44,13 @@ def first_crossing(steps, values, level: float, above: bool = False, relative: b
     stopped early) never count. With ``relative=True`` the level is ``level × values[..., 0]``.
     Returns a float (``np.inf`` if the curve never gets there) or an ``(R,)`` array.
     """
+    try:
+        ok = not isinstance(level, bool) and math.isfinite(float(level))
+    except (TypeError, ValueError, OverflowError):
+        ok = False
+    if not ok:
+        raise ValueError(f"level must be a finite number, got {level!r}")
+    level = float(level)
     steps = np.asarray(steps, dtype=float)
     v = np.asarray(values, dtype=float)
     if steps.ndim != 1 or v.shape[-1] != steps.size or v.ndim not in (1, 2):
@@ -92,7 +101,7 @@ def amount_of_grokking(history: History, threshold: float = 0.1, censor: bool = 
         tr, te = np.minimum(tr, last), np.minimum(te, last)
     with np.errstate(invalid="ignore"):
         a = np.maximum(0.0, te - tr)
-    a = np.where(np.isfinite(tr) & np.isfinite(te), a, np.nan)
+    a = np.where(np.isfinite(tr) & np.isfinite(te) & ~np.atleast_1d(h.diverged), a, np.nan)
     return a if h.batched else float(a[0])
 
 
@@ -106,17 +115,22 @@ def _last_logged(h: History) -> np.ndarray:
 def sweep_summary(history: History, threshold: float = 0.1, relative: bool = False) -> dict:
     """Per-run summary of a (batched) history: crossing times ``t_train``, ``t_test``, their
     ``delay`` and ``ratio`` ``t_test / t_train``, ``final_train``, ``final_test``, the peak test loss
-    ``max_test`` and the final-to-initial weight-norm ratio ``norm_growth``. Arrays ``(R,)``."""
+    ``max_test`` and the final-to-initial weight-norm ratio ``norm_growth``, and ``diverged``. Arrays ``(R,)``;
+    every value of a run that diverged is NaN (``diverged`` True), never its last value before divergence."""
     h = _check_history(history)
     t = crossing_times(h, threshold, relative)
     tr, te = np.atleast_1d(t["train"]), np.atleast_1d(t["test"])
     wn = np.atleast_2d(h.weight_norm)
+    bad = np.atleast_1d(h.diverged)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return {"t_train": tr, "t_test": te, "delay": np.where(np.isfinite(tr), te - tr, np.nan),
-                "ratio": te / tr, "final_train": np.atleast_1d(h.final("train_loss")),
-                "final_test": np.atleast_1d(h.final("test_loss")),
-                "max_test": np.nanmax(np.atleast_2d(h.test_loss), 1),
-                "norm_growth": np.atleast_1d(h.final("weight_norm")) / wn[:, 0]}
+        out = {"t_train": tr, "t_test": te, "delay": np.where(np.isfinite(tr), te - tr, np.nan),
+               "ratio": te / tr, "final_train": np.atleast_1d(h.final("train_loss")),
+               "final_test": np.atleast_1d(h.final("test_loss")),
+               "max_test": np.nanmax(np.atleast_2d(h.test_loss), 1),
+               "norm_growth": np.atleast_1d(h.final("weight_norm")) / wn[:, 0]}
+    out = {k: np.where(bad, np.nan, np.asarray(v, dtype=float)) for k, v in out.items()}
+    out["diverged"] = bad
+    return out
 
 
 def _check_accuracy(history):

@@ -11,13 +11,28 @@ import torch
 def check_positive_int(value, name: str, allow_zero: bool = False) -> int:
     """``value`` as an ``int``; ``ValueError`` naming ``name`` unless it is a (non-negative) integer."""
     if isinstance(value, bool) or not isinstance(value, (Integral, np.integer)):
-        if isinstance(value, (Real, np.floating)) and float(value).is_integer():
+        if isinstance(value, (Real, np.floating)) and float(value).is_integer() and abs(value) <= 2**53:
             value = int(value)
         else:
             raise ValueError(f"{name} must be an integer, got {value!r}")
     value = int(value)
     if value < 0 or (value == 0 and not allow_zero):
         raise ValueError(f"{name} must be {'>= 0' if allow_zero else '> 0'}, got {value}")
+    return value
+
+
+SEED_MAX = 2**63 - 1
+
+
+def check_seed(value, name: str = "seed") -> int:
+    """A seed: an integer in ``[0, 2**63 - 1]`` (the range of a torch generator's seed). Floats, booleans
+    and integers out of range raise ``ValueError`` naming ``name`` (they used to be truncated or wrapped
+    onto other seeds silently)."""
+    if isinstance(value, bool) or not isinstance(value, (Integral, np.integer)):
+        raise ValueError(f"{name} must be an integer in [0, 2**63 - 1], got {value!r}")
+    value = int(value)
+    if not 0 <= value <= SEED_MAX:
+        raise ValueError(f"{name} must be an integer in [0, 2**63 - 1], got {value}")
     return value
 
 
@@ -91,3 +106,37 @@ def as_inputs(X, name: str, D=None, like=None):
         raise ValueError(f"{name} must contain at least one row")
     return X
 
+
+
+def check_float_dtype(dtype, name: str = "dtype"):
+    """``dtype`` as a floating torch dtype; ``TypeError`` naming ``name`` otherwise (an integer dtype
+    would silently truncate inputs and weights)."""
+    if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
+        raise TypeError(f"{name} must be a floating torch dtype (torch.float32 or torch.float64), got {dtype!r}")
+    return dtype
+
+
+def check_data(X, y, X_test=None, y_test=None):
+    """Validate a data set before training: tensors with one row per sample, at least one sample,
+    ``y`` rows matching ``X`` (and ``y_test`` matching ``X_test``), test inputs and labels shaped like the
+    training ones, and every floating-point value finite. ``ValueError``/``TypeError`` naming the offender."""
+    pairs = [("X", X, "y", y)] + ([("X_test", X_test, "y_test", y_test)] if X_test is not None else [])
+    if (X_test is None) != (y_test is None):
+        raise ValueError("X_test and y_test must be given together")
+    for xn, xv, yn, yv in pairs:
+        for n, v in ((xn, xv), (yn, yv)):
+            if not isinstance(v, torch.Tensor):
+                raise TypeError(f"{n} must be a torch.Tensor, got {type(v).__name__}")
+            if v.ndim == 0 or v.shape[0] == 0:
+                raise ValueError(f"{n} must have at least one row (one per sample), got shape {tuple(v.shape)}")
+            if v.is_floating_point() and not bool(torch.isfinite(v).all()):
+                raise ValueError(f"{n} contains NaN or infinite values")
+        if xv.shape[0] != yv.shape[0]:
+            raise ValueError(f"{xn} has {xv.shape[0]} rows but {yn} has {yv.shape[0]}")
+    if X_test is not None:
+        if X_test.shape[1:] != X.shape[1:]:
+            raise ValueError(f"X_test has samples of shape {tuple(X_test.shape[1:])} but X has {tuple(X.shape[1:])}")
+        if y_test.shape[1:] != y.shape[1:]:
+            raise ValueError(f"y_test has labels of shape {tuple(y_test.shape[1:])} but y has {tuple(y.shape[1:])}")
+        if y_test.dtype.is_floating_point != y.dtype.is_floating_point:
+            raise TypeError("y and y_test must both be class labels (integers) or both regression targets (floats)")

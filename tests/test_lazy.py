@@ -119,6 +119,25 @@ def test_kernel_gd_matches_explicit_loop_with_empirical_ntk():
         np.testing.assert_allclose(fq, ft, rtol=1e-9, atol=1e-12)
 
 
+@pytest.mark.parametrize("target", [0.99, 1.0, 1.6, 1.98])
+def test_kernel_gd_closed_form_for_steps_that_overshoot(target):
+    """For 1 <= c·λ_max < 2 the residual's top mode flips sign every step but still decays: the closed
+    form must follow the plain loop there too (it returned NaN for c·λ in (1, 2))."""
+    task = gk.quadratic_task(D=6, P=12, P_test=10, seed=0, dtype=f64)
+    model = gk.CommitteeMachine(6, 5, alpha=1.0, eps=0.3, dtype=f64)
+    cl = float(KernelGD(model, task, 1.0).cl.max())
+    kg = KernelGD(model, task, target / cl)
+    K = kg._K(task.X)[0] * kg.c[0]
+    r = -task.y.clone()
+    for t in range(61):
+        if t in (0, 1, 7, 60):
+            np.testing.assert_allclose(kg.predict(t) - task.y, r, rtol=1e-8, atol=1e-12)
+        r = r - K @ r
+    assert np.isfinite(kg.history(60, log_every=20).train_loss).all()
+    with pytest.raises(RuntimeError, match=">= 2"):
+        KernelGD(model, task, 2.0 / cl)
+
+
 def test_linearised_function_is_alpha_independent_and_weights_scale_as_one_over_alpha():
     task = gk.quadratic_task(D=10, P=50, P_test=40, seed=1, dtype=f64)
     alphas = np.array([0.5, 2.0, 8.0])

@@ -35,7 +35,8 @@ from torch.func import functional_call, vmap
 
 from ..config import cap_steps, generator, get_device, progress
 from ..history import History, log_grid
-from ..validation import as_param_array, broadcast_runs, check_optimizer, check_positive, check_positive_int, diverged
+from ..validation import (as_param_array, broadcast_runs, check_data, check_optimizer, check_positive,
+                          check_positive_int, diverged)
 
 __all__ = ["fit", "TrainedModules"]
 
@@ -67,10 +68,7 @@ def _split(data):
         X, y, Xt, yt = (*data, None, None) if len(data) == 2 else data
     else:
         X, y, Xt, yt = data.X, data.y, data.X_test, data.y_test
-    if (Xt is None) != (yt is None):
-        raise ValueError("X_test and y_test must be given together")
-    if X.shape[0] != y.shape[0]:
-        raise ValueError(f"X has {X.shape[0]} rows but y has {y.shape[0]}")
+    check_data(X, y, Xt, yt)
     return X, y, Xt, yt
 
 

@@ -85,9 +85,12 @@ class KernelGD:
 
     def _a(self, t: int):
         """:math:`a_t = \\sum_{s<t} r_s`, shape ``(R, P)``."""
-        cl = self.cl
-        g = torch.where(cl > 1e-14, -torch.expm1(t * torch.log1p(-cl.clamp_max(1.999))) / cl.clamp_min(1e-14),
-                        torch.full_like(cl, float(t)))
+        cl = self.cl                                   # c·λ_k in [0, 2): |1 - cλ| <= 1
+        small = cl < 0.5                               # 1 - (1 - cλ)^t without cancellation when cλ is small
+        g_small = -torch.expm1(t * torch.log1p(-cl.clamp_max(0.5))) / cl.clamp_min(1e-300)
+        g_large = (1 - torch.pow(1 - cl, t)) / cl.clamp_min(0.5)      # integer t: a negative base is fine
+        g = torch.where(small, g_small, g_large)
+        g = torch.where(cl > 1e-14, g, torch.full_like(cl, float(t)))
         return torch.einsum("rpk,rk->rp", self.U, g * self.Ur0)
 
     def predict(self, t: int, X=None):

@@ -23,7 +23,7 @@ import torch
 
 from ..config import generator, get_device
 from .tasks import hermite
-from ..validation import as_param_array, broadcast_runs, check_positive_int
+from ..validation import as_param_array, broadcast_runs, check_float_dtype, check_positive_int
 
 
 def _activation_parts(name: str):
@@ -66,6 +66,7 @@ class CommitteeMachine:
                  readout: bool = False, activation: str = "quadratic", device=None, dtype=torch.float32):
         self.D = check_positive_int(D, "D")
         self.N = check_positive_int(N, "N")
+        check_float_dtype(dtype)
         a = as_param_array(alpha, "alpha")
         e = as_param_array(eps, "eps", allow_zero=True)
         s = np.atleast_1d(np.asarray(seed))

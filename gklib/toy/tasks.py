@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 import torch
 
 from ..config import generator, get_device
-from ..validation import check_positive_int, check_positive
+from ..validation import check_data, check_float_dtype, check_positive, check_positive_int
 
 
 @dataclass
@@ -21,7 +21,8 @@ class Task:
     ``X`` is ``(P, D)``, ``y`` is ``(P,)``; ``beta`` is the teacher vector ``(D,)`` (or ``None``
     for tasks without one). ``quad_form`` is the matrix :math:`T` of a quadratic target
     :math:`y = \\tfrac12 x^\\top T x` (``None`` otherwise); it enables the loss decomposition.
-    ``meta`` carries task-specific extras.
+    ``meta`` carries task-specific extras. The data are validated on construction
+    (:func:`gklib.validation.check_data`: matching rows and shapes, finite values).
     """
 
     X: torch.Tensor
@@ -45,8 +46,14 @@ class Task:
     def P_test(self) -> int:
         return self.X_test.shape[0]
 
+    def __post_init__(self):
+        check_data(self.X, self.y, self.X_test, self.y_test)
+
     def to(self, device=None, dtype=None) -> "Task":
-        """A copy with every tensor moved to ``device`` / cast to ``dtype``."""
+        """A copy with every tensor moved to ``device`` / cast to the floating ``dtype``."""
+        if dtype is not None:
+            check_float_dtype(dtype)
+
         def mv(t):
             return None if t is None else t.to(device=device, dtype=dtype)
 
@@ -89,9 +96,7 @@ def quadratic_task(D: int = 100, P: int = 550, P_test: int = 1000, seed: int = 0
     The teacher's normalised norm is :math:`q_\\star = |\\beta|^2 / D \\approx \\text{beta_scale}^2`,
     stored in ``task.meta["q_star"]``.
     """
-    check_positive_int(D, "D")
-    check_positive_int(P, "P")
-    check_positive_int(P_test, "P_test")
+    D, P, P_test = (check_positive_int(v, n) for v, n in ((D, "D"), (P, "P"), (P_test, "P_test")))
     check_positive(beta_scale, "beta_scale")
     gen = generator(seed, "task")
     beta = beta_scale * torch.randn(D, generator=gen, dtype=torch.float64)
@@ -111,8 +116,8 @@ def multi_index_task(D: int = 40, P: int = 400, P_test: int = 1000, n_index: int
     ``task.beta`` is the ``(k, D)`` matrix of teacher directions, ``task.quad_form`` is
     :math:`T = \\sum_r \\beta_r\\beta_r^\\top`.
     """
-    for v, n in ((D, "D"), (P, "P"), (P_test, "P_test"), (n_index, "n_index")):
-        check_positive_int(v, n)
+    D, P, P_test, n_index = (check_positive_int(v, n) for v, n in
+                             ((D, "D"), (P, "P"), (P_test, "P_test"), (n_index, "n_index")))
     gen = generator(seed, "task")
     B = torch.randn(n_index, D, generator=gen, dtype=torch.float64)
     X, X_test = gaussian_inputs(P, D, gen), gaussian_inputs(P_test, D, gen)
@@ -139,8 +144,7 @@ def hermite_task(D: int = 40, P: int = 600, P_test: int = 1000, k: int = 3, seed
     """Single-index Hermite target :math:`y = He_k(\\beta\\cdot x)` with
     :math:`\\beta = \\sqrt D\\,u`, :math:`u` uniform on the sphere, so :math:`\\beta\\cdot x\\sim\\mathcal N(0,1)`
     (paper App 16; pair it with ``CommitteeMachine(activation=f"hermite{k}")``)."""
-    for v, n in ((D, "D"), (P, "P"), (P_test, "P_test")):
-        check_positive_int(v, n)
+    D, P, P_test = (check_positive_int(v, n) for v, n in ((D, "D"), (P, "P"), (P_test, "P_test")))
     k = check_positive_int(k, "k")
     gen = generator(seed, "task")
     beta = torch.randn(D, generator=gen, dtype=torch.float64)

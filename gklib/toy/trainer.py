@@ -116,6 +116,9 @@ def train(model: CommitteeMachine, task, steps, lr_scale=1.0, *, engine: str = "
         raise ValueError(f"model must be a CommitteeMachine, got {type(model).__name__}")
     if task.D != model.D:
         raise ValueError(f"task has input dimension D={task.D} but model has D={model.D}")
+    if task.y.ndim != 1 or not task.y.is_floating_point() or not task.X.is_floating_point():
+        raise ValueError("task must be a regression task with float inputs X (P, D) and one float label per "
+                         f"sample, got X {tuple(task.X.shape)} {task.X.dtype}, y {tuple(task.y.shape)} {task.y.dtype}")
     if on_divergence not in ("raise", "nan"):
         raise ValueError(f"on_divergence must be 'raise' or 'nan', got {on_divergence!r}")
     weight_decay = check_positive(weight_decay, "weight_decay", allow_zero=True)
