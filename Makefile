@@ -74,17 +74,25 @@ test-book: notebooks
 CHROMIUM     := /usr/bin/chromium
 CHROMEDRIVER := /usr/bin/chromedriver
 
+HAVE_CHROMIUM := $(shell [ -x $(CHROMIUM) ] && [ -x $(CHROMEDRIVER) ] && echo yes)
+
+# Without Chromium the browser tests are skipped loudly (make test still runs everything else);
+# under CI (CI set, .ci/run installs Chromium first) a missing browser is an error.
 chromium:
-	@if [ ! -x $(CHROMIUM) ] || [ ! -x $(CHROMEDRIVER) ]; then \
-	    echo "The browser test needs Debian's chromium and chromium-driver ($(CHROMIUM), $(CHROMEDRIVER)):"; \
-	    echo "  sudo apt-get install chromium chromium-driver   (then: make browser)"; exit 1; \
+	@if [ "$(HAVE_CHROMIUM)" != yes ]; then \
+	    echo "#####################################################################################"; \
+	    echo "# BROWSER TEST SKIPPED: it needs Debian's chromium and chromium-driver"; \
+	    echo "#   ($(CHROMIUM), $(CHROMEDRIVER)). Install them with"; \
+	    echo "#   sudo apt-get install chromium chromium-driver   and run: make browser"; \
+	    echo "#####################################################################################"; \
+	    if [ -n "$$CI" ]; then exit 1; fi; \
 	fi
 
 # Every chapter page of the built test book in headless Chromium: loads offline without console
 # errors, images and math render, and a static slider changes its figure (tests_browser/, which
 # `pytest tests` does not collect). Run after test-book (or: make browser TESTSRC=<built folder>).
 browser: $(STAMP) chromium
-	GKLIB_BOOK_HTML=$(abspath $(TESTSRC))/_build/html \
+	$(if $(HAVE_CHROMIUM),,@exit 0;) GKLIB_BOOK_HTML=$(abspath $(TESTSRC))/_build/html \
 	    GKLIB_BOOK_PROFILE=$(if $(filter .,$(TESTSRC)),$(or $(GKLIB_PROFILE),book),quick) $(BIN)/pytest tests_browser -q -p no:cacheprovider --durations=0
 
 # CPU smoke run of the paper profile (not part of `test`): every chapter without its hidden asserts,
