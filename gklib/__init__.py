@@ -16,12 +16,13 @@ The package, one room per idea:
 - :mod:`gklib.kernels` — NTKs, kernel regression, the Mercer spectrum of the initial NTK;
 - :mod:`gklib.nets` — networks, wrappers, one ``torch.optim`` trainer, data sets;
 - :mod:`gklib.dmft` — the online limit, the finite-ρ DMFT solver, simulations;
-- :mod:`gklib.viz` — figures, static sliders, live explorers.
+- :mod:`gklib.viz` — figures, static sliders, live explorers;
+- :mod:`gklib.scorecard` — the chapters' recorded checks, from which the reproduction scorecard is built.
 
 The toy-model API and the metrics are re-exported here (``gk.train``, ``gk.first_below``, ...);
 everything else is reached through its subpackage (``gk.kernels.cka`` or ``gk.cka``, ...).
 """
-from . import config, dmft, history, kernels, metrics, nets, toy, validation, viz
+from . import config, dmft, history, kernels, metrics, nets, scorecard, toy, validation, viz
 from .config import (PROFILES, by_profile, generator, get_device, get_profile, profile, progress,
                      seed_everything, set_profile)
 from .history import History, log_grid
