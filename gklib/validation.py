@@ -87,6 +87,15 @@ def check_optimizer(optimizer, aliases: dict | None = None) -> str:
     return name
 
 
+def check_betas(betas) -> tuple:
+    """Adam's ``betas``: two numbers in ``[0, 1)`` (moment decay rates), as a tuple of floats."""
+    ok = isinstance(betas, (tuple, list)) and len(betas) == 2 and all(
+        isinstance(b, (Real, np.floating)) and not isinstance(b, bool) and 0 <= float(b) < 1 for b in betas)
+    if not ok:
+        raise ValueError(f"betas must be two numbers in [0, 1), got {betas!r}")
+    return tuple(float(b) for b in betas)
+
+
 def diverged(loss, ref):
     """The divergence rule of every trainer: a boolean mask (per run) of losses that are not finite
     or exceed ``DIVERGENCE_FACTOR`` (10⁶) times the initial loss ``ref`` (tensors of equal shape)."""

@@ -192,3 +192,52 @@ def test_smoke_step_cap_overflow_is_a_clear_error(monkeypatch):
 def test_history_without_runs_axis_has_no_divergence_flags():
     h = History(np.arange(3), np.ones(3), np.ones(3), np.ones(3))
     assert h.diverged is False and h.final() == 1.0
+
+
+# ------------------------------------------------------------------------ data files and kernels
+def _idx(path, arr, ndim):
+    import struct
+    path.write_bytes(struct.pack(">I", 0x0800 | ndim) + b"".join(struct.pack(">I", d) for d in arr.shape)
+                     + arr.astype(np.uint8).tobytes())
+
+
+def test_mnist_files_are_checked(tmp_path, monkeypatch):
+    from gklib.nets import data
+
+    imgs = np.zeros((5, 28, 28), np.uint8)
+    _idx(tmp_path / "t10k-images-idx3-ubyte", imgs, 3)
+    _idx(tmp_path / "t10k-labels-idx1-ubyte", np.arange(4), 1)
+    monkeypatch.setattr(data, "MNIST_RAW_MD5", {})            # our small files are not the standard ones
+    with pytest.raises(RuntimeError, match="5 test images but 4 labels"):
+        data.load_mnist(n_train=2, root=tmp_path, download=False)
+    _idx(tmp_path / "t10k-labels-idx1-ubyte", np.array([0, 1, 2, 3, 12]), 1)
+    with pytest.raises(RuntimeError, match="labels up to 12"):
+        data.load_mnist(n_train=2, root=tmp_path, download=False)
+    monkeypatch.undo()
+    with pytest.raises(RuntimeError, match="MD5 mismatch"):                 # raw t10k files are checksummed
+        data.load_mnist(n_train=2, root=tmp_path, download=False)
+
+
+def test_explicit_data_folder_wins(tmp_path, monkeypatch):
+    from gklib.nets import data
+
+    monkeypatch.setenv("GKLIB_DATA", str(tmp_path / "nowhere"))
+    assert data.find_mnist_dir() == tmp_path / "nowhere"                   # not the shared folder above
+    with pytest.raises(FileNotFoundError, match="nowhere"):
+        data.load_mnist(n_train=2, download=False)
+
+
+def test_kernel_helpers_refuse_degenerate_inputs():
+    from gklib.kernels import cka, feature_covariance_spectrum
+
+    with pytest.raises(ValueError, match="chunk"):
+        feature_covariance_spectrum(3, 0.1, 10, chunk=0)
+    with pytest.raises(ValueError, match="K is constant"):
+        cka(torch.zeros(4, 4), torch.arange(4.0))
+    with pytest.raises(ValueError, match="W0 must have the shape of W"):
+        gk.CommitteeMachine.from_weights(torch.ones(3, 2), W0=torch.ones(2, 2))
+    with pytest.raises(ValueError, match="W contains NaN"):
+        gk.CommitteeMachine.from_weights(torch.full((3, 2), float("nan")))
+    with pytest.raises(ValueError, match="betas"):
+        fit(MLP([2, 3, 1], "tanh", seed=0), (torch.randn(4, 2), torch.randn(4)), 2, optimizer="adam",
+            betas=(2, 0.999))

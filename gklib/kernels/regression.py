@@ -92,6 +92,10 @@ def _check_pair(K, y):
     yc = y - y.mean()
     if float(yc.norm()) == 0:
         raise ValueError("y is constant: the alignment is undefined")
+    if not bool(torch.isfinite(K).all()) or not bool(torch.isfinite(yc).all()):
+        raise ValueError("K and y must be finite")
+    if bool(((K - K.mean(-2, keepdim=True)).flatten(-2).norm(dim=-1) == 0).any()):
+        raise ValueError("K is constant along its columns (e.g. all zeros): the alignment is undefined")
     return K, yc
 
 

@@ -111,6 +111,8 @@ def feature_covariance_spectrum(D: int, eps: float, n_samples: int, seed: int = 
     """
     D = check_positive_int(D, "D")
     n = check_positive_int(n_samples, "n_samples")
+    chunk = check_positive_int(chunk, "chunk")
+    eps = check_positive(eps, "eps", allow_zero=True)
     gen = generator(seed)
     F = D + D * (D + 1) // 2
     C = torch.zeros(F, F, dtype=torch.float64, device=device)

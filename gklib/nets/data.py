@@ -5,10 +5,13 @@ All return a :class:`gklib.Task`. Classification tasks store integer labels ``y`
 float targets ``(P, K)``.
 
 MNIST is read from the standard idx files (``*-idx?-ubyte`` or ``.gz``), no torchvision. Folder
-search order: ``root`` argument, ``$GKLIB_DATA`` (the folder itself or its ``mnist/``
-subfolder), a ``shared/data/mnist`` folder found by walking up from the current directory (the
-course's CI layout), then the user cache ``~/.cache/gklib/mnist`` (where missing files are
-downloaded when ``download=True``). Every ``.gz`` file read is checked against its standard MD5.
+search order: ``root`` argument; else ``$GKLIB_DATA`` (the folder itself or its ``mnist/``
+subfolder) — when set it is the only place searched, so a wrong setting fails instead of silently
+reading other files; else a ``shared/data/mnist`` folder found by walking up from the current
+directory (the course's CI layout), then the user cache ``~/.cache/gklib/mnist`` (where missing
+files are downloaded when ``download=True``; a failed download leaves no empty folders). Every
+``.gz`` file read is checked against its standard MD5, the uncompressed t10k files too; every file
+by its header and size, labels by their range 0–9, and images against labels by their count.
 """
 from __future__ import annotations
 
@@ -116,6 +119,9 @@ MNIST_FILES = {  # name: (file, md5 of the .gz file)
     "test_images": ("t10k-images-idx3-ubyte", "9fb629c4189551a2d022fa330f9573f3"),
     "test_labels": ("t10k-labels-idx1-ubyte", "ec29112dd5afa0611ce80d1b7f02629c"),
 }
+# md5 of the uncompressed files, where known (the t10k files of shared/data/mnist); the train files
+# unpacked by hand are checked by their header, size and label range only
+MNIST_RAW_MD5 = {"test_images": "2646ac647ad5339dbf082846283269ea", "test_labels": "27ae3e4e09519cfbb04c329615203637"}
 MNIST_MIRRORS = ("https://ossci-datasets.s3.amazonaws.com/mnist/",
                  "https://storage.googleapis.com/cvdf-datasets/mnist/")
 _CACHE = Path.home() / ".cache" / "gklib" / "mnist"
@@ -134,17 +140,13 @@ def find_mnist_dir(root=None) -> Path:
     """
     if root is not None:
         return Path(root).expanduser()
-    cands = []
-    env = os.environ.get("GKLIB_DATA")
-    if env:
-        cands += [Path(env).expanduser(), Path(env).expanduser() / "mnist"]
+    env = os.environ.get("GKLIB_DATA", "").strip()
+    if env:                                   # an explicit setting wins: no fallback elsewhere
+        cands = [Path(env).expanduser(), Path(env).expanduser() / "mnist"]
+        return next((c for c in cands if _has_mnist(c)), cands[0])
     here = Path.cwd().resolve()
-    cands += [d / "shared" / "data" / "mnist" for d in (here, *here.parents)]
-    cands.append(_CACHE)
-    for c in cands:
-        if _has_mnist(c):
-            return c
-    return cands[0] if env else _CACHE
+    cands = [d / "shared" / "data" / "mnist" for d in (here, *here.parents)] + [_CACHE]
+    return next((c for c in cands if _has_mnist(c)), _CACHE)
 
 
 def _md5(path: Path) -> str:
@@ -188,6 +190,9 @@ def _read_idx(folder: Path, key: str) -> np.ndarray:
             data = f.read()
     else:
         data = raw.read_bytes()
+        want = MNIST_RAW_MD5.get(key)
+        if want is not None and hashlib.md5(data).hexdigest() != want:
+            raise RuntimeError(f"{raw} is not the standard MNIST file (MD5 mismatch): delete or replace it")
     magic = int.from_bytes(data[:4], "big")
     ndim = magic & 0xFF
     if magic >> 8 != 0x08 or ndim not in (1, 3):
@@ -197,7 +202,18 @@ def _read_idx(folder: Path, key: str) -> np.ndarray:
     expect = {"images": (3, 28), "labels": (1, None)}[key.split("_")[1]]
     if ndim != expect[0] or len(body) != int(np.prod(shape)) or (expect[1] and shape[1:] != [28, 28]):
         raise RuntimeError(f"{name} in {folder} has unexpected shape {shape} / size {len(body)}")
-    return np.frombuffer(body, dtype=np.uint8).reshape(shape)
+    out = np.frombuffer(body, dtype=np.uint8).reshape(shape)
+    if key.endswith("labels") and out.size and int(out.max()) > 9:
+        raise RuntimeError(f"{name} in {folder} has labels up to {int(out.max())}: MNIST labels are 0–9")
+    return out
+
+
+def _read_pair(folder: Path, part: str):
+    """Images and labels of ``part`` (``"train"``/``"test"``), which must hold the same number of samples."""
+    X, y = _read_idx(folder, f"{part}_images"), _read_idx(folder, f"{part}_labels")
+    if len(X) != len(y):
+        raise RuntimeError(f"{folder}: {len(X)} {part} images but {len(y)} labels; the files do not belong together")
+    return X, y
 
 
 def load_mnist(n_train: int = 1000, n_test: int | None = 2000, root=None, download: bool = True,
@@ -226,17 +242,24 @@ def load_mnist(n_train: int = 1000, n_test: int | None = 2000, root=None, downlo
                 f"(t10k-images-idx3-ubyte.gz and t10k-labels-idx1-ubyte.gz at least; train-* for "
                 f"the 60,000-image set), point $GKLIB_DATA at the folder that holds them, or call "
                 f"load_mnist(download=True).")
-        for key in ("test_images", "test_labels"):
-            _download(folder, key)
+        created = [p for p in (folder, *folder.parents) if not p.exists()]
+        try:
+            for key in ("test_images", "test_labels"):
+                _download(folder, key)
+        except RuntimeError:
+            for p in created:                 # leave no empty folders behind a failed download
+                if p.is_dir() and not any(p.iterdir()):
+                    p.rmdir()
+            raise
         try:
             for key in ("train_images", "train_labels"):
                 _download(folder, key)
         except RuntimeError as err:  # the t10k split still works
             warnings.warn(f"{err}; using a split of the t10k file", RuntimeWarning, stacklevel=2)
     g = generator(seed, "data")
-    test_X, test_y = _read_idx(folder, "test_images"), _read_idx(folder, "test_labels")
+    test_X, test_y = _read_pair(folder, "test")
     if _has_mnist(folder, "train_images") and _has_mnist(folder, "train_labels"):
-        tr_X, tr_y = _read_idx(folder, "train_images"), _read_idx(folder, "train_labels")
+        tr_X, tr_y = _read_pair(folder, "train")
         i_tr = torch.randperm(len(tr_y), generator=g)[:n_train].numpy()
         i_te = torch.randperm(len(test_y), generator=g)[: n_test or len(test_y)].numpy()
         Xtr, ytr, Xte, yte = tr_X[i_tr], tr_y[i_tr], test_X[i_te], test_y[i_te]

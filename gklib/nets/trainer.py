@@ -35,7 +35,7 @@ from torch.func import functional_call, vmap
 
 from ..config import cap_steps, generator, get_device, progress
 from ..history import History, log_grid
-from ..validation import (as_param_array, broadcast_runs, check_data, check_optimizer, check_positive,
+from ..validation import (as_param_array, broadcast_runs, check_betas, check_data, check_optimizer, check_positive,
                           check_positive_int, diverged)
 
 __all__ = ["fit", "TrainedModules"]
@@ -117,6 +117,7 @@ def fit(model, data, steps: int = 1000, *, alpha=1.0, lr=1e-3, lr_alpha_power: f
     momentum = check_positive(momentum, "momentum", allow_zero=True)
     if momentum >= 1 or (momentum and optimizer != "sgd"):
         raise ValueError(f"momentum must be in [0, 1) and needs optimizer='sgd', got {momentum}")
+    betas = check_betas(betas)
     if norm not in ("total", "layers"):
         raise ValueError(f"norm must be 'total' or 'layers', got {norm!r}")
     if on_divergence not in ("raise", "nan"):

@@ -112,9 +112,16 @@ class CommitteeMachine:
         R = m.R
         if W3.shape[0] not in (1, R):
             raise ValueError(f"W has {W3.shape[0]} runs but alpha/eps have {R}")
+        if not bool(torch.isfinite(W3).all()):
+            raise ValueError("W contains NaN or infinite values")
         m._W = W3.to(m.device, m.dtype).expand(R, -1, -1).clone()
         ref = m._W if W0 is None else torch.as_tensor(W0).to(m.device, m.dtype)
-        m._W0 = (ref if ref.ndim == 3 else ref[None]).expand(R, -1, -1).clone()
+        ref = ref if ref.ndim == 3 else ref[None]
+        if ref.ndim != 3 or ref.shape[1:] != W3.shape[1:] or ref.shape[0] not in (1, R):
+            raise ValueError(f"W0 must have the shape of W, {tuple(W.shape)}, got {tuple(torch.as_tensor(W0).shape)}")
+        if not bool(torch.isfinite(ref).all()):
+            raise ValueError("W0 contains NaN or infinite values")
+        m._W0 = ref.expand(R, -1, -1).clone()
         m.batched = batched
         return m
 

@@ -30,7 +30,7 @@ from ..config import cap_steps, progress
 from ..history import History, log_grid
 from .model import CommitteeMachine
 from .theory import decomposition_from_stats
-from ..validation import as_param_array, check_optimizer, check_positive, check_positive_int, diverged
+from ..validation import as_param_array, check_betas, check_optimizer, check_positive, check_positive_int, diverged
 
 ENGINES = ("auto", "stats", "direct")
 LEGACY_OPTIMIZERS = {"gd": "sgd", "momentum": "sgd"}   # older spellings, still accepted by train()
@@ -150,7 +150,7 @@ def train(model: CommitteeMachine, task, steps, lr_scale=1.0, *, engine: str = "
     active_until = torch.as_tensor(run_steps, device=dev)
     params = {"alpha": model.alpha.cpu().numpy(), "eps": model.eps.cpu().numpy(),
               "lr_scale": lr_t.cpu().numpy(), "seed": model.seeds}
-    opts = dict(optimizer=optimizer, weight_decay=weight_decay, momentum=momentum, betas=betas)
+    opts = dict(optimizer=optimizer, weight_decay=weight_decay, momentum=momentum, betas=check_betas(betas))
 
     rec = {k: np.full((R, len(grid)), np.nan) for k in
            ("train_loss", "test_loss", "weight_norm", "variance", "misalignment", "linear")}
