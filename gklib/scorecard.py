@@ -26,6 +26,7 @@ from .config import get_profile
 __all__ = ["MIME", "record", "read_records", "recorded"]
 
 MIME = "application/vnd.gklib.record+json"
+"""The MIME type of a record in a notebook output."""
 _RECORDS: dict = {}
 
 

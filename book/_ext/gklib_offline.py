@@ -8,6 +8,17 @@ browser test, ``tests_browser/``).
 2. **Theme mode.** pydata-sphinx-theme logs a console error on a reader's first visit when no
    default colour mode is set; :func:`set_default_mode` sets ``default_mode = "light"`` (the
    figures have white backgrounds) unless the configuration sets one.
+3. **Links in dropdown titles.** A solution's title links to its exercise; sphinx-togglebutton's click
+   handler on the title finds no toggle button when the click lands on that link and throws
+   ``ReferenceError: button is not defined``. :data:`TITLE_LINK_JS` stops such clicks (in the capture
+   phase, before the handler) without preventing the link: it jumps to the exercise.
+"""
+
+TITLE_LINK_JS = """
+document.addEventListener("click", (ev) => {
+  const a = ev.target.closest && ev.target.closest(".admonition-title a[href]");
+  if (a && a.closest(".toggle, .dropdown")) ev.stopPropagation();
+}, true);
 """
 
 
@@ -39,6 +50,7 @@ def set_default_mode(app, config):
 
 
 def setup(app):
+    app.add_js_file(None, body=TITLE_LINK_JS)
     app.connect("config-inited", set_default_mode)
     app.connect("html-page-context", dedupe_scripts, priority=900)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -129,7 +129,7 @@ def plot_sweep(hist: History, by=None, *, panels=("loss",), ax=None, axes=None, 
     each curve by its initial value), ``"acc"`` (accuracies), ``"norm"`` (the weight norm) and
     ``"change"`` (:math:`\|\theta-\theta_0\|/\|\theta_0\|`, ``hist.extra["rel_change"]``); one axis each
     (``ax`` for one panel, ``axes`` for several; new ones by default). ``highlight`` draws one run
-    bold and fades the others. More than :data:`MAX_LEGEND_RUNS` runs labelled by a numeric ``params`` key
+    bold and fades the others. More than ``MAX_LEGEND_RUNS`` (6) runs labelled by a numeric ``params`` key
     get a colour bar instead of a legend. Returns the axes (a single axis for one panel).
     """
     bad = [p for p in panels if p not in PANELS]
