@@ -19,7 +19,7 @@ def log_grid(steps: int, n_log: int = 200, log_every: int | None = None) -> np.n
         log_every = check_positive_int(log_every, "log_every")
         grid = np.arange(0, steps + 1, log_every)
     else:
-        n_log = check_positive_int(n_log, "n_log")
+        n_log = check_positive_int(n_log, "n_log", maximum=10**7)
         grid = np.unique(np.round(np.logspace(0, np.log10(max(steps, 1)), n_log)).astype(int))
         grid = np.concatenate([[0], grid])
     return np.unique(np.concatenate([grid[grid <= steps], [steps]])).astype(int)

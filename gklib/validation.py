@@ -8,8 +8,13 @@ import numpy as np
 import torch
 
 
-def check_positive_int(value, name: str, allow_zero: bool = False) -> int:
-    """``value`` as an ``int``; ``ValueError`` naming ``name`` unless it is a (non-negative) integer."""
+INT_MAX = 2**53
+"""The largest integer a size or count may take (beyond it floats lose integers and arrays overflow)."""
+
+
+def check_positive_int(value, name: str, allow_zero: bool = False, maximum: int = INT_MAX) -> int:
+    """``value`` as an ``int``; ``ValueError`` naming ``name`` unless it is a (non-negative) integer
+    no larger than ``maximum`` (work that could not finish, or sizes that overflow, are refused)."""
     if isinstance(value, bool) or not isinstance(value, (Integral, np.integer)):
         if isinstance(value, (Real, np.floating)) and float(value).is_integer() and abs(value) <= 2**53:
             value = int(value)
@@ -18,6 +23,8 @@ def check_positive_int(value, name: str, allow_zero: bool = False) -> int:
     value = int(value)
     if value < 0 or (value == 0 and not allow_zero):
         raise ValueError(f"{name} must be {'>= 0' if allow_zero else '> 0'}, got {value}")
+    if value > maximum:
+        raise ValueError(f"{name} must be at most {maximum}, got {value}")
     return value
 
 
@@ -37,7 +44,9 @@ def check_seed(value, name: str = "seed") -> int:
 
 
 def check_positive(value, name: str, allow_zero: bool = False) -> float:
-    """``value`` as a finite ``float`` that is > 0 (or >= 0)."""
+    """``value`` as a finite ``float`` that is > 0 (or >= 0); strings and booleans are refused."""
+    if isinstance(value, (str, bytes, bool)):
+        raise ValueError(f"{name} must be a real number, got {value!r}")
     try:
         v = float(value)
     except (TypeError, ValueError):

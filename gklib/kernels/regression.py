@@ -27,7 +27,7 @@ def kernel_regression(K_train, y, K_test=None, ridge: float = 0.0, rcond: float 
     or on the training points when ``K_test`` is ``None``.
     """
     ridge = check_positive(ridge, "ridge", allow_zero=True)
-    check_positive(rcond, "rcond")
+    rcond = check_positive(rcond, "rcond")
     K = torch.as_tensor(K_train)
     if K.ndim < 2 or K.shape[-1] != K.shape[-2]:
         raise ValueError(f"K_train must be square (..., P, P), got {tuple(K.shape)}")

@@ -110,7 +110,7 @@ def feature_covariance_spectrum(D: int, eps: float, n_samples: int, seed: int = 
     relative size :math:`\\sim 2\\sqrt{F/n}` (``F`` features) but each block's *mean* is unbiased.
     """
     D = check_positive_int(D, "D")
-    n = check_positive_int(n_samples, "n_samples")
+    n = check_positive_int(n_samples, "n_samples", maximum=10**9)
     chunk = check_positive_int(chunk, "chunk")
     eps = check_positive(eps, "eps", allow_zero=True)
     gen = generator(seed)

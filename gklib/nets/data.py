@@ -29,7 +29,7 @@ import torch
 
 from ..config import generator, get_device
 from ..toy.tasks import Task
-from ..validation import check_positive_int
+from ..validation import check_positive, check_positive_int
 
 __all__ = ["modular_addition", "mirrored_fraction", "student_teacher", "load_mnist", "find_mnist_dir", "MNIST_FILES",
            "MNIST_MIRRORS"]
@@ -45,7 +45,8 @@ def modular_addition(p: int = 23, train_frac: float = 0.9, seed: int = 1, encodi
     permutation puts ``round(train_frac·p²)`` pairs in the training set, the rest in the test set.
     """
     p = check_positive_int(p, "p")
-    if not 0 < float(train_frac) < 1:
+    train_frac = check_positive(train_frac, "train_frac")
+    if not train_frac < 1:
         raise ValueError(f"train_frac must be in (0, 1), got {train_frac!r}")
     if encoding not in ("onehot", "tokens"):
         raise ValueError(f"encoding must be 'onehot' or 'tokens', got {encoding!r}")

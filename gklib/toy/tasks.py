@@ -97,7 +97,9 @@ def quadratic_task(D: int = 100, P: int = 550, P_test: int = 1000, seed: int = 0
     stored in ``task.meta["q_star"]``.
     """
     D, P, P_test = (check_positive_int(v, n) for v, n in ((D, "D"), (P, "P"), (P_test, "P_test")))
-    check_positive(beta_scale, "beta_scale")
+    beta_scale = check_positive(beta_scale, "beta_scale")
+    if beta_scale > 1e6:
+        raise ValueError(f"beta_scale must be at most 1e6 (labels would overflow), got {beta_scale!r}")
     gen = generator(seed, "task")
     beta = beta_scale * torch.randn(D, generator=gen, dtype=torch.float64)
     X = gaussian_inputs(P, D, gen)
