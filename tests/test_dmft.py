@@ -262,3 +262,38 @@ def test_matched_normals_have_exact_moments():
     torch.testing.assert_close(X.T @ X / 600, torch.eye(30, dtype=torch.float64), atol=1e-12, rtol=0)
     torch.testing.assert_close(X.mean(0), torch.zeros(30, dtype=torch.float64), atol=1e-12, rtol=0)
     torch.testing.assert_close((X * (z**2 - 1)[:, None]).mean(0), torch.zeros(30, dtype=torch.float64), atol=1e-12, rtol=0)
+
+
+def test_planted_overlaps_and_fixed_teacher_norm():
+    m0 = np.array([0.35, 0.25])
+    s = dmft.simulate_dmft_setting(2, 5.0, 1.0, 0.25, D=120, dt=0.4, steps=2, seeds=[0, 1], m0=m0, q_star=1.0)
+    np.testing.assert_allclose(s.m0, np.stack([m0, m0]), atol=1e-12)
+    np.testing.assert_allclose(s.q_star, [1.0, 1.0], rtol=1e-12)
+    # the rest of the weights stays random: C0 ≈ I + m0 m0ᵀ up to O(D^-1/2)
+    assert np.all(np.abs(s.C0 - (np.eye(2) + np.outer(m0, m0))) < 4 / np.sqrt(120))
+    free = dmft.simulate_dmft_setting(2, 5.0, 1.0, 0.25, D=120, dt=0.4, steps=2, seeds=[0])
+    assert abs(free.q_star[0] - 1) > 1e-6                       # by default q* fluctuates with the draw
+    with pytest.raises(ValueError, match="m0"):
+        dmft.simulate_dmft_setting(2, 5.0, 1.0, 0.25, D=50, steps=1, seeds=1, m0=[0.1])
+
+
+def test_first_below_interpolates():
+    from gklib.dmft.sim import _first_below
+
+    t = np.arange(5.0)
+    assert _first_below(t, np.array([1.0, 0.8, 0.4, 0.2, 0.1]), 0.6) == pytest.approx(1.5)
+    assert _first_below(t, np.array([1.0, 0.9, 0.8, 0.7, 0.65]), 0.6) == math.inf
+
+
+def test_escape_scaling_small():
+    """Tiny sizes: escape times are finite, later for larger D (start ∝ D^-1/2), and the
+    simulation that is also run through simulate_dmft_setting escapes at the same time."""
+    e = dmft.escape_scaling(2, 20.0, 1.0, 0.5, Ds=(40, 160), seeds=3, dt=0.8, t_max=40.0, t_max_dmft=24.0,
+                            samples=400, response_samples=100)
+    assert e.t_sim.shape == (2, 3) and np.all(np.isfinite(e.t_sim)) and np.all(np.isfinite(e.t_dmft))
+    assert e.t_dmft[1] > e.t_dmft[0] and e.median()[1] > e.median()[0]
+    assert e.gamma == pytest.approx(dmft.escape_rate(2, 1.0, 0.5))
+    s = dmft.simulate_dmft_setting(2, 20.0, 1.0, 0.5, D=40, dt=0.8, steps=int(e.t_sim[0, 0] / 0.8) + 2, seeds=[0],
+                                   m0=dmft.typical_m0(2, 40), q_star=1.0, dtype=torch.float32)
+    from gklib.dmft.sim import _first_below
+    assert _first_below(s.t, s.test_loss[0], 0.35) == pytest.approx(e.t_sim[0, 0], abs=1e-3)
