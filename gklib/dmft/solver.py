@@ -32,9 +32,9 @@ The fixed point is found by damped iteration. The Gaussian draws use one fixed s
 normals (common random numbers) mapped through the current covariance's square root, so the
 iteration map is deterministic given ``seed`` and its residual falls geometrically instead of
 stalling at the Monte Carlo noise level. The normals are moment-matched (exact mean, covariance and
-fourth moment of h⋆; :func:`_antithetic_normals`): averages that are quadratic in the Gaussian fields
+fourth moment of h⋆; ``_antithetic_normals``): averages that are quadratic in the Gaussian fields
 are then exact, and at ε = 0 the whole solution is (closed-form Marchenko–Pastur GD, tested).
-Every residual has an absolute floor (:func:`_rel`), so kernels that vanish at the fixed point
+Every residual has an absolute floor (``_rel``), so kernels that vanish at the fixed point
 (ν at ε = 0) do not block convergence.
 """
 from __future__ import annotations
@@ -340,7 +340,7 @@ def solve_dmft(N: int, rho: float, alpha: float, eps: float, *, q_star: float = 
         a fixed point — pass the alignment of a random init, :math:`O(D^{-1/2})`, to see escape).
     dt, steps : time step and number of steps T (grid :math:`t_n=n\,dt`, ``n=0..T``).
     samples : Monte Carlo draws S of the data-point process per iteration (h⋆ stratified, in
-        antithetic pairs, moment-matched: :func:`_antithetic_normals`); they give G, ν and the train
+        antithetic pairs, moment-matched: ``_antithetic_normals``); they give G, ν and the train
         loss. Use an even number; with fewer than about ``2 N (steps+1)`` draws the Gaussian noises
         cannot be whitened and the fixed point keeps a Monte Carlo bias of order ``N (steps+1) / samples``.
     response_samples : how many of them (whole pairs, spread over the strata) also give
