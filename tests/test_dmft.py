@@ -276,23 +276,25 @@ def test_planted_overlaps_and_fixed_teacher_norm():
         dmft.simulate_dmft_setting(2, 5.0, 1.0, 0.25, D=50, steps=1, seeds=1, m0=[0.1])
 
 
-def test_first_below_interpolates():
-    from gklib.dmft.sim import _first_below
-
+def test_first_time_below_interpolates():
     t = np.arange(5.0)
-    assert _first_below(t, np.array([1.0, 0.8, 0.4, 0.2, 0.1]), 0.6) == pytest.approx(1.5)
-    assert _first_below(t, np.array([1.0, 0.9, 0.8, 0.7, 0.65]), 0.6) == math.inf
+    assert dmft.first_time_below(t, np.array([1.0, 0.8, 0.4, 0.2, 0.1]), 0.6) == pytest.approx(1.5)
+    assert dmft.first_time_below(t, np.array([1.0, 0.9, 0.8, 0.7, 0.65]), 0.6) == math.inf
 
 
 def test_escape_scaling_small():
-    """Tiny sizes: escape times are finite, later for larger D (start ∝ D^-1/2), and the
-    simulation that is also run through simulate_dmft_setting escapes at the same time."""
+    """Tiny sizes: every run escapes, later for larger D (start ∝ D^-1/2), and the same run through
+    simulate_dmft_setting escapes at the same time; a run that does not escape within the horizon is
+    censored at it (finite, flagged)."""
     e = dmft.escape_scaling(2, 20.0, 1.0, 0.5, Ds=(40, 160), seeds=3, dt=0.8, t_max=40.0, t_max_dmft=24.0,
                             samples=400, response_samples=100)
-    assert e.t_sim.shape == (2, 3) and np.all(np.isfinite(e.t_sim)) and np.all(np.isfinite(e.t_dmft))
+    assert e.t_sim.shape == (2, 3) and e.escaped.all() and e.escaped_dmft.all()
     assert e.t_dmft[1] > e.t_dmft[0] and e.median()[1] > e.median()[0]
     assert e.gamma == pytest.approx(dmft.escape_rate(2, 1.0, 0.5))
     s = dmft.simulate_dmft_setting(2, 20.0, 1.0, 0.5, D=40, dt=0.8, steps=int(e.t_sim[0, 0] / 0.8) + 2, seeds=[0],
                                    m0=dmft.typical_m0(2, 40), q_star=1.0, dtype=torch.float32)
-    from gklib.dmft.sim import _first_below
-    assert _first_below(s.t, s.test_loss[0], 0.35) == pytest.approx(e.t_sim[0, 0], abs=1e-3)
+    assert dmft.first_time_below(s.t, s.test_loss[0], 0.35) == pytest.approx(e.t_sim[0, 0], abs=1e-3)
+    short = dmft.escape_scaling(2, 20.0, 1.0, 0.5, Ds=(160,), seeds=1, dt=0.8, t_max=4.0, t_max_dmft=4.0,
+                                samples=200, response_samples=50)
+    assert not short.escaped.any() and not short.escaped_dmft.any()
+    assert short.t_sim[0, 0] == pytest.approx(4.0) and short.t_dmft[0] == pytest.approx(4.0)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
+from ..config import cap_steps
 from ..models import CommitteeMachine
 from ..tasks import quadratic_task
 from ..train import train
@@ -214,9 +215,10 @@ def dmft_matched(sim: SimulationResult, *, samples: int = 2000, response_samples
 
 
 # ----------------------------------------------------------------------------- escape times
-def _first_below(t: np.ndarray, loss: np.ndarray, level: float) -> float:
-    """First time at which ``loss`` is below ``level`` (linear interpolation between grid points);
-    ``inf`` if never."""
+def first_time_below(t, loss, level: float) -> float:
+    """First time at which ``loss`` (on the grid ``t``) is below ``level``, linearly interpolated
+    between grid points; ``inf`` if never. Used as the escape time of a grokking curve."""
+    t, loss = np.asarray(t, float), np.asarray(loss, float)
     below = np.flatnonzero(loss < level)
     if below.size == 0:
         return float("inf")
@@ -246,7 +248,7 @@ def _escape_run(N, P, D, alpha, eps, dt, seed, m0, q_star, level, max_steps, dty
         H = X @ W.T
         Delta = y - alpha / N * (H + 0.5 * eps * H * H).sum(1)
         W = W + lr * ((Delta[:, None] * (1 + eps * H)) / alpha).T @ X
-    return _first_below(np.arange(len(losses)) * dt, np.array(losses), level)
+    return first_time_below(np.arange(len(losses)) * dt, np.array(losses), level)
 
 
 @dataclass
@@ -254,12 +256,16 @@ class EscapeScaling:
     r"""Escape times against the input dimension D (see :func:`escape_scaling`).
 
     ``D`` (n_D,); ``t_sim`` (n_D, seeds): each simulation's escape time; ``t_dmft`` (n_D,): the
-    DMFT's, from the same start; ``gamma``: the online escape rate :math:`\gamma_\perp`; ``params``.
+    DMFT's, from the same start; ``escaped``, ``escaped_dmft``: whether each escape happened within
+    the horizon (where not, the time is the horizon: censored); ``gamma``: the online escape rate
+    :math:`\gamma_\perp`; ``dmft_runs``: the DMFT solutions; ``params``.
     """
 
     D: np.ndarray
     t_sim: np.ndarray
     t_dmft: np.ndarray
+    escaped: np.ndarray
+    escaped_dmft: np.ndarray
     gamma: float
     dmft_runs: list
     params: dict = field(default_factory=dict)
@@ -328,7 +334,7 @@ def escape_scaling(N: int, rho: float, alpha: float, eps: float, *, Ds=(50, 100,
     eps = check_positive(eps, "eps", allow_zero=True)
     Ds = [check_positive_int(d, "Ds") for d in Ds]
     seed_list = list(range(check_positive_int(seeds, "seeds"))) if np.ndim(seeds) == 0 else [int(s) for s in seeds]
-    steps = int(round(t_max / dt))
+    steps = cap_steps(int(round(t_max / dt)))           # $GKLIB_SMOKE_STEPS caps the simulations too
     old_threads = torch.get_num_threads()
     if num_threads is not None:
         torch.set_num_threads(check_positive_int(num_threads, "num_threads"))
@@ -342,10 +348,13 @@ def escape_scaling(N: int, rho: float, alpha: float, eps: float, *, Ds=(50, 100,
                            steps=int(round(t_max_dmft / dt)),
                            samples=samples, response_samples=response_samples, num_threads=None, progress_bar=False)
             runs.append(r)
-            t_dmft.append(_first_below(r.t, r.test_loss, level))
+            t_dmft.append(first_time_below(r.t, r.test_loss, level))
     finally:
         torch.set_num_threads(old_threads)
-    return EscapeScaling(D=np.array(Ds), t_sim=np.array(t_sim), t_dmft=np.array(t_dmft),
-                         gamma=escape_rate(N, alpha, eps), dmft_runs=runs,
+    t_sim, t_dmft = np.array(t_sim), np.array(t_dmft)
+    esc_sim, esc_dmft = np.isfinite(t_sim), np.isfinite(t_dmft)
+    return EscapeScaling(D=np.array(Ds), t_sim=np.where(esc_sim, t_sim, steps * dt),
+                         t_dmft=np.where(esc_dmft, t_dmft, np.array([r.t[-1] for r in runs])),
+                         escaped=esc_sim, escaped_dmft=esc_dmft, gamma=escape_rate(N, alpha, eps), dmft_runs=runs,
                          params=dict(N=N, rho=rho, alpha=alpha, eps=eps, dt=dt, level=level, seeds=seed_list,
                                      t_max=t_max))
