@@ -38,7 +38,7 @@ def plot_dmft_vs_simulation(dmft: dict, sims: dict | None = None, *, ax=None, on
     """
     import matplotlib.pyplot as plt
 
-    axs = _axes(ax, 2, (9, 3.6))
+    axs = _axes(ax, 2, (8, 3.4))
     colors = plt.cm.viridis(np.linspace(0.05, 0.85, max(len(dmft), 1)))
     for c, (rho, res) in zip(colors, sorted(dmft.items())):
         for a, key in zip(axs, ("train_loss", "test_loss")):
@@ -200,7 +200,7 @@ def dmft_rho_slider(runs: dict, *, online=None, dpi: float = 72):
         top = max(top, float(np.nanmax(online.test_loss)))
     gtop = max(float(np.nanmax(np.abs(res.test_loss - res.train_loss))) for res, _ in items)
     t_max = max(float(res.t[-1]) for res, _ in items)
-    fig, (a0, a1) = plt.subplots(1, 2, figsize=(9.5, 3.5), constrained_layout=True)
+    fig, (a0, a1) = plt.subplots(1, 2, figsize=(8, 3.3), constrained_layout=True)
 
     def draw(i):
         (res, lo), rho = items[i], rhos[i]
