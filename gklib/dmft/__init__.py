@@ -29,12 +29,14 @@ Contents
 from .gap import gap_from_dmft, gap_leading_order
 from .online import (OnlineResult, cm_test_loss, escape_rate, escape_time, online_response, solve_online,
                      typical_m0, weight_alignment)
-from .sim import DMFTAverage, SimulationResult, dmft_matched, order_params, simulate_dmft_setting
+from .sim import (DMFTAverage, EscapeScaling, SimulationResult, dmft_matched, escape_scaling, first_time_below,
+                  order_params, simulate_dmft_setting)
 from .solver import DMFTResult, propagator, solve_dmft, weight_process_closure
 
 __all__ = [
     "cm_test_loss", "online_response", "escape_rate", "escape_time", "OnlineResult", "solve_online",
     "DMFTResult", "solve_dmft", "propagator", "weight_process_closure", "gap_leading_order",
     "gap_from_dmft", "SimulationResult", "order_params", "simulate_dmft_setting", "DMFTAverage", "dmft_matched",
+    "EscapeScaling", "escape_scaling", "first_time_below",
     "weight_alignment", "typical_m0",
 ]

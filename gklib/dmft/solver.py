@@ -31,7 +31,11 @@ Data-point process (one per training example, non-Gaussian, paper.md §6.2)
 The fixed point is found by damped iteration. The Gaussian draws use one fixed set of standard
 normals (common random numbers) mapped through the current covariance's square root, so the
 iteration map is deterministic given ``seed`` and its residual falls geometrically instead of
-stalling at the Monte Carlo noise level.
+stalling at the Monte Carlo noise level. The normals are moment-matched (exact mean, covariance and
+fourth moment of h⋆; ``_antithetic_normals``): averages that are quadratic in the Gaussian fields
+are then exact, and at ε = 0 the whole solution is (closed-form Marchenko–Pastur GD, tested).
+Every residual has an absolute floor (``_rel``), so kernels that vanish at the fixed point
+(ν at ε = 0) do not block convergence.
 """
 from __future__ import annotations
 
@@ -169,15 +173,55 @@ def _gaussian_fields(C, m, q_star, xi):
     return chi.reshape(-1, T1, N), hs
 
 
+def _matched_zeta(half: int) -> torch.Tensor:
+    r"""``half`` positive values of ζ (the standard normal that sets :math:`h_\star`), one per stratum:
+    the normal quantiles at the midpoints of ``half`` equal-probability strata of :math:`\zeta>0`,
+    then mapped by :math:`\zeta\mapsto a\zeta+b\zeta^3` with :math:`(a,b)` chosen so that, over the
+    pairs :math:`\pm\zeta`, :math:`\overline{\zeta^2}=1` and :math:`\overline{\zeta^4}=3` *exactly*.
+
+    Midpoint quantiles alone miss the tails: at ``half = 1000`` they give :math:`\overline{\zeta^4}`
+    0.65 % low, and :math:`\langle y^2\rangle=\frac{q_\star^2}4\langle\zeta^4\rangle` with it."""
+    u = 0.5 + 0.5 * (torch.arange(half, dtype=F64) + 0.5) / half          # in (1/2, 1)
+    z = math.sqrt(2) * torch.erfinv(2 * u - 1)
+    a, b = 1.0, 0.0
+    for _ in range(30):                                                     # Newton on (a, b)
+        w = a * z + b * z**3
+        f = torch.stack([(w**2).mean() - 1, (w**4).mean() - 3])
+        J = torch.stack([torch.stack([(2 * w * z).mean(), (2 * w * z**3).mean()]),
+                         torch.stack([(4 * w**3 * z).mean(), (4 * w**3 * z**3).mean()])])
+        da, db = torch.linalg.solve(J, -f).tolist()
+        a, b = a + da, b + db
+        if abs(da) + abs(db) < 1e-15:
+            break
+    return a * z + b * z**3
+
+
 def _antithetic_normals(samples: int, dim: int, seed: int, dev) -> torch.Tensor:
-    r"""``samples`` rows of length ``dim``: Gaussian ξ in the first ``dim-1`` coordinates; the last
-    one (ζ, which sets h⋆) stratified — the normal quantiles at ±(j+½)/S-spaced probabilities —
-    and in antithetic pairs (ζ, −ζ) that share ξ. Stratifying ζ removes most of the variance of the
-    heavy-tailed target :math:`y=\tfrac12h_\star^2`."""
+    r"""``samples`` rows of length ``dim``, the solver's fixed "standard normals", **moment-matched**.
+
+    The last coordinate ζ sets :math:`h_\star=\sqrt{q_\star}\zeta`; the first ``dim-1`` coordinates ξ
+    set the Gaussian fields :math:`\boldsymbol\chi`. Rows come in antithetic pairs (ζ, ξ) and (−ζ, ξ)
+    that share ξ, so every odd function of ζ averages to exactly zero. ζ is stratified
+    (:func:`_matched_zeta`, exact second and fourth moments). ξ is Gaussian, then — when there are
+    enough pairs (``samples/2 > dim + 8``) — made exactly orthogonal to 1 and to ζ² and whitened, so
+    that over the draws :math:`\overline{\boldsymbol\xi}=0`, :math:`\overline{\boldsymbol\xi\zeta^k}=0`
+    (k = 1, 2), :math:`\overline{\boldsymbol\xi\boldsymbol\xi^\top}=I` hold exactly.
+
+    Why: the fixed point depends non-linearly on these sample moments (C enters the fields through
+    its square root and comes back through G), so their O(√(dim/samples)) errors do not average out
+    but leave a bias of order dim/samples — at ε = 0, N = 2, 41 time steps and 2000 draws, the excess
+    test loss came out about 3 % low. With the moments exact, every average that is a quadratic form
+    in (ξ, ζ²) is exact: at ε = 0 the whole solution is then free of Monte Carlo error.
+    """
     half = (samples + 1) // 2
     xi = torch.randn(half, dim, generator=generator(seed), dtype=F64)
-    u = 0.5 + 0.5 * (torch.arange(half, dtype=F64) + 0.5) / half          # in (1/2, 1)
-    xi[:, -1] = math.sqrt(2) * torch.erfinv(2 * u - 1)
+    xi[:, -1] = _matched_zeta(half)
+    if half > dim + 8:
+        X = xi[:, :-1]
+        B = torch.stack([torch.ones(half, dtype=F64), xi[:, -1] ** 2 - 1], 1)      # regress out 1 and ζ²
+        X = X - B @ torch.linalg.solve(B.T @ B, B.T @ X)
+        L = torch.linalg.cholesky(X.T @ X / half)                                 # then whiten
+        xi[:, :-1] = torch.linalg.solve_triangular(L, X.T, upper=False).T
     flip = xi.clone()
     flip[:, -1] = -flip[:, -1]
     return torch.cat([xi, flip])[:samples].to(dev)
@@ -269,8 +313,16 @@ def _control_variate(x, z, z_mean):
     return x - b * (z - z_mean)
 
 
+RESIDUAL_FLOOR = 1e-9
+
+
 def _rel(new, old) -> float:
-    return float((new - old).norm() / new.norm().clamp_min(1e-300))
+    r"""Relative change :math:`\|\hat X-X\|/\max(\|\hat X\|,\ a\sqrt{n})` with an absolute floor
+    ``a = RESIDUAL_FLOOR`` per entry (``n`` entries). Without the floor a quantity that is exactly
+    zero at the fixed point (ν at ε = 0, or with m = 0) compares rounding noise with rounding noise,
+    its "relative change" stays O(1), and the iteration never reports convergence."""
+    floor = RESIDUAL_FLOOR * math.sqrt(new.numel())
+    return float((new - old).norm() / max(float(new.norm()), floor))
 
 
 def solve_dmft(N: int, rho: float, alpha: float, eps: float, *, q_star: float = 1.0, C0=None, m0=None,
@@ -288,7 +340,9 @@ def solve_dmft(N: int, rho: float, alpha: float, eps: float, *, q_star: float = 
         a fixed point — pass the alignment of a random init, :math:`O(D^{-1/2})`, to see escape).
     dt, steps : time step and number of steps T (grid :math:`t_n=n\,dt`, ``n=0..T``).
     samples : Monte Carlo draws S of the data-point process per iteration (h⋆ stratified, in
-        antithetic pairs); they give G, ν and the train loss.
+        antithetic pairs, moment-matched: ``_antithetic_normals``); they give G, ν and the train
+        loss. Use an even number; with fewer than about ``2 N (steps+1)`` draws the Gaussian noises
+        cannot be whitened and the fixed point keeps a Monte Carlo bias of order ``N (steps+1) / samples``.
     response_samples : how many of them (whole pairs, spread over the strata) also give
         :math:`R^g`, the costly part; ``None`` uses all.
     damping : δ in :math:`X\leftarrow(1-\delta)X+\delta\hat X` for :math:`X=(R^g,G,\boldsymbol\nu)`, in (0, 1].

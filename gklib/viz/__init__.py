@@ -13,11 +13,12 @@ The models, trainers and theory never import this subpackage.
 """
 from . import dmft, explorers, figures, slider, style
 from .dmft import (dmft_explorer, dmft_rho_slider, plot_alignment, plot_convergence, plot_dmft_vs_simulation,
-                   plot_gap_vs_rho)
+                   plot_escape_scaling, plot_gap_vs_rho, plot_grokking_curve)
 from .explorers import *  # noqa: F401,F403
 from .figures import *  # noqa: F401,F403
 from .slider import *  # noqa: F401,F403
 from .style import TEXT_WIDTH, use_style
 
 __all__ = ["use_style", "TEXT_WIDTH"] + figures.__all__ + slider.__all__ + explorers.__all__ + [
-    "plot_dmft_vs_simulation", "plot_alignment", "plot_gap_vs_rho", "plot_convergence", "dmft_rho_slider", "dmft_explorer"]
+    "plot_dmft_vs_simulation", "plot_alignment", "plot_gap_vs_rho", "plot_convergence", "dmft_rho_slider", "dmft_explorer",
+    "plot_grokking_curve", "plot_escape_scaling"]

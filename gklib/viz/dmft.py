@@ -38,7 +38,7 @@ def plot_dmft_vs_simulation(dmft: dict, sims: dict | None = None, *, ax=None, on
     """
     import matplotlib.pyplot as plt
 
-    axs = _axes(ax, 2, (9, 3.6))
+    axs = _axes(ax, 2, (8, 3.4))
     colors = plt.cm.viridis(np.linspace(0.05, 0.85, max(len(dmft), 1)))
     for c, (rho, res) in zip(colors, sorted(dmft.items())):
         for a, key in zip(axs, ("train_loss", "test_loss")):
@@ -174,14 +174,14 @@ def dmft_explorer(*, rhos=(2, 3, 5, 10, 30), alphas=(0.5, 1.0, 2.0), eps: float 
 
 
 def dmft_rho_slider(runs: dict, *, online=None, dpi: float = 72):
-    r"""Static slider over ρ = P/D (:func:`~gklib.static_slider.slider_figure`; works in the HTML
+    r"""Static slider over ρ = P/D (:func:`~gklib.viz.slider.slider_figure`; works in the HTML
     book without a kernel) from DMFT solutions the chapter has already computed.
 
     ``runs`` maps ρ to a :class:`~gklib.dmft.DMFTResult` or to a pair ``(result, gap_lo)``
     with the leading-order gap :math:`\mathcal L_{\rm test}-\mathcal L_{\rm train}\approx\frac1\rho(\ldots)`
     of :func:`~gklib.dmft.gap_leading_order` on the same grid. Left: DMFT train and test
     loss (and the ρ = ∞ online curve ``online``, if given); right: the train–test gap and its
-    leading order. Axes are fixed across frames. Returns a :class:`~gklib.static_slider.StaticSlider`.
+    leading order. Axes are fixed across frames. Returns a :class:`~gklib.viz.slider.StaticSlider`.
     """
     import matplotlib.pyplot as plt
 
@@ -200,7 +200,7 @@ def dmft_rho_slider(runs: dict, *, online=None, dpi: float = 72):
         top = max(top, float(np.nanmax(online.test_loss)))
     gtop = max(float(np.nanmax(np.abs(res.test_loss - res.train_loss))) for res, _ in items)
     t_max = max(float(res.t[-1]) for res, _ in items)
-    fig, (a0, a1) = plt.subplots(1, 2, figsize=(9.5, 3.5), constrained_layout=True)
+    fig, (a0, a1) = plt.subplots(1, 2, figsize=(8, 3.3), constrained_layout=True)
 
     def draw(i):
         (res, lo), rho = items[i], rhos[i]
@@ -225,3 +225,69 @@ def dmft_rho_slider(runs: dict, *, online=None, dpi: float = 72):
 
     return slider_figure(draw, rhos, label="ρ = P/D", fmt="{:g}", fig=fig, dpi=dpi,
                          title="DMFT losses and train–test gap")
+
+
+def plot_grokking_curve(res, sim, *, online=None, axs=None):
+    r"""The whole grokking curve, DMFT against seed-averaged simulations from the same start.
+
+    Left: train and test loss (DMFT lines; simulations: markers, mean ± 1 s.e.m. over seeds), with the
+    online (ρ = ∞) test loss ``online`` dashed if given. Right: the difference mode
+    :math:`|m_1-m_2|` (log scale), whose exponential growth is the escape from the plateau.
+    ``res``: :class:`~gklib.dmft.DMFTResult`; ``sim``: :class:`~gklib.dmft.SimulationResult` (N = 2).
+    Returns the two axes.
+    """
+    import matplotlib.pyplot as plt
+
+    if axs is None:
+        _, axs = plt.subplots(1, 2, figsize=(8, 3.3), constrained_layout=True)
+    a0, a1 = axs
+    step = max(1, len(sim.t) // 20)
+    for key, c, lab in (("train_loss", "C0", "train"), ("test_loss", "C3", "test")):
+        a0.plot(res.t, getattr(res, key), color=c, lw=2, label=f"DMFT {lab}")
+        a0.errorbar(sim.t[::step], sim.mean(key)[::step], yerr=sim.sem(key)[::step], fmt="o", ms=3.5, color=c,
+                    mfc="white", capsize=2, label=f"simulation {lab}")
+    if online is not None:
+        sel = online.t <= res.t[-1] + 1e-9
+        a0.plot(online.t[sel], online.test_loss[sel], "k--", lw=1, label=r"online ($\rho=\infty$) test")
+    a0.set(xlabel="time $t$", ylabel="MSE", ylim=(0, None), title="losses")
+    a0.grid(alpha=0.3)
+    a0.legend(fontsize=7, loc="upper right")
+    diff_sim = np.abs(sim.m[:, :, 0] - sim.m[:, :, 1])
+    a1.semilogy(res.t, np.abs(res.m[:, 0] - res.m[:, 1]), color="C2", lw=2, label="DMFT")
+    a1.errorbar(sim.t[::step], diff_sim.mean(0)[::step],
+                yerr=(diff_sim.std(0, ddof=1) / np.sqrt(sim.n_seeds))[::step] if sim.n_seeds > 1 else None,
+                fmt="o", ms=3.5, color="C2", mfc="white", capsize=2, label=f"simulations ({sim.n_seeds} seeds)")
+    a1.set(xlabel="time $t$", ylabel=r"$|m_1-m_2|$", title="difference mode (escape)")
+    a1.grid(alpha=0.3, which="both")
+    a1.legend(fontsize=7, loc="lower right")
+    return axs
+
+
+def plot_escape_scaling(esc, *, ax=None):
+    r"""Escape time against the input dimension D (log axis), from :func:`gklib.dmft.escape_scaling`.
+
+    Small dots: single simulations (one per seed, slightly jittered); open circles: their median ± its
+    bootstrap standard error; line: the DMFT from the same start; dotted: a line of slope :math:`1/(2\gamma_\perp)`
+    (the online escape rate) through the DMFT's first point, for comparison. Returns the axes.
+    """
+    ax = _axes(ax, figsize=(5.2, 3.5))
+    D = np.asarray(esc.D, float)
+    rng = np.random.default_rng(0)
+    for k, d in enumerate(D):
+        ts = esc.t_sim[k]
+        ax.plot(d * np.exp(0.06 * rng.standard_normal(ts.size)), ts, ".", color="0.65", ms=4,
+                label="single simulations" if k == 0 else None)
+    ax.errorbar(D, esc.median(), yerr=esc.median_err(), fmt="o", color="C3", mfc="white", ms=7, capsize=3,
+                label=f"simulations, median of {esc.t_sim.shape[1]}")
+    ax.plot(D, esc.t_dmft, "-", color="C0", lw=2, label="DMFT, same start")
+    ax.plot(D, esc.t_dmft[0] + np.log(D / D[0]) / (2 * esc.gamma), ":", color="k", lw=1.2,
+            label=r"slope $1/(2\gamma_\perp)$ (online)")
+    ax.set_xscale("log")
+    ax.set_xticks(D)
+    ax.set_xticklabels([f"{int(d)}" for d in D])
+    ax.minorticks_off()
+    ax.set(xlabel="input dimension $D$ (log scale)", ylabel="escape time",
+           title=rf"escape from $|m_1-m_2|\propto D^{{-1/2}}$, $\rho={esc.params['rho']:g}$")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7, loc="upper left")
+    return ax
