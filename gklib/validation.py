@@ -15,7 +15,9 @@ INT_MAX = 2**53
 def check_positive_int(value, name: str, allow_zero: bool = False, maximum: int = INT_MAX) -> int:
     """``value`` as an ``int``; ``ValueError`` naming ``name`` unless it is a (non-negative) integer
     no larger than ``maximum`` (work that could not finish, or sizes that overflow, are refused)."""
-    if isinstance(value, bool) or not isinstance(value, (Integral, np.integer)):
+    if isinstance(value, bool):
+        raise ValueError(f"{name} must be an integer, got {value!r}")
+    if not isinstance(value, (Integral, np.integer)):
         if isinstance(value, (Real, np.floating)) and float(value).is_integer() and abs(value) <= 2**53:
             value = int(value)
         else:

@@ -158,13 +158,26 @@ def test_deterministic_given_seed():
     (dict(steps=0), "steps"), (dict(samples=0), "samples"), (dict(damping=0), "damping"),
     (dict(damping=1.5), "damping"), (dict(iters=0), "iters"), (dict(tol=-1), "tol"),
     (dict(C0=np.eye(3)), "C0"), (dict(C0=[[1, 0.5], [0, 1]]), "C0"), (dict(C0=[[1, 2], [2, 1]]), "C0"),
-    (dict(m0=[0.1]), "m0"),
+    (dict(m0=[0.1]), "m0"), (dict(samples=18), "samples"), (dict(samples=True), "samples"),
 ])
 def test_solve_dmft_validates_inputs(bad, name):
-    kw = dict(N=2, rho=3.0, alpha=1.0, eps=0.25, dt=0.4, steps=3, samples=10, progress_bar=False)
+    kw = dict(N=2, rho=3.0, alpha=1.0, eps=0.25, dt=0.4, steps=3, samples=20, progress_bar=False)
     kw.update(bad)
     with pytest.raises(ValueError, match=name):
         dmft.solve_dmft(**kw)
+
+
+def test_solvers_refuse_work_that_cannot_finish_and_warn_when_not_converged():
+    with pytest.raises(ValueError, match="t_max"):
+        dmft.solve_online(2, 1.0, 0.25, t_max=1e12, dt=0.05)
+    with pytest.raises(ValueError, match="dt"):
+        dmft.propagator(torch.zeros(3, 3, 2, 2, dtype=torch.float64), 0.0)
+    with pytest.raises(ValueError, match="C must have shape"):
+        dmft.cm_test_loss(np.eye(2), np.zeros(3), 1.0, 0.25, 1.0)
+    with pytest.raises(ValueError, match="no training point"):
+        dmft.simulate_dmft_setting(2, 0.01, 1.0, 0.25, D=4, dt=0.4, steps=2)
+    with pytest.warns(RuntimeWarning, match="did not converge"):
+        dmft.solve_dmft(2, 3.0, 1.0, 0.25, dt=0.4, steps=3, samples=64, iters=1, progress_bar=False)
 
 
 def test_other_validation():

@@ -14,6 +14,8 @@ from ..config import cap_steps
 from ..validation import check_positive, check_positive_int
 
 F64 = torch.float64
+MAX_STEPS = 10**7
+"""The most time steps a DMFT or online solve may take (more cannot finish in a session)."""
 
 
 def check_rho(rho) -> float:
@@ -58,6 +60,9 @@ def check_dmft(N, rho, alpha, eps, q_star, dt, steps, samples, damping, iters, t
     dt = check_positive(dt, "dt")
     steps = cap_steps(check_positive_int(steps, "steps"))   # $GKLIB_SMOKE_STEPS: cost ~ (N*steps)^3
     samples = check_positive_int(samples, "samples")
+    if samples <= 2 * (N * (steps + 1) + 1):
+        raise ValueError(f"samples must exceed twice the number of Gaussian fields, 2·(N·(steps+1)+1) = "
+                         f"{2 * (N * (steps + 1) + 1)}, got {samples}")
     damping = check_positive(damping, "damping")
     if not 0 < damping <= 1:
         raise ValueError(f"damping must be in (0, 1], got {damping}")

@@ -15,7 +15,7 @@ import numpy as np
 import torch
 
 from ..validation import check_positive, check_positive_int
-from ._checks import F64, check_common, check_init
+from ._checks import F64, MAX_STEPS, check_common, check_init
 
 
 # ----------------------------------------------------------------------------- closed forms
@@ -29,6 +29,8 @@ def cm_test_loss(C, m, alpha: float, eps: float, q_star: float):
     ``C`` has shape ``(..., N, N)`` (equal-time), ``m`` ``(..., N)``; works on numpy or torch.
     """
     N = C.shape[-1]
+    if C.ndim < 2 or C.shape[-2] != N or tuple(m.shape) != tuple(C.shape[:-1]):
+        raise ValueError(f"C must have shape (..., N, N) and m (..., N), got {tuple(C.shape)} and {tuple(m.shape)}")
     tr = C.diagonal(0, -2, -1).sum(-1)
     var = 0.25 * (q_star - alpha * eps / N * tr) ** 2
     mis = 0.5 * (alpha**2 * eps**2 / N**2 * (C**2).sum((-2, -1))
@@ -155,6 +157,8 @@ def solve_online(N: int, alpha: float, eps: float, *, q_star: float = 1.0, C0=No
     N, alpha, eps, q_star = check_common(N, alpha, eps, q_star)
     dt = check_positive(dt, "dt")
     t_max = check_positive(t_max, "t_max")
+    if t_max / dt > MAX_STEPS:
+        raise ValueError(f"t_max/dt = {t_max / dt:.3g} steps is more than {MAX_STEPS:.0e}: lower t_max or raise dt")
     if method not in ("rk4", "gd"):
         raise ValueError(f"method must be 'rk4' or 'gd', got {method!r}")
     C, m = check_init(N, C0, m0, torch.device("cpu"))

@@ -23,6 +23,14 @@ from .online import cm_test_loss
 from .solver import solve_dmft
 
 
+def sample_size(rho: float, D: int) -> int:
+    """The number of training points :math:`P = \\mathrm{round}(\\rho D)` of a simulation; at least one."""
+    P = int(round(rho * D))
+    if P < 1:
+        raise ValueError(f"rho*D = {rho * D:.3g} gives no training point: raise rho or D")
+    return P
+
+
 def order_params(W: torch.Tensor, beta: torch.Tensor):
     r"""``(C, m, q_star)`` of weights ``W`` (N, D) and teacher ``beta`` (D,):
     :math:`C=WW^\top/D`, :math:`\boldsymbol m=W\boldsymbol\beta/D`, :math:`q_\star=|\boldsymbol\beta|^2/D` (float64 numpy)."""
@@ -129,7 +137,7 @@ def _simulate(N, rho, alpha, eps, D, dt, steps, seeds, record_every, beta_scale,
     seed_list = list(range(check_positive_int(seeds, "seeds"))) if np.ndim(seeds) == 0 else [int(s) for s in seeds]
     if not seed_list:
         raise ValueError("seeds must not be empty")
-    P = max(1, int(round(rho * D)))
+    P = sample_size(rho, D)
     lr_scale = dt * D / 2
     out = {k: [] for k in ("train", "test", "C", "m", "q")}
     grid = None
@@ -342,7 +350,7 @@ def escape_scaling(N: int, rho: float, alpha: float, eps: float, *, Ds=(50, 100,
         t_sim, t_dmft, runs = [], [], []
         for D in Ds:
             m0 = typical_m0(N, D)
-            P = max(1, int(round(rho * D)))
+            P = sample_size(rho, D)
             t_sim.append([_escape_run(N, P, D, alpha, eps, dt, s, m0, 1.0, level, steps, dtype) for s in seed_list])
             r = solve_dmft(N, rho, alpha, eps, C0=np.eye(N) + np.outer(m0, m0), m0=m0, dt=dt,
                            steps=int(round(t_max_dmft / dt)),

@@ -41,13 +41,14 @@ from __future__ import annotations
 
 import math
 import time
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
 import torch
 
 from ..config import generator, get_device, progress
-from ..validation import check_positive_int
+from ..validation import check_positive, check_positive_int
 from ._checks import F64, check_dmft, check_init
 from .online import _online_guess, cm_test_loss, online_response
 
@@ -113,6 +114,9 @@ def _from_mat(Mat: torch.Tensor, T1: int, N: int) -> torch.Tensor:
 def propagator(Rg: torch.Tensor, dt: float) -> torch.Tensor:
     r""":math:`\Phi(n,j)` (T+1, T+1, N, N), zero for ``j > n``, from
     :math:`\Phi(n{+}1,j)=\Phi(n,j)+\Delta t\sum_{n''=j}^nR^g(n,n'')\Phi(n'',j)`, :math:`\Phi(j,j)=I`."""
+    if Rg.ndim != 4 or Rg.shape[0] != Rg.shape[1] or Rg.shape[2] != Rg.shape[3]:
+        raise ValueError(f"Rg must have shape (T+1, T+1, N, N), got {tuple(Rg.shape)}")
+    dt = check_positive(dt, "dt")
     T1, _, N, _ = Rg.shape
     Phi = torch.zeros_like(Rg)
     eye = torch.eye(N, dtype=Rg.dtype, device=Rg.device)
@@ -403,8 +407,14 @@ def _solve(N, rho, alpha, eps, q_star, C0, m0, dt, steps, samples, damping, iter
             Rg = (1 - damping) * Rg + damping * Rg_hat
             G = (1 - damping) * G + damping * G_hat
             nu = (1 - damping) * nu + damping * nu_hat
+    except torch.linalg.LinAlgError as err:
+        raise RuntimeError(f"DMFT diverged at iteration {it + 1} (the correlation matrix is no longer positive "
+                           "definite); try a smaller dt or larger damping steps") from err
     finally:
         bar.close()
+    if not converged:
+        warnings.warn(f"DMFT did not converge in {iters} iterations (last residual {residuals[-1]:.2g} > tol={tol:g}); "
+                      "its results are not a solution: raise iters, lower damping or dt", RuntimeWarning, stacklevel=2)
     idx = torch.arange(T1)
     test = cm_test_loss(C[idx, idx], m, alpha, eps, q_star)
     sq = _control_variate(Delta**2, Delta_chi**2, test)   # <Δ(χ)²> is the exact test loss
