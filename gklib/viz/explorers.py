@@ -20,14 +20,15 @@ values chosen while a computation runs are not queued — only the latest is com
 already computed are kept (a few dozen PNGs), so going back to a value is instant.
 
 The two committee-machine explorers train one run with ``gklib.toy.single_run.single_run``
-(the stats engine's exact recursion for a single run: the numbers of :func:`gklib.train`, three to
+(the stats engine's exact recursion for a single run: the numbers of ``gk.train``, three to
 five times faster at these sizes); chapter 5's explorer trains its network with
 ``gklib.nets.modular_run.modular_mlp_run`` (analytic gradients, the numbers of
-:func:`gklib.nets.modular_mlp_sweep`) and shows the curves as they grow.
+:func:`modular_mlp_sweep`) and shows the curves as they grow.
 """
 from __future__ import annotations
 
 import functools
+import time
 from collections import OrderedDict
 
 import numpy as np
@@ -105,7 +106,7 @@ def _three_panels(height: float = 5.8):
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=(TEXT_WIDTH, height))
-    gs = fig.add_gridspec(2, 2, left=0.11, right=0.98, bottom=0.08, top=0.91, hspace=0.42, wspace=0.3)
+    gs = fig.add_gridspec(2, 2, left=0.13, right=0.98, bottom=0.08, top=0.91, hspace=0.42, wspace=0.32)
     return fig, [fig.add_subplot(gs[0, 0]), fig.add_subplot(gs[0, 1]), fig.add_subplot(gs[1, :])]
 
 
@@ -233,7 +234,7 @@ def modular_mlp_explorer(res: History | None = None, labels=None, *, s=(0.4, 2.0
 
     ``modular_mlp_explorer()``: a slider over ``s`` in the range ``s`` (or over the values ``s``, if
     more than two are given); each move retrains the network for that scale (``gklib.nets.modular_run.modular_mlp_run``,
-    the run :func:`~gklib.nets.modular_mlp_sweep` would compute, ``steps`` defaulting to its
+    the run :func:`modular_mlp_sweep` would compute, ``steps`` defaulting to its
     profile's) and draws accuracies, losses and the weight norm as training proceeds. Runs already
     computed stay in the figure, faded, so moving the slider builds up a sweep.
 
@@ -298,8 +299,16 @@ def modular_mlp_explorer(res: History | None = None, labels=None, *, s=(0.4, 2.0
                        title=f"modular addition p={p}, N={N}: s = {sv:g}{status}")
             return fig
 
+        t_start = time.perf_counter()
+
+        def partial(part):                      # worth a frame only if the whole run takes over a second
+            reached = part.steps[np.isfinite(part.train_loss)]
+            frac = reached[-1] / max(part.steps[-1], 1) if reached.size else 0.0
+            if frac > 0 and (time.perf_counter() - t_start) / frac > 1.0:
+                show(draw(part))
+
         h = modular_mlp_run(sv, p=p, N=N, steps=steps, lr=lr, show_at=(0.1, 0.3, 0.55, 0.8), check=check,
-                            on_chunk=lambda part: show(draw(part)), **run_kw)
+                            on_chunk=partial, **run_kw)
         done[sv] = h
         show(draw(h))
 

@@ -93,18 +93,18 @@ class LiveFigure:
             with self._lock:
                 self._gen += 1                       # a computation in progress is now stale
                 self._want = None
-            self._cache.move_to_end(key)
-            self.image.value = self._cache[key]
+                self._cache.move_to_end(key)
+                self.image.value = self._cache[key]
             self.image.remove_class("gk-busy")
             self._set_status(self._describe(values), note="")
             self.moves.append({"values": values, "first": 0.0, "seconds": 0.0, "cached": True})
             return
-        self._set_status(self._describe(values), busy=True)
-        self.image.add_class("gk-busy")
         with self._lock:
             self._gen += 1
             self._want = (values, self._gen, time.perf_counter())
             self._idle.clear()
+            self._set_status(self._describe(values), busy=True)
+            self.image.add_class("gk-busy")
             if self._thread is None:
                 self._thread = threading.Thread(target=self._loop, daemon=True, name="gk-explorer")
                 self._thread.start()
@@ -152,9 +152,13 @@ class LiveFigure:
                 buf = io.BytesIO()
                 fig.savefig(buf, format="png", dpi=self.dpi, pil_kwargs={"compress_level": 1})
                 png = buf.getvalue()
-                if self._stale(gen):
-                    raise _Stale
-                self.image.value = png
+                with self._lock:                       # no newer figure can be overwritten
+                    if self._stale(gen):
+                        raise _Stale
+                    self.image.value = png
+                    width = f"{int(round(fig.get_figwidth() * self.dpi))}px"     # natural size, not stretched
+                    if self.image.layout.width != width:
+                        self.image.layout.width = width
                 if move["first"] is None:
                     move["first"] = time.perf_counter() - t0
                     move["first_cpu"] = time.thread_time() - c0
@@ -168,28 +172,31 @@ class LiveFigure:
             except _Stale:
                 continue
             except Exception as err:                   # shown, not raised: the kernel stays usable
-                if self._stale(gen):
-                    continue
-                self.error = f"{type(err).__name__}: {err}"
-                self.image.remove_class("gk-busy")
-                self._set_status(self._describe(values), note=self.error, error=True)
+                with self._lock:
+                    if self._stale(gen):
+                        continue
+                    self.error = f"{type(err).__name__}: {err}"
+                    self.image.remove_class("gk-busy")
+                    self._set_status(self._describe(values), note=self.error, error=True)
                 move["seconds"] = time.perf_counter() - t0
                 self.moves.append(move)
                 continue
-            if self._stale(gen):
-                continue
-            move["seconds"] = time.perf_counter() - t0
-            move["cpu"] = time.thread_time() - c0
-            self.moves.append(move)
-            self.error = None
-            if png is not None and self._cache is not None:
-                self._cache[self._key(values)] = png
-                while len(self._cache) > CACHE_SIZE:
-                    self._cache.popitem(last=False)
-            self.image.remove_class("gk-busy")
             msgs = sorted({str(w.message).split("\n")[0] for w in caught
                            if issubclass(w.category, RuntimeWarning)})
-            self._set_status(self._describe(values), note="; ".join(msgs)[:300] or f"{move['seconds']:.2f} s")
+            with self._lock:                           # a newer request owns the status from here on
+                if self._stale(gen):
+                    continue
+                move["seconds"] = time.perf_counter() - t0
+                move["cpu"] = time.thread_time() - c0
+                self.error = None
+                if png is not None and self._cache is not None:
+                    self._cache[self._key(values)] = png
+                    while len(self._cache) > CACHE_SIZE:
+                        self._cache.popitem(last=False)
+                self.image.remove_class("gk-busy")
+                self._set_status(self._describe(values),
+                                 note="; ".join(msgs)[:300] or f"{move['seconds']:.2f} s")
+            self.moves.append(move)
 
     def _set_status(self, text, busy=False, note="", error=False):
         esc = _html.escape
