@@ -48,7 +48,7 @@ class LiveFigure:
 
     Each change of a control's value is a request: the status line says "computing …", the image is
     dimmed, and a worker thread computes; requests made meanwhile are merged (only the latest is
-    computed next). Finished figures are cached by values (:data:`CACHE_SIZE`). Errors are shown in
+    computed next). Finished figures are cached by values (``CACHE_SIZE``). Errors are shown in
     the status line. ``widget`` is the ``VBox`` to display (controls, status, image); it also carries
     ``explorer`` (this object), ``redraw()`` and ``wait()``.
 
