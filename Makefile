@@ -1,8 +1,10 @@
 # Two commands do all set-up on a fresh machine:
 #   make book   -> .venv, install, execute the chapters, build _build/html
 #   make test   -> same set-up, unit tests, every notebook through nbmake (quick profile), book build,
-#                  then the browser test of the built pages (needs Debian's chromium + chromium-driver;
-#                  .ci/run installs them, make never installs system packages)
+#                  then the browser test of the built pages and the one of the live explorers in
+#                  JupyterLab (need Debian's chromium + chromium-driver; .ci/run installs them, make
+#                  never installs system packages)
+#   make lab    -> JupyterLab on the chapters (book/), saving them without outputs
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -24,7 +26,7 @@ NOTEBOOKS := $(wildcard book/*.ipynb)
 NB_TIMEOUT ?= 600
 PAPER_CONFIG := _build/_config.paper.yml
 
-.PHONY: all install book test unit notebooks test-book chromium browser paper-smoke lab clean
+.PHONY: all install book test unit notebooks test-book chromium browser lab-browser paper-smoke lab clean
 # The steps of `make test` share _testbook and must run in order, even under `make -j`.
 .NOTPARALLEL:
 
@@ -52,8 +54,9 @@ endif
 
 # Unit tests, then every notebook once through nbmake in the quick profile (executed copies
 # are written to $(TESTSRC), never over the committed sources), then an HTML build of those
-# executed copies with warnings as errors, then the browser test of that build.
-test: $(STAMP) unit notebooks test-book browser
+# executed copies with warnings as errors, then the browser test of that build, then the browser
+# test of the live explorers in JupyterLab.
+test: $(STAMP) unit notebooks test-book browser lab-browser
 
 unit: $(STAMP)
 	$(BIN)/pytest tests -q -p no:cacheprovider
@@ -93,7 +96,17 @@ chromium:
 # `pytest tests` does not collect). Run after test-book (or: make browser TESTSRC=<built folder>).
 browser: $(STAMP) chromium
 	$(if $(HAVE_CHROMIUM),,@exit 0;) GKLIB_BOOK_HTML=$(abspath $(TESTSRC))/_build/html \
-	    GKLIB_BOOK_PROFILE=$(if $(filter .,$(TESTSRC)),$(or $(GKLIB_PROFILE),book),quick) $(BIN)/pytest tests_browser -q -p no:cacheprovider --durations=0
+	    GKLIB_BOOK_PROFILE=$(if $(filter .,$(TESTSRC)),$(or $(GKLIB_PROFILE),book),quick) \
+	    $(BIN)/pytest tests_browser/test_book_pages.py -q -p no:cacheprovider --durations=0
+
+# The live explorers in JupyterLab, in headless Chromium: a JupyterLab server of its own (free local
+# port, quick profile, the settings of `make lab`) on a temporary notebook that builds every explorer
+# at tiny sizes; moves every slider by keyboard and by mouse, checks MyST rendering, the static
+# slider's arrow keys and that saving writes no outputs (~1-2 min). Without Chromium: skipped
+# loudly, as the browser test (an error under CI). Run on its own: make lab-browser.
+lab-browser: $(STAMP) chromium
+	$(if $(HAVE_CHROMIUM),,@exit 0;) $(BIN)/pytest tests_browser/test_lab_explorers.py -q -p no:cacheprovider \
+	    --durations=0
 
 # CPU smoke run of the paper profile (not part of `test`): every chapter without its hidden asserts,
 # GKLIB_PROFILE=paper with training capped at GKLIB_SMOKE_STEPS steps; ~5 min on one core.
@@ -101,8 +114,14 @@ browser: $(STAMP) chromium
 paper-smoke: $(STAMP)
 	$(BIN)/python benchmarks/paper_smoke.py $(SMOKE_ARGS)
 
+# JupyterLab on the chapters themselves (book/): lab/jupyter_server_config.py drops outputs, execution
+# counts and widget state whenever a notebook is saved, so running and saving chapters leaves
+# `git status` clean and edits to the cells are saved as usual. Progress bars on (a person is at it);
+# jupyterlab-myst renders the MyST markdown. As root (containers) Jupyter needs --allow-root.
+LAB_ARGS ?=
 lab: $(STAMP)
-	$(BIN)/jupyter lab book/
+	GKLIB_PROGRESS= $(BIN)/jupyter lab --config=$(abspath lab/jupyter_server_config.py) \
+	    --ServerApp.root_dir=$(abspath book) $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
 clean:
 	rm -rf _build $(TESTSRC) .jupyter_cache .pytest_cache

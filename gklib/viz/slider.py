@@ -15,7 +15,9 @@ PNG (base64, inline) and emits one small self-contained HTML block:
 
 It needs no kernel, no network and no external JavaScript; several sliders can share a page
 (ids are unique); the range input is a native control, so the arrow, Home/End and PageUp/Down
-keys move it, and its ``aria-valuetext`` reads the current value. Size: one PNG per value
+keys move it, and its ``aria-valuetext`` reads the current value. While it has focus those keys
+stop at the slider (``stopPropagation``), so in JupyterLab they move the slider and not the
+notebook's cell selection. Size: one PNG per value
 (about 20–60 kB at the default ``dpi=72``), so keep sweeps to a dozen values or so.
 
 The ``gk-slider`` class and the ``data-gk-slider`` attribute are stable hooks for the browser
@@ -54,6 +56,7 @@ _SCRIPT = """<script>
   if (!root || root.getAttribute("data-gk-ready")) { return; }
   root.setAttribute("data-gk-ready", "1");
   var frames = %(frames)s, labels = %(labels)s;
+  var NAV_KEYS = ["ArrowLeft", "ArrowRight", "ArrowUp", "ArrowDown", "Home", "End", "PageUp", "PageDown"];
   var input = root.querySelector("input.gk-slider-input");
   var img = root.querySelector("img.gk-slider-img");
   var out = root.querySelector("output.gk-slider-value");
@@ -68,6 +71,11 @@ _SCRIPT = """<script>
   }
   input.addEventListener("input", show);
   input.addEventListener("change", show);
+  // While the slider has focus its keys are its own: JupyterLab (and other pages) would otherwise
+  // also act on them (in Lab the arrow keys move the notebook's cell selection).
+  input.addEventListener("keydown", function (e) {
+    if (NAV_KEYS.indexOf(e.key) >= 0) { e.stopPropagation(); }
+  });
 })();
 </script>"""
 

@@ -1,0 +1,324 @@
+"""Browser test of the live explorers in JupyterLab (run by ``make lab-browser``, after ``make browser``).
+
+Starts ``jupyter lab --no-browser`` on a free local port (no token, ``GKLIB_PROFILE=quick``, the
+settings of ``make lab``: ``lab/jupyter_server_config.py``) in a temporary folder holding one small
+notebook written here: a MyST admonition, a static slider, and every live explorer of the course at
+tiny sizes. Headless Chromium (Debian ``chromium`` + ``chromium-driver``; Selenium never downloads
+one) opens it, runs all cells, and checks:
+
+* the MyST admonition is rendered by jupyterlab-myst (not shown as raw text);
+* every explorer shows a figure, and each of its sliders moves by the keyboard (an arrow key on the
+  focused handle) and by a click on the track: the figure changes and so does the readout;
+* an arrow key on the focused static slider changes its frame and not the notebook's active cell;
+* no SEVERE console message, no "Error displaying widget", no stderr output in the notebook;
+* saving the notebook writes no outputs (the ``make lab`` save hook).
+
+The server is stopped at the end. Without Chromium the test is skipped with a message saying how to
+install it. Screenshots go to a temporary folder (printed with ``-s``).
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = os.environ.get("GKLIB_CHROMIUM", "/usr/bin/chromium")
+CHROMEDRIVER = os.environ.get("GKLIB_CHROMEDRIVER", "/usr/bin/chromedriver")
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic",
+         "--disable-dev-shm-usage", "--window-size=1400,1200"]
+NAME = "explorers.ipynb"
+MOVE_TIMEOUT = 60          # one slider move, on a loaded 2-core machine
+RUN_TIMEOUT = 240          # all cells
+
+MYST = """# Live explorers
+
+```{admonition} Rendered by jupyterlab-myst
+:class: tip
+If this shows as a box, MyST renders in JupyterLab.
+```
+"""
+
+CELLS = [
+    ("markdown", MYST),
+    ("code", "import matplotlib.pyplot as plt\nimport torch\nimport gklib as gk\nfrom gklib.viz import (lazy_explorer, "
+             "eps_explorer, toy_explorer, modular_mlp_explorer, dmft_explorer, slider_figure)\n"
+             "torch.set_num_threads(1)   # as the chapters\nprint(gk.get_profile())"),
+    ("code", "fig, ax = plt.subplots(figsize=(4, 2))\ndef draw(i):\n    ax.clear()\n    ax.plot([0, 1], [0, i + 1])\n"
+             "slider_figure(draw, [1, 2, 3], label='k', fig=fig, initial=1)"),
+    ("code", "lazy_explorer(gk.quadratic_task(D=8, P=40, P_test=100, seed=0), N=20, steps=200, alpha=(0.25, 16))"),
+    ("code", "eps_explorer(D=10)"),
+    ("code", "toy_explorer(D=10, N=20, P_max=100, steps=200, P0=40)"),
+    ("code", "modular_mlp_explorer(p=11, N=40, steps=400, lr=100.0)"),
+    ("code", "dmft_explorer(rhos=(2, 5), alphas=(0.5, 1.0), steps=5, samples=100, response_samples=20)"),
+]
+N_EXPLORERS = 5
+
+
+def _notebook() -> dict:
+    cells = []
+    for i, (kind, src) in enumerate(CELLS):
+        cell = {"cell_type": kind, "id": f"cell{i}", "metadata": {}, "source": src}
+        if kind == "code":
+            cell.update(execution_count=None, outputs=[])
+        cells.append(cell)
+    return {"cells": cells, "nbformat": 4, "nbformat_minor": 5,
+            "metadata": {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
+                         "language_info": {"name": "python"}}}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _get(url):
+    with urllib.request.urlopen(url, timeout=10) as r:
+        return json.loads(r.read().decode())
+
+
+@pytest.fixture(scope="module")
+def chromium_ok():
+    missing = [exe for exe in (CHROMIUM, CHROMEDRIVER) if not os.access(exe, os.X_OK)]
+    if missing:
+        msg = (f"SKIPPED: the JupyterLab browser test needs Debian's chromium and chromium-driver; missing "
+               f"{missing} (sudo apt-get install chromium chromium-driver)")
+        print("\n" + "!" * 80 + "\n" + msg + "\n" + "!" * 80)
+        pytest.skip(msg)
+
+
+@pytest.fixture(scope="module")
+def lab(chromium_ok):
+    work = Path(tempfile.mkdtemp(prefix="gk-lab-"))
+    (work / "nb").mkdir()
+    (work / "nb" / NAME).write_text(json.dumps(_notebook(), indent=1))
+    settings = work / "settings" / "@jupyterlab" / "apputils-extension"
+    settings.mkdir(parents=True)
+    (settings / "notification.jupyterlab-settings").write_text(json.dumps({"fetchNews": "false",
+                                                                           "checkForUpdates": False}))
+    port = _free_port()
+    env = dict(os.environ, GKLIB_PROFILE="quick", JUPYTER_RUNTIME_DIR=str(work / "runtime"),
+               JUPYTER_DATA_DIR=str(work / "data"), JUPYTER_CONFIG_DIR=str(work / "config"),
+               IPYTHONDIR=str(work / "ipython"), MPLBACKEND="module://matplotlib_inline.backend_inline")
+    env.pop("GKLIB_HEADLESS", None)
+    # JUPYTER_DATA_DIR moved: the kernel spec and the lab extensions are found through sys.prefix.
+    cmd = [sys.executable, "-m", "jupyter", "lab", "--no-browser", f"--port={port}", "--ip=127.0.0.1",
+           "--allow-root", "--ServerApp.token=", "--ServerApp.password=", "--ServerApp.disable_check_xsrf=True",
+           f"--ServerApp.root_dir={work / 'nb'}", "--LabApp.expose_app_in_browser=True",
+           f"--LabServerApp.user_settings_dir={work / 'settings'}",
+           f"--LabServerApp.workspaces_dir={work / 'workspaces'}",
+           f"--config={ROOT / 'lab' / 'jupyter_server_config.py'}"]
+    log = open(work / "server.log", "w")
+    proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + 90
+        while True:
+            try:
+                _get(f"{base}/api/status")
+                break
+            except Exception:
+                if proc.poll() is not None or time.time() > deadline:
+                    raise AssertionError("jupyter lab did not start:\n" + (work / "server.log").read_text()[-3000:])
+                time.sleep(0.5)
+        yield {"base": base, "work": work, "nb": work / "nb" / NAME}
+    finally:
+        if proc.poll() is None:                  # the server and the kernels it started
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(20)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(10)
+        log.close()
+        print(f"\nserver log: {work / 'server.log'}")
+
+
+@pytest.fixture(scope="module")
+def driver(chromium_ok):
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    profile = tempfile.mkdtemp(prefix="gk-chromium-")
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = CHROMIUM
+    for f in FLAGS + [f"--user-data-dir={profile}"]:
+        opts.add_argument(f)
+    opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    drv = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=opts)
+    drv.set_page_load_timeout(90)
+    drv.set_script_timeout(90)
+    yield drv
+    drv.quit()
+    shutil.rmtree(profile, ignore_errors=True)
+
+
+def _wait(cond, what, timeout):
+    end = time.time() + timeout
+    while time.time() < end:
+        try:
+            v = cond()
+        except Exception:          # a node replaced while we looked: look again
+            v = None
+        if v:
+            return v
+        time.sleep(0.2)
+    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+
+
+# The output area of code cell k (in document order) and what it shows.
+CELL_STATE = """
+const cells = document.querySelectorAll('.jp-Notebook .jp-Cell');
+const cell = cells[arguments[0]];
+if (!cell) return null;
+const out = cell.querySelector('.jp-Cell-outputArea');
+const imgs = out ? Array.from(out.querySelectorAll('img')).map(i => i.src) : [];
+const readouts = out ? Array.from(out.querySelectorAll('.widget-readout')).map(r => r.textContent.trim()) : [];
+const status = out ? Array.from(out.querySelectorAll('.gk-explorer-status')).map(s => s.textContent) : [];
+return {imgs, readouts, status, text: out ? out.innerText : '',
+        sliders: out ? out.querySelectorAll('.widget-slider').length : 0};
+"""
+
+ACTIVE_CELL = """
+const cells = Array.from(document.querySelectorAll('.jp-Notebook .jp-Cell'));
+return cells.findIndex(c => c.classList.contains('jp-mod-active'));
+"""
+
+BUSY = """
+return Array.from(document.querySelectorAll('.jp-Notebook .jp-InputPrompt')).some(p => p.textContent.includes('*'));
+"""
+
+
+def _idle(base):
+    sessions = _get(f"{base}/api/sessions")
+    return sessions and all(s["kernel"]["execution_state"] == "idle" for s in sessions)
+
+
+_SHOTS = []
+
+
+def _shot(drv, name):
+    if not _SHOTS:
+        _SHOTS.append(Path(tempfile.mkdtemp(prefix="gk-lab-screenshots-")))
+    drv.save_screenshot(str(_SHOTS[0] / f"{name}.png"))
+    return _SHOTS[0]
+
+
+def test_explorers_in_jupyterlab(lab, driver):
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    t_start = time.time()
+    drv, base = driver, lab["base"]
+    drv.get(f"{base}/lab/tree/{NAME}?reset")
+    _wait(lambda: drv.execute_script("return !!(window.jupyterapp && document.querySelector('.jp-Notebook .jp-Cell'))"),
+          "the notebook to open", 90)
+    _wait(lambda: _idle(base), "the kernel to start", 90)
+    for b in drv.find_elements(By.CSS_SELECTOR, ".jp-toast-button, .Toastify__close-button"):
+        try:
+            b.click()                                              # the news / update toasts
+        except Exception:
+            pass
+
+    # MyST: the admonition is a rendered box, not raw text
+    md = drv.find_element(By.CSS_SELECTOR, ".jp-Notebook .jp-Cell.jp-MarkdownCell")
+    _wait(lambda: "If this shows as a box" in md.text, "the markdown cell to render", 30)
+    assert "{admonition}" not in md.text, f"MyST not rendered in Lab (jupyterlab-myst missing?): {md.text[:200]}"
+    assert md.find_elements(By.CSS_SELECTOR, ".myst aside.myst-admonition, .admonition"), \
+        "no admonition box in the rendered markdown (jupyterlab-myst)"
+
+    drv.execute_script("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    n_cells = len(CELLS)
+    first_explorer = 3
+
+    def ready():
+        if drv.execute_script(BUSY) or not _idle(base):
+            return False
+        states = [drv.execute_script(CELL_STATE, k) for k in range(first_explorer, n_cells)]
+        return all(s and s["imgs"] and s["sliders"] and not any("computing" in x for x in s["status"])
+                   for s in states)
+
+    _wait(ready, "all cells to run and every explorer to show a figure", RUN_TIMEOUT)
+    t_run = time.time() - t_start
+    shots = _shot(drv, "after-run")
+    print(f"\nscreenshots in {shots}; all cells run after {t_run:.0f} s")
+    text = drv.find_element(By.CSS_SELECTOR, ".jp-Notebook").text
+    assert "Error displaying widget" not in text
+    n_err = drv.execute_script("return document.querySelectorAll('.jp-Notebook "
+                               "[data-mime-type=\"application/vnd.jupyter.stderr\"]').length")
+    assert n_err == 0, "stderr output in the notebook: " + drv.execute_script(
+        "return Array.from(document.querySelectorAll('[data-mime-type=\"application/vnd.jupyter.stderr\"]'))"
+        ".map(e => e.innerText).join('\\n').slice(0, 2000)")
+
+    # the static slider: an arrow key moves it, and not the notebook's cell selection
+    root = drv.find_element(By.CSS_SELECTOR, ".jp-Notebook div.gk-slider")
+    inp = root.find_element(By.CSS_SELECTOR, "input.gk-slider-input")
+    drv.execute_script("arguments[0].scrollIntoView({block: 'center'}); arguments[0].focus()", inp)
+    time.sleep(0.3)
+    active0 = drv.execute_script(ACTIVE_CELL)
+    for key, expect in ((Keys.ARROW_UP, "2"), (Keys.ARROW_DOWN, "1"), (Keys.ARROW_LEFT, "0")):
+        ActionChains(drv).send_keys(key).perform()
+        time.sleep(0.3)
+        assert root.get_attribute("data-gk-index") == expect, \
+            f"static slider: {key!r} gave frame {root.get_attribute('data-gk-index')}, expected {expect}"
+        assert drv.execute_script(ACTIVE_CELL) == active0, "the arrow key moved the notebook's active cell"
+
+    # every explorer: each slider by keyboard, then by a click on its track
+    for k in range(first_explorer, n_cells):
+        cell = drv.find_elements(By.CSS_SELECTOR, ".jp-Notebook .jp-Cell")[k]
+        drv.execute_script("arguments[0].scrollIntoView({block: 'center'})", cell)
+        sliders = cell.find_elements(By.CSS_SELECTOR, ".widget-slider")
+        assert sliders, f"cell {k}: no slider"
+        for j, sl in enumerate(sliders):
+            for how in ("key", "click"):
+                before = drv.execute_script(CELL_STATE, k)
+                handle = sl.find_element(By.CSS_SELECTOR, ".noUi-handle")
+                if how == "key":
+                    at_max = handle.get_attribute("aria-valuenow") == handle.get_attribute("aria-valuemax")
+                    drv.execute_script("arguments[0].focus()", handle)
+                    ActionChains(drv).send_keys(Keys.ARROW_LEFT if at_max else Keys.ARROW_RIGHT).perform()
+                else:
+                    track = sl.find_element(By.CSS_SELECTOR, ".noUi-base")
+                    w = track.size["width"]
+                    pos = float(handle.get_attribute("aria-valuenow") or 0)
+                    lo, hi = float(handle.get_attribute("aria-valuemin")), float(handle.get_attribute("aria-valuemax"))
+                    frac = (pos - lo) / (hi - lo) if hi > lo else 0.0
+                    x = 0.15 if frac > 0.5 else 0.85          # far from the handle
+                    ActionChains(drv).move_to_element_with_offset(track, int((x - 0.5) * w), 0).click().perform()
+
+                def moved():
+                    now = drv.execute_script(CELL_STATE, k)
+                    busy = any("computing" in x for x in now["status"])
+                    return (now["readouts"] != before["readouts"] and now["imgs"] and now["imgs"] != before["imgs"]
+                            and not busy and _idle(base))
+
+                _wait(moved, f"cell {k} slider {j} ({how}): a new figure and readout", MOVE_TIMEOUT)
+        after = drv.execute_script(CELL_STATE, k)
+        assert not any("Error" in s for s in after["status"]), f"cell {k}: {after['status']}"
+        cell.screenshot(str(shots / f"explorer-cell{k}.png"))
+
+    severe = [e for e in drv.get_log("browser") if e.get("level") == "SEVERE"]
+    assert not severe, f"console errors: {[e['message'][:300] for e in severe]}"
+    assert "Error displaying widget" not in drv.find_element(By.CSS_SELECTOR, ".jp-Notebook").text
+
+    # saving writes the sources only (lab/jupyter_server_config.py)
+    drv.execute_script("return window.jupyterapp.commands.execute('docmanager:save')")
+    _wait(lambda: lab["nb"].stat().st_mtime > t_start + 1, "the notebook to be saved", 30)
+    saved = json.loads(lab["nb"].read_text())
+    assert all(c.get("outputs", []) == [] and c.get("execution_count") is None for c in saved["cells"]
+               if c["cell_type"] == "code"), "outputs were saved into the notebook"
+    assert saved["metadata"] == _notebook()["metadata"], saved["metadata"]
+    print(f"JupyterLab browser test: {time.time() - t_start:.0f} s")
