@@ -1,7 +1,5 @@
 """The live explorers' trainers, their engine and the save hook of ``make lab``.
 
-* the explorers' single-run trainers give the histories of the general ones
-  (:func:`gklib.train`'s stats engine; :func:`gklib.nets.modular_mlp_sweep`);
 * the engine (``gklib.viz.live.LiveFigure``): a figure per request, requests made while it computes
   merged into the latest, cached values instant, errors shown and not raised;
 * every explorer's sliders report on release only, the ridge slider starts at "none";
@@ -20,14 +18,10 @@ import numpy as np
 import pytest
 
 import gklib as gk
-from gklib.nets.modular_run import modular_mlp_run
-from gklib.toy.experiments import run_toy
-from gklib.toy.single_run import single_run
 from gklib.viz import explorers as ex
 from gklib.viz.live import LiveFigure, figure
 
 ROOT = Path(__file__).resolve().parents[1]
-SERIES = ("train_loss", "test_loss", "weight_norm", "variance", "misalignment", "linear")
 
 
 @pytest.fixture(autouse=True)
@@ -39,45 +33,6 @@ def _live(monkeypatch):
     torch.set_num_threads(1)          # as the chapters: tiny products, and OpenMP spinning on a busy machine
     yield
     torch.set_num_threads(threads)
-
-
-@pytest.mark.parametrize("alpha, eps, P", [(1.0, 0.3, 60), (4.0, 0.05, 100), (0.5, 0.5, 30)])
-def test_single_run_is_the_stats_engine(alpha, eps, P):
-    task = gk.quadratic_task(D=12, P=100, P_test=200, seed=0)
-    h = run_toy(task, alpha, eps, P, N=30, steps=400, lr_scale=1.0)       # train(engine="stats")
-    f = single_run(task, alpha, eps, P, N=30, steps=400, lr_scale=1.0)
-    np.testing.assert_array_equal(f.steps, h.steps)
-    for k in SERIES:
-        np.testing.assert_allclose(getattr(f, k), getattr(h, k), rtol=2e-3, atol=1e-7, err_msg=k)
-    assert np.isnan(f.diverged_at) and np.isnan(h.diverged_at)
-
-
-def test_single_run_divergence_matches_train():
-    task = gk.quadratic_task(D=12, P=100, P_test=200, seed=0)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        h = run_toy(task, 1.0, 0.3, 60, N=30, steps=400, lr_scale=50.0)
-    f = single_run(task, 1.0, 0.3, 60, N=30, steps=400, lr_scale=50.0)
-    assert f.diverged_at == h.diverged_at and np.isfinite(f.diverged_at)
-    k = int(np.searchsorted(f.steps, f.diverged_at))
-    assert np.isnan(f.test_loss[k:]).all() and np.isfinite(f.test_loss[:k]).all()
-    with pytest.raises(ValueError, match="P"):
-        single_run(task, 1.0, 0.3, 101)
-
-
-def test_modular_mlp_run_is_the_sweep():
-    ref = gk.nets.modular_mlp_sweep(s=[0.8], p=23, N=100, steps=200, n_log=30, progress_bar=False).run(0)
-    parts = []
-    mine = modular_mlp_run(0.8, p=23, N=100, steps=200, n_log=30, show_at=(0.1, 0.5), on_chunk=parts.append)
-    np.testing.assert_array_equal(mine.steps, ref.steps)
-    for k in ("train_loss", "test_loss", "weight_norm"):
-        np.testing.assert_allclose(getattr(mine, k), getattr(ref, k), rtol=1e-4, err_msg=k)
-    for k in ("train_acc", "test_acc"):
-        np.testing.assert_allclose(getattr(mine, k), getattr(ref, k), atol=1.5 / 529, err_msg=k)
-    assert len(parts) == 2                                     # after 20 and 100 steps, NaN beyond
-    reached = [int(p.steps[np.isfinite(p.train_loss)][-1]) for p in parts]
-    assert reached[0] <= 20 < reached[1] <= 100
-    np.testing.assert_allclose(parts[1].train_loss[:5], mine.train_loss[:5])
 
 
 def _wait(live, timeout=60):

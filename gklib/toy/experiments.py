@@ -23,12 +23,13 @@ __all__ = ["run_toy", "PhaseDiagram", "phase_diagram"]
 
 
 def run_toy(task, alpha: float, eps: float, P: int, N: int = 200, steps: int = 3000, lr_scale: float = 2.0,
-            seed: int = 0, n_log: int = 80) -> History:
+            seed: int = 0, n_log: int = 80, callback=None) -> History:
     """One stats-engine run of the committee machine on the first ``P`` points of ``task``
-    (what one slider move of :func:`toy_explorer` computes). Divergent runs end in NaN."""
+    (what one slider move of the live explorers computes). A divergent run ends in NaN, with its
+    step in ``diverged_at``; ``callback(step, model)`` is called at the logged steps (:func:`gklib.train`)."""
     m = CommitteeMachine(task.D, N, alpha=alpha, eps=eps, seed=seed)
     return train(m, task.subset(P), steps, lr_scale=lr_scale, engine="stats", n_log=n_log,
-                 on_divergence="nan", progress_bar=False)
+                 on_divergence="nan", callback=callback, progress_bar=False)
 
 
 @dataclass

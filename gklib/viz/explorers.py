@@ -19,26 +19,24 @@ responsive, the status line says "computing …" and the figure is dimmed until 
 values chosen while a computation runs are not queued — only the latest is computed next. Figures
 already computed are kept (a few dozen PNGs), so going back to a value is instant.
 
-The two committee-machine explorers train one run with ``gklib.toy.single_run.single_run``
-(the stats engine's exact recursion for a single run: the numbers of ``gk.train``, three to
-five times faster at these sizes); chapter 5's explorer trains its network with
-``gklib.nets.modular_run.modular_mlp_run`` (analytic gradients, the numbers of
-:func:`modular_mlp_sweep`) and shows the curves as they grow.
+Every explorer trains with the course's one trainer for its model: the committee-machine explorers
+with :func:`gklib.train` (stats engine, :func:`gklib.toy.experiments.run_toy`), chapter 5's with
+:func:`gklib.nets.fit` (:func:`gklib.nets.modular_mlp_sweep` for one scale). A stale computation is
+abandoned at the trainer's next logged step (its ``callback``).
 """
 from __future__ import annotations
 
 import functools
-import time
 from collections import OrderedDict
 
 import numpy as np
 
 from ..config import headless_execution
 from ..history import History
-from ..nets.modular_run import modular_mlp_run
+from ..nets.experiments import modular_mlp_sweep
+from ..toy.experiments import run_toy
 from ..toy.linearized import KernelGD
 from ..toy.model import CommitteeMachine
-from ..toy.single_run import single_run
 from ..toy.tasks import quadratic_task
 from ..validation import as_param_array, check_positive, check_positive_int
 from .figures import draw_toy_panels, draw_vs_linear, plot_eps_panel, plot_sweep
@@ -117,7 +115,7 @@ def lazy_explorer(task, D=None, N: int = 200, eps: float = 1.0, steps: int = 300
 
     The linearised model (:class:`~gklib.toy.linearized.KernelGD`, exact and α-independent when
     centred) is computed once; each slider move retrains one committee machine for ``steps`` steps
-    (``gklib.toy.single_run.single_run``, cost :math:`O(\\text{steps}\\cdot PD^2)`, independent of ``N``). Returns the widget.
+    (:func:`gklib.toy.experiments.run_toy`, cost :math:`O(\\text{steps}\\cdot PD^2)`, independent of ``N``). Returns the widget.
     """
     D = task.D if D is None else check_positive_int(D, "D")
     if D != task.D:
@@ -136,7 +134,8 @@ def lazy_explorer(task, D=None, N: int = 200, eps: float = 1.0, steps: int = 300
             lin["h"] = KernelGD(CommitteeMachine(D, N, alpha=alpha0, eps=eps, seed=seed), task,
                                 lr_scale).history(steps, n_log=100)
         hl = lin["h"]
-        h = single_run(task, a, eps, N=N, steps=steps, lr_scale=lr_scale, seed=seed, n_log=100, check=check)
+        h = run_toy(task, a, eps, task.P, N=N, steps=steps, lr_scale=lr_scale, seed=seed, n_log=100,
+                    callback=lambda step, model: check())
         fig, ax = figure((6.5, 3.8))
         fig.subplots_adjust(left=0.12, right=0.97, bottom=0.14, top=0.9)
         if np.isfinite(h.diverged_at):
@@ -192,7 +191,7 @@ def toy_explorer(D: int = 40, N: int = 200, P_max: int = 1000, steps: int = 3000
     """Live explorer: log-sliders for α, ε and P redraw the loss curves and the decomposition.
 
     The task is ``quadratic_task(D, P_max, seed=seed, beta_scale=beta_scale)``; a slider value of P
-    uses its first P points. Each move costs one ``gklib.toy.single_run.single_run`` (about half a second at the
+    uses its first P points. Each move costs one :func:`gklib.toy.experiments.run_toy` (about a second at the
     defaults on one core). Returns the ``ipywidgets.VBox`` (its ``.redraw()`` recomputes the current
     values and waits for the figure).
     """
@@ -214,7 +213,8 @@ def toy_explorer(D: int = 40, N: int = 200, P_max: int = 1000, steps: int = 3000
 
     def work(values, show, check):
         a, e, P = float(values["alpha"]), float(values["eps"]), int(round(values["P"]))
-        h = single_run(task, a, e, P, N=N, steps=steps, lr_scale=lr_scale, seed=seed, check=check)
+        h = run_toy(task, a, e, P, N=N, steps=steps, lr_scale=lr_scale, seed=seed,
+                    callback=lambda step, model: check())
         fig, axes = figure((TEXT_WIDTH, 3.4), 2)
         fig.subplots_adjust(left=0.09, right=0.98, bottom=0.15, top=0.9, wspace=0.25)
         bad = np.isfinite(h.diverged_at)
@@ -233,9 +233,9 @@ def modular_mlp_explorer(res: History | None = None, labels=None, *, s=(0.4, 2.0
     """Chapter 5's explorer: the scale ``s`` of the modular-addition MLP (paper Fig 2).
 
     ``modular_mlp_explorer()``: a slider over ``s`` in the range ``s`` (or over the values ``s``, if
-    more than two are given); each move retrains the network for that scale (``gklib.nets.modular_run.modular_mlp_run``,
+    more than two are given); each move retrains the network for that scale (:func:`gklib.nets.modular_mlp_sweep`,
     the run :func:`modular_mlp_sweep` would compute, ``steps`` defaulting to its
-    profile's) and draws accuracies, losses and the weight norm as training proceeds. Runs already
+    profile's) and draws accuracies, losses and the weight norm. Runs already
     computed stay in the figure, faded, so moving the slider builds up a sweep.
 
     ``modular_mlp_explorer(res=sweep, labels=...)``: a slider over the runs of a precomputed sweep
@@ -299,16 +299,8 @@ def modular_mlp_explorer(res: History | None = None, labels=None, *, s=(0.4, 2.0
                        title=f"modular addition p={p}, N={N}: s = {sv:g}{status}")
             return fig
 
-        t_start = time.perf_counter()
-
-        def partial(part):                      # worth a frame only if the whole run takes over a second
-            reached = part.steps[np.isfinite(part.train_loss)]
-            frac = reached[-1] / max(part.steps[-1], 1) if reached.size else 0.0
-            if frac > 0 and (time.perf_counter() - t_start) / frac > 1.0:
-                show(draw(part))
-
-        h = modular_mlp_run(sv, p=p, N=N, steps=steps, lr=lr, show_at=(0.1, 0.3, 0.55, 0.8), check=check,
-                            on_chunk=partial, **run_kw)
+        check()
+        h = modular_mlp_sweep(s=[sv], p=p, N=N, steps=steps, lr=lr, progress_bar=False, **run_kw).run(0)
         done[sv] = h
         show(draw(h))
 
