@@ -12,6 +12,7 @@ import math
 import numpy as np
 
 from .explorers import live_explorer
+from .live import LiveFigure, figure
 from ..dmft import solve_dmft, solve_online, typical_m0, weight_alignment
 from .slider import slider_figure
 
@@ -130,7 +131,6 @@ def dmft_explorer(*, rhos=(2, 3, 5, 10, 30), alphas=(0.5, 1.0, 2.0), eps: float 
     :math:`m_0=(\ldots,\pm a,\ldots)` with :math:`|m_0^\perp|^2=q_\star/D`. Returns the widget.
     """
     import ipywidgets as w
-    import matplotlib.pyplot as plt
 
     cache = {} if cache is None else cache
     m0 = typical_m0(N, D)
@@ -149,28 +149,25 @@ def dmft_explorer(*, rhos=(2, 3, 5, 10, 30), alphas=(0.5, 1.0, 2.0), eps: float 
                 get(r, a)
     rho_s = w.SelectionSlider(options=list(rhos), value=rhos[len(rhos) // 2], description="ρ = P/D")
     alpha_s = w.SelectionSlider(options=list(alphas), value=alphas[len(alphas) // 2], description="α")
-    out = w.Output()
 
-    def draw(*_):
-        res, on = get(rho_s.value, alpha_s.value)
-        with out:
-            out.clear_output(wait=True)
-            fig, ax = plt.subplots(figsize=(5.5, 3.6))
-            ax.plot(res.t, res.train_loss, label="DMFT train")
-            ax.plot(res.t, res.test_loss, label="DMFT test")
-            ax.plot(on.t, on.test_loss, "k--", lw=1, label="online (ρ=∞)")
-            ax.set_xlabel("time $t$")
-            ax.set_ylabel("MSE")
-            ax.set_ylim(0, max(1.3, float(np.max(res.test_loss)) * 1.05))
-            ax.set_title(f"N={N}, ε={eps}, ρ={rho_s.value}, α={alpha_s.value}")
-            ax.legend(fontsize=8)
-            ax.grid(alpha=0.3)
-            plt.show()
+    def work(values, show, check):
+        res, on = get(values["rho"], values["alpha"])
+        fig, ax = figure((5.5, 3.6))
+        fig.subplots_adjust(left=0.12, right=0.97, bottom=0.14, top=0.9)
+        ax.plot(res.t, res.train_loss, label="DMFT train")
+        ax.plot(res.t, res.test_loss, label="DMFT test")
+        ax.plot(on.t, on.test_loss, "k--", lw=1, label="online (ρ=∞)")
+        ax.set_xlabel("time $t$")
+        ax.set_ylabel("MSE")
+        ax.set_ylim(0, max(1.3, float(np.max(res.test_loss)) * 1.05))
+        ax.set_title(f"N={N}, ε={eps}, ρ={values['rho']}, α={values['alpha']}")
+        ax.legend(fontsize=8)
+        ax.grid(alpha=0.3)
+        show(fig)
 
-    rho_s.observe(draw, "value")
-    alpha_s.observe(draw, "value")
-    draw()
-    return w.VBox([w.HBox([rho_s, alpha_s]), out])
+    live = LiveFigure({"rho": rho_s, "alpha": alpha_s}, work, lambda v: f"ρ = {v['rho']}, α = {v['alpha']}")
+    live.request()
+    return live.widget
 
 
 def dmft_rho_slider(runs: dict, *, online=None, dpi: float = 72):
