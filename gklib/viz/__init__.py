@@ -18,6 +18,7 @@ from .explorers import *  # noqa: F401,F403
 from .figures import *  # noqa: F401,F403
 from .slider import *  # noqa: F401,F403
 from .style import TEXT_WIDTH, use_style
+from .story import plot_lazy_rich, plot_lazy_rich_schematic, plot_mode_learning
 
-__all__ = ["use_style", "TEXT_WIDTH"] + figures.__all__ + slider.__all__ + explorers.__all__ + [
+__all__ = ["use_style", "TEXT_WIDTH", "plot_lazy_rich", "plot_lazy_rich_schematic", "plot_mode_learning"] + figures.__all__ + slider.__all__ + explorers.__all__ + [
     "plot_dmft_vs_simulation", "plot_alignment", "plot_gap_vs_rho", "plot_convergence", "dmft_rho_slider", "dmft_explorer"]
