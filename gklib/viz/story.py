@@ -87,19 +87,25 @@ def plot_lazy_rich(hist: History, *, kernel_mse: float | None = None, step_scale
     vals = vals[np.isfinite(vals) & (vals > 0)]
     b.set(yscale="log", ylabel="relative distance", title="(b) how far from the start",
           ylim=(max(vals.min(), 1e-4 * vals.max()) / 1.5, vals.max() * 300))
-    b.add_artist(b.legend(loc="upper left", fontsize=8))
-    b.legend(handles=proxies, loc="lower right", fontsize=8)
+    b.legend(loc="upper left", fontsize=8)
 
     c = axes[2]
     w = np.asarray(hist.weight_norm, dtype=float)
     al = np.asarray(ex["alignment"], dtype=float)
     c.plot(x, w / w[0], "-", color="C5", label=r"weight norm $\|W\|/\|W_0\|$")
-    c.plot(x, al / al[0], "-", color="C9", label=r"kernel–target alignment $\mathcal{A}_t/\mathcal{A}_0$")
-    top = max(np.nanmax(w / w[0]), np.nanmax(al / al[0]))
-    c.set(xscale="log", ylabel="ratio to initial value", ylim=(0, 1.45 * top),
+    c.set(xscale="log", ylabel=r"$\|W\|/\|W_0\|$", ylim=(0, 1.45 * np.nanmax(w / w[0])),
           xlabel="step + 1" if step_scale == 1 else "step (lr_scale = 1) + 1", title="(c) weights and kernel")
     c.axhline(1, color="0.6", lw=0.6)
-    c.legend(loc="upper left", fontsize=8)
+    c2 = c.twinx()                                             # the alignment has its own scale
+    c2.spines["right"].set_visible(True)
+    c2.plot(x, al / al[0], "-", color="C9", label=r"kernel–target alignment $\mathcal{A}_t/\mathcal{A}_0$ (right)")
+    top = np.nanmax(al / al[0])
+    c2.set_ylim(1 - 0.05 * (top - 1) - 0.02, 1 + 1.45 * (top - 1) + 0.02)
+    c2.set_ylabel(r"$\mathcal{A}_t/\mathcal{A}_0$", color="C9")
+    h1, l1 = c.get_legend_handles_labels()
+    h2, l2 = c2.get_legend_handles_labels()
+    c.legend(h1 + h2, l1 + l2, loc="upper left", fontsize=8)
+    fig.legend(handles=proxies, loc="outside lower center", ncol=len(proxies), fontsize=8, frameon=False)
     return axes
 
 
