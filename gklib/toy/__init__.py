@@ -4,7 +4,7 @@ r"""The paper's toy model: a committee machine learning a quadratic target (chap
   batched over runs;
 - :mod:`gklib.toy.tasks` — the data: :func:`quadratic_task` and its multi-index and Hermite variants;
 - :mod:`gklib.toy.theory` — the population decomposition of the test loss (paper eq. 6);
-- :mod:`gklib.toy.train` — :func:`train`, full-batch GD by the summary-statistics engine or directly on W;
+- :mod:`gklib.toy.trainer` — :func:`train`, full-batch GD by the summary-statistics engine or directly on W;
 - :mod:`gklib.toy.ntk` — the model's NTK in closed form;
 - :mod:`gklib.toy.linearized` — its linearisation trained exactly (kernel GD) and the laziness knobs;
 - :mod:`gklib.toy.diagnostics` — lazy or rich? distance to the linearisation, weight and kernel change,
