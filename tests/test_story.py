@@ -16,6 +16,8 @@ from gklib.toy.linearized import train_linearized  # noqa: E402
 from gklib.viz import TEXT_WIDTH, plot_lazy_rich, plot_lazy_rich_schematic, plot_mode_learning  # noqa: E402
 from gklib.viz.figures import plot_powerlaw, plot_vs_linear  # noqa: E402
 
+torch.set_num_threads(1)   # small matrices: threads only add overhead
+
 
 @pytest.fixture(scope="module")
 def small_run():
