@@ -278,35 +278,52 @@ def plot_vs_linear(hist: History, hist_lin: History, ax=None, param: str = "alph
     runs = [hist.run(i) for i in idx]
     colors = plt.get_cmap(cmap)(np.linspace(0, 0.9, len(runs)))
     drawn = []
-    for i, (h, hl) in enumerate(zip(runs, lins)):
-        new = not any(np.allclose(hl.test_loss, d, rtol=1e-6) for d in drawn)
+    for i, h in enumerate(runs):                      # networks first ...
+        _draw(ax, h.steps, h.train_loss, h.test_loss, None, None, colors[i],
+              f"{param}={fmt.format(vals[i % len(vals)])}")
+    for h, hl in zip(runs, lins):                     # ... then the linearisations on top, each once
+        if any(np.allclose(hl.test_loss, d, rtol=1e-6) for d in drawn):
+            continue
         drawn.append(hl.test_loss)
-        _draw(ax, h.steps, h.train_loss, h.test_loss, hl.train_loss if new else None, hl.test_loss,
-              colors[i], f"{param}={fmt.format(vals[i % len(vals)])}")
+        ax.plot(step_axis(hl.steps), hl.test_loss, ":", color="k", lw=2, zorder=5)
+        ax.plot(step_axis(hl.steps), hl.train_loss, "-.", color="k", lw=1.2, zorder=5)
+    ax.plot([], [], "-", color="0.5", label="network test")
+    ax.plot([], [], "--", color="0.5", label="network train")
     ax.plot([], [], ":", color="k", lw=2, label="linearised test")
-    ax.plot([], [], "-.", color="k", lw=1, label="linearised train")
+    ax.plot([], [], "-.", color="k", lw=1.2, label="linearised train")
     ax.set(xscale="log", yscale="log", xlabel="step + 1", ylabel="MSE")
-    ax.legend(fontsize="small", ncol=2)
+    ax.legend(fontsize=8, ncol=2)
     return ax
 
 
-def plot_powerlaw(x, series: dict, ax=None, fit_from=None, xlabel: str = r"$\alpha$"):
-    """Log-log plot of each ``series[name]`` against ``x`` with its fitted power law (on
-    ``x >= fit_from``); the fitted exponents go in the legend. Returns ``(ax, slopes)``."""
+def plot_powerlaw(x, series: dict, ax=None, fit_from=None, xlabel: str = r"$\alpha$", fit_to=None,
+                  return_errors: bool = False):
+    """Log-log plot of each ``series[name]`` against ``x`` with its fitted power law on
+    ``fit_from <= x <= fit_to`` (the fitted points filled, the others open); the fitted exponents and
+    their standard errors go in the legend. Returns ``(ax, slopes)``, or ``(ax, slopes, errors)`` with
+    ``return_errors``."""
     ax = ax or plt.gca()
     x = np.asarray(x, dtype=float)
-    sel = x >= (x.min() if fit_from is None else fit_from)
-    slopes = {}
+    sel = (x >= (x.min() if fit_from is None else fit_from)) & (x <= (x.max() if fit_to is None else fit_to))
+    if sel.sum() < 2:
+        raise ValueError("the fit range must hold at least two points")
+    slopes, errors = {}, {}
     for name, y in series.items():
         y = np.asarray(y, dtype=float)
+        lx, ly = np.log(x[sel]), np.log(y[sel])
         k = loglog_slope(x[sel], y[sel])
-        b = np.mean(np.log(y[sel]) - k * np.log(x[sel]))
-        slopes[name] = k
-        line, = ax.plot(x, y, "o", label=f"{name} (slope {k:.2f})")
+        b = np.mean(ly - k * lx)
+        n = sel.sum()
+        err = float(np.sqrt(np.sum((ly - k * lx - b) ** 2) / (n - 2) / np.sum((lx - lx.mean()) ** 2))) if n > 2 \
+            else float("nan")
+        slopes[name], errors[name] = k, err
+        lab = f"{name}: slope {k:.2f}" + (f" ± {err:.2f}" if np.isfinite(err) else "")
+        line, = ax.plot(x[sel], y[sel], "o", label=lab)
+        ax.plot(x[~sel], y[~sel], "o", mfc="none", color=line.get_color())
         ax.plot(x[sel], np.exp(b) * x[sel] ** k, "-", color=line.get_color(), alpha=0.6)
     ax.set(xscale="log", yscale="log", xlabel=xlabel)
-    ax.legend(fontsize="small")
-    return ax, slopes
+    ax.legend(fontsize=8)
+    return (ax, slopes, errors) if return_errors else (ax, slopes)
 
 
 def plot_phase_diagram(pd: PhaseDiagram, ax=None, cmap: str = "magma", log: bool = False):
@@ -411,13 +428,13 @@ def plot_eps_panel(D: int, eps: float, ridge: float = 0.0, axes=None, eps_max: f
     pred = predicted_sample_sizes(D, eps, ridge=ridge)
     for part, c in (("norm", "C0"), ("traceless", "C1")):
         if pred[part] is not None:
-            a3.axvline(pred[part], color=c, ls=":", lw=1)
-    a3.axvline(D, color="gray", ls="--", lw=0.8)
-    a3.axvline(rank, color="gray", ls="-.", lw=0.8)
+            a3.axvline(pred[part], color=c, ls=":", lw=1, label="learned (theory)" if part == "norm" else None)
+    a3.axvline(D, color="gray", ls="--", lw=0.8, label="P = D")
+    a3.axvline(rank, color="gray", ls="-.", lw=0.8, label="P = rank of $K_0$")
     a3.set_xscale("log")
     a3.set_ylim(0, 1.6)
     a3.set_xlabel("training-set size P")
-    a3.set_ylabel("fraction not learned")
+    a3.set_ylabel("test error / power of the part\n(> 1: overfitting)")
     a3.set_title(f"kernel regression theory, ridge={ridge:.3g}")
     a3.legend(fontsize=8)
     return axes

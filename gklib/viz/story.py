@@ -1,0 +1,176 @@
+"""Figures of the lazy-to-rich story (introduction and chapters 1–3).
+
+- :func:`plot_lazy_rich` — Fig 1 with the measurements that decide the story: losses of the network and
+  of its linearisation, the distance between the two, the weight and kernel change, the kernel–target
+  alignment and the weight norm, on one log-step axis with the crossing times marked (reads a
+  :func:`gklib.toy.diagnostics.lazy_rich_run` history);
+- :func:`plot_lazy_rich_schematic` — the idea of the paper's Fig 1(a): the linearised function space
+  around :math:`\\theta_0` against the path the network takes;
+- :func:`plot_mode_learning` — chapter 2: the fraction of each part of the target not yet learned by
+  kernel gradient descent with the initial NTK, theory lines against simulated points.
+"""
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from ..history import History
+from ..toy.diagnostics import story_times
+from .style import TEXT_WIDTH
+
+__all__ = ["plot_lazy_rich", "plot_lazy_rich_schematic", "plot_mode_learning"]
+
+
+_MARKS = (("leave", "network leaves its linearisation", "C3", ":"), ("train", "train loss ÷ 10", "0.45", "--"),
+          ("test", "test loss ÷ 10", "k", "-"))
+
+
+def _mark_times(axes, times):
+    """Vertical lines at the crossing times (step + 1) on every axis; returns legend proxies."""
+    proxies = []
+    for key, text, color, ls in _MARKS:
+        t = times.get(key, np.inf)
+        if not np.isfinite(t):
+            continue
+        for ax in axes:
+            ax.axvline(t + 1, color=color, ls=ls, lw=1.1, zorder=0)
+        proxies.append(plt.Line2D([], [], color=color, ls=ls, lw=1.1, label=f"{text} (step {t:,.0f})"))
+    return proxies
+
+
+def plot_lazy_rich(hist: History, *, kernel_mse: float | None = None, step_scale: float = 1.0, title: str = "",
+                   fig=None, level: float = 0.1, leave: float = 0.1):
+    """Fig 1 with its diagnostics, three stacked panels on one log-step axis (``step + 1``).
+
+    (a) train (dashed) and test (solid) loss of the network (blue) and of its linearisation (orange), with
+    the ridgeless kernel-regression baseline ``kernel_mse`` (black); (b) how far the network is from
+    where it started: RMS distance to its linearisation on the training and the test points (relative to
+    the labels), :math:`\\|W-W_0\\|/\\|W_0\\|` and :math:`\\|K-K_0\\|_F/\\|K_0\\|_F`; (c) the weight norm
+    :math:`\\|W\\|/\\|W_0\\|` and the kernel–target alignment relative to its initial value. Vertical lines:
+    the step at which the network leaves its linearisation (distance ``leave``) and those at which the
+    train and test losses fall below ``level`` × their initial value (:func:`gklib.toy.diagnostics.story_times`).
+
+    ``hist`` comes from :func:`gklib.toy.diagnostics.lazy_rich_run`; ``step_scale`` multiplies the
+    step axis (a run at ``lr_scale = c`` drawn in steps of ``lr_scale = 1``). Returns the three axes.
+    """
+    ex = hist.extra
+    missing = [k for k in ("lin_train_loss", "dist_train", "weight_change", "alignment") if k not in ex]
+    if missing:
+        raise ValueError(f"hist has no {missing} in extra: make it with gklib.toy.diagnostics.lazy_rich_run")
+    if fig is None:
+        fig = plt.figure(figsize=(TEXT_WIDTH, 7.4), constrained_layout=True)
+    axes = fig.subplots(3, 1, sharex=True)
+    x = np.asarray(hist.steps) * step_scale + 1
+    times = {k: v * step_scale for k, v in story_times(hist, level, leave).items()}
+
+    proxies = _mark_times(axes, times)
+    a = axes[0]
+    a.plot(x, hist.train_loss, "--", color="C0", label="network, train")
+    a.plot(x, hist.test_loss, "-", color="C0", label="network, test")
+    a.plot(x, ex["lin_train_loss"], "--", color="C1", label="linearisation, train")
+    a.plot(x, ex["lin_test_loss"], "-", color="C1", label="linearisation, test")
+    if kernel_mse is not None:
+        a.axhline(kernel_mse, color="k", lw=0.9, ls="-.", label="kernel regression $K_0$, test")
+    a.set(yscale="log", ylabel="MSE", title=f"(a) {title}" if title else "(a) losses")
+    lo, hi = a.get_ylim()
+    a.set_ylim(lo / 30, hi)                                     # room for the legend at the bottom
+    a.legend(loc="lower left", fontsize=8, ncol=1)
+
+    b = axes[1]
+    pos = x > 1                                                 # step 0: every change is zero
+    b.plot(x[pos], ex["dist_train"][pos], "--", color="C3", label="distance to linearisation, train")
+    b.plot(x[pos], ex["dist_test"][pos], "-", color="C3", label="distance to linearisation, test")
+    b.plot(x[pos], ex["weight_change"][pos], "-", color="C2", label=r"weights $\|W-W_0\|/\|W_0\|$")
+    b.plot(x[pos], ex["kernel_change"][pos], "-", color="C4", label=r"kernel $\|K-K_0\|_F/\|K_0\|_F$")
+    b.axhline(leave, color="C3", lw=0.6, ls=":")
+    vals = np.concatenate([np.ravel(ex[k][pos]) for k in ("dist_train", "dist_test", "weight_change", "kernel_change")])
+    vals = vals[np.isfinite(vals) & (vals > 0)]
+    b.set(yscale="log", ylabel="relative distance", title="(b) how far from the start",
+          ylim=(max(vals.min(), 1e-4 * vals.max()) / 1.5, vals.max() * 300))
+    b.legend(loc="upper left", fontsize=8)
+
+    c = axes[2]
+    w = np.asarray(hist.weight_norm, dtype=float)
+    al = np.asarray(ex["alignment"], dtype=float)
+    c.plot(x, w / w[0], "-", color="C5", label=r"weight norm $\|W\|/\|W_0\|$")
+    c.set(xscale="log", ylabel=r"$\|W\|/\|W_0\|$", ylim=(0, 1.45 * np.nanmax(w / w[0])),
+          xlabel="step + 1" if step_scale == 1 else "step (lr_scale = 1) + 1", title="(c) weights and kernel")
+    c.axhline(1, color="0.6", lw=0.6)
+    c2 = c.twinx()                                             # the alignment has its own scale
+    c2.spines["right"].set_visible(True)
+    c2.plot(x, al / al[0], "-", color="C9", label=r"kernel–target alignment $\mathcal{A}_t/\mathcal{A}_0$ (right)")
+    top = np.nanmax(al / al[0])
+    c2.set_ylim(1 - 0.05 * (top - 1) - 0.02, 1 + 1.45 * (top - 1) + 0.02)
+    c2.set_ylabel(r"$\mathcal{A}_t/\mathcal{A}_0$", color="C9")
+    h1, l1 = c.get_legend_handles_labels()
+    h2, l2 = c2.get_legend_handles_labels()
+    c.legend(h1 + h2, l1 + l2, loc="upper left", fontsize=8)
+    fig.legend(handles=proxies, loc="outside lower center", ncol=len(proxies), fontsize=8, frameon=False)
+    return axes
+
+
+def plot_lazy_rich_schematic(ax=None):
+    """The idea of the paper's Fig 1(a), drawn: the functions a network can express form a curved
+    surface (here a curve); around :math:`\\theta_0` its linearisation is the tangent line. Lazy training
+    moves along the tangent (kernel regression with the initial NTK) and stops at the point that fits
+    the training data seen through the initial features; rich training follows the curve and reaches the
+    target. Returns the axis."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(TEXT_WIDTH * 0.72, 3.3), constrained_layout=True)
+    s = np.linspace(-0.35, 1.12, 200)
+    curve = np.stack([2.6 * s, 1.6 * s**2], 1)                 # the model's function space (schematic)
+    ax.plot(curve[:, 0], curve[:, 1], color="0.25", lw=2)
+    ax.text(curve[-1, 0] + 0.05, curve[-1, 1], "functions the\nnetwork can express", fontsize=8.5,
+            va="center", color="0.25")
+    t = np.linspace(-0.9, 3.6, 2)                               # tangent at theta_0 (s = 0)
+    ax.plot(t, 0 * t, color="C1", lw=1.6, ls="--")
+    ax.text(3.62, -0.02, "linearisation at $\\theta_0$\n(initial kernel $K_0$)", fontsize=8.5, va="center",
+            color="C1")
+    ax.plot(0, 0, "o", color="k", ms=6, zorder=5)
+    ax.annotate("$f(\\theta_0)$", (0, 0), xytext=(-6, 8), textcoords="offset points", ha="right", fontsize=9)
+    target = curve[np.searchsorted(s, 1.0)]
+    ax.plot(*target, "*", color="C2", ms=14, zorder=5)
+    ax.annotate("target $y$", target, xytext=(-10, 6), textcoords="offset points", ha="right", fontsize=9,
+                color="C2")
+    lazy_end = np.array([target[0], 0.0])
+    ax.annotate("", lazy_end, (0.05, 0.0), arrowprops=dict(arrowstyle="-|>", color="C1", lw=2.2))
+    ax.plot(*lazy_end, "s", color="C1", ms=7, zorder=5)
+    ax.text(-0.2, -0.09, "lazy: the features stay fixed", fontsize=8.5, color="C1", ha="left", va="top")
+    ax.annotate("lazy end point:\nkernel regression", lazy_end, xytext=(0, -10), textcoords="offset points",
+                ha="center", va="top", fontsize=8.5, color="C1")
+    ax.annotate("", target, (target[0] - 0.5, 1.6 * ((target[0] - 0.5) / 2.6) ** 2),
+                arrowprops=dict(arrowstyle="-|>", color="C0", lw=2.2))
+    path = curve[(s >= 0) & (s <= 0.85)]
+    ax.plot(path[:, 0], path[:, 1] + 0.0, color="C0", lw=3.5, alpha=0.8)
+    ax.text(1.05, 0.62, "rich: the features\nmove with the function", fontsize=8.5, color="C0", ha="right")
+    ax.plot([target[0], target[0]], [0, target[1]], ":", color="0.5", lw=1)
+    ax.text(target[0] + 0.06, target[1] / 2, "what the initial\nfeatures cannot\nexpress", fontsize=8, color="0.4",
+            va="center")
+    ax.set_xlim(-1.0, 5.6)
+    ax.set_ylim(-0.6, 2.15)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    return ax
+
+
+def plot_mode_learning(result: dict, ax=None):
+    """Fraction of each part of the target that kernel gradient descent with the initial NTK has not yet
+    learned, against ``step + 1``: theory lines :math:`(1-2c\\lambda_k)^{2t}` and simulated points, with
+    the time scales :math:`1/(2c\\lambda_k)` marked. ``result`` comes from
+    :func:`gklib.kernels.dynamics.mode_learning`. Returns the axis."""
+    ax = ax or plt.subplots(figsize=(TEXT_WIDTH * 0.8, 3.4), constrained_layout=True)[1]
+    names = {"linear": ("linear part, $\\lambda=1/D$", "C0"),
+             "norm": ("$|x|^2$ part, $\\lambda=\\epsilon^2(D+2)/D^2$", "C2"),
+             "traceless": ("traceless quadratic part, $\\lambda=2\\epsilon^2/D^2$", "C1")}
+    t = np.asarray(result["t_theory"])
+    for key, (label, color) in names.items():
+        ax.plot(t + 1, result["theory"][key], "-", color=color, lw=1.4, label=label)
+        ax.plot(np.asarray(result["steps"]) + 1, result["measured"][key], "o", color=color, ms=4)
+        tau = result["timescale"][key]
+        if tau < t[-1]:
+            ax.axvline(tau + 1, color=color, ls=":", lw=1)
+    ax.plot([], [], "o", color="0.4", ms=4, label=f"simulated, P = {result['P']} points")
+    ax.set(xscale="log", xlabel="step + 1", ylabel="fraction not learned", ylim=(-0.03, 1.08),
+           title=f"kernel GD with $K_0$: D = {result['D']}, ε = {result['eps']:g}, lr_scale = {result['lr_scale']:g}")
+    ax.legend(fontsize=8, loc="lower left", frameon=True)
+    return ax
