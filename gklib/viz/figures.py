@@ -192,7 +192,7 @@ def plot_weight_norm(hist: History, ax=None, label: str = "", **kw):
 def plot_grokking(hist: History, title: str = "", axes=None):
     """The paper's Fig 1 layout: train/test loss (log step axis) and the weight norm."""
     if axes is None:
-        fig, axes = plt.subplots(1, 2, figsize=(10, 3.6), constrained_layout=True)
+        fig, axes = plt.subplots(1, 2, figsize=(TEXT_WIDTH, 3.3), constrained_layout=True)
     plot_losses(hist, ax=axes[0])
     axes[0].legend()
     axes[0].set_title(title or "train and test loss")
@@ -348,7 +348,7 @@ def plot_fig1(hist: History, hist_lin: History | None = None, kernel_mse: float 
     ``(steps, values)``); (right) the weight norm :math:`\\|W_t\\|_F/\\|W_0\\|_F`."""
     n = 2 + (align is not None)
     if axes is None:
-        _, axes = plt.subplots(1, n, figsize=(4.6 * n, 3.6), constrained_layout=True)
+        axes = panel_axes(n, height=3.0)
     ax = axes[0]
     x = hist.steps + 1
     ax.plot(x, hist.train_loss, "--", color="C0", label="train")
@@ -400,7 +400,7 @@ def plot_eps_panel(D: int, eps: float, ridge: float = 0.0, axes=None, eps_max: f
     eps = check_positive(eps, "eps")
     ridge = check_positive(ridge, "ridge", allow_zero=True)
     if axes is None:
-        _, axes = plt.subplots(1, 3, figsize=(13, 3.6))
+        axes = panel_axes(3, height=3.0)
     a1, a2, a3 = axes
     for a in axes:
         a.clear()

@@ -39,6 +39,7 @@ from IPython.display import HTML
 
 from ..history import History
 from ..validation import check_positive, check_positive_int
+from .style import TEXT_WIDTH
 from .figures import (draw_toy_panels, draw_vs_linear, loss_range, panel_axes, plot_eps_panel, plot_grokking,
                       plot_sweep, sweep_labels)
 
@@ -238,7 +239,7 @@ def sweep_animation(hist: History, param: str = "alpha", fmt: str = "{:.3g}", dp
     :func:`draw_toy_panels` (losses and decomposition) for each value of ``hist.params[param]``, on
     fixed axes. Works in the static book. Returns a :class:`~gklib.viz.slider.StaticSlider`."""
     values, ylim = _sweep_values_and_ylim(hist, param)
-    fig, axes = plt.subplots(1, 2, figsize=(10, 3.6), constrained_layout=True)
+    fig, axes = plt.subplots(1, 2, figsize=(TEXT_WIDTH, 3.3), constrained_layout=True)
     name = {"alpha": "α", "eps": "ε"}.get(param, param)
 
     def draw(i):
@@ -259,7 +260,7 @@ def grokking_slider(hist: History, param: str = "alpha", fmt: str = "{:.3g}", dp
     wn = np.asarray(hist.weight_norm, dtype=float)
     wn = wn / wn[:, :1]
     wlim = (0.9 * np.nanmin(wn), 1.1 * np.nanmax(wn))
-    fig, axes = plt.subplots(1, 2, figsize=(10, 3.6), constrained_layout=True)
+    fig, axes = plt.subplots(1, 2, figsize=(TEXT_WIDTH, 3.3), constrained_layout=True)
     name = {"alpha": "α", "eps": "ε"}.get(param, param)
 
     def draw(i):
@@ -286,7 +287,7 @@ def alpha_animation(hist: History, hist_lin: History, dpi: float = 72):
     if len(lins) != hist.R:
         raise ValueError(f"hist_lin has {len(lins)} runs but hist has {hist.R}")
     alphas = np.atleast_1d(hist.params["alpha"])
-    fig, ax = plt.subplots(figsize=(6.5, 3.8), constrained_layout=True)
+    fig, ax = plt.subplots(figsize=(TEXT_WIDTH * 0.8, 3.6), constrained_layout=True)
     lim = loss_range(hist)
 
     def draw(i):
@@ -309,11 +310,11 @@ def eps_explorer_static(D: int = 40, eps_values=(0.01, 0.03, 0.1, 0.3, 1.0), rid
     D = check_positive_int(D, "D")
     ridge = check_positive(ridge, "ridge", allow_zero=True)
     eps_values = [check_positive(e, "eps_values") for e in np.atleast_1d(eps_values)]
-    fig, axes = plt.subplots(1, 3, figsize=(13, 3.6))
+    axes = panel_axes(3, height=3.0)
+    fig = axes[0].figure
 
     def draw(i):
         plot_eps_panel(D, eps_values[i], ridge, axes=axes)
-        fig.tight_layout()
 
     return slider_figure(draw, eps_values, label="ε", fmt="{:.3g}", fig=fig, dpi=dpi,
                          title="Mercer spectrum, power split and kernel learning curves")
