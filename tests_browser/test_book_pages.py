@@ -249,3 +249,25 @@ def test_reading_experience(page, driver, base_url):
         assert not severe, f"{page}: console errors: {[e['message'][:200] for e in severe]}"
     finally:
         driver.set_window_size(1280, 1600)
+
+
+def test_scorecard_page(driver, base_url):
+    """The reproduction scorecard renders from this build's records: a row per result, each with a status,
+    none failed, and every link to a chapter resolves."""
+    from selenium.webdriver.common.by import By
+
+    driver.get_log("browser")
+    driver.get(f"{base_url}book/scorecard.html")
+    _wait(driver, lambda d: d.execute_script("return document.readyState") == "complete", "page load")
+    rows = driver.find_elements(By.CSS_SELECTOR, "table.gk-scorecard tbody tr")
+    assert len(rows) >= 10, len(rows)
+    status = [r.find_elements(By.CSS_SELECTOR, ".gk-ok, .gk-failed, .gk-missing") for r in rows]
+    assert all(len(s) == 1 for s in status), "a row without a status"
+    failed = [r.text[:80] for r, s in zip(rows, status) if "gk-failed" in s[0].get_attribute("class")]
+    assert not failed, failed
+    for a in driver.find_elements(By.CSS_SELECTOR, "table.gk-scorecard a.reference.internal"):
+        target = a.get_attribute("href").split("#")[0].replace(base_url, "")
+        assert (HTML / target).is_file(), target
+    assert "records of this build" in driver.find_element(By.TAG_NAME, "main").text
+    severe = [e for e in driver.get_log("browser") if e.get("level") == "SEVERE"]
+    assert not severe, severe
