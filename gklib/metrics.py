@@ -11,7 +11,7 @@ its logging grid, so times are resolved to the grid's spacing:
 - :func:`sweep_summary` — crossing times, delays and final losses of every run of a sweep;
 - accuracies: :func:`accuracy_crossings` (train/test accuracy reaching a level, and their delay),
   :func:`accuracy_delay`, :func:`generalisation_at_fit`, :func:`value_at_fit` (any logged series at the
-  step the training set is fitted);
+  step the training set is fitted), :func:`value_at` (at given steps, one per run);
 - over seeds: :func:`spread` (median and range of a measure over repeated runs);
 - comparisons: :func:`prediction_distance`, :func:`loglog_slope` (power-law exponents).
 
@@ -28,7 +28,7 @@ from .history import History
 from .validation import check_positive
 
 __all__ = ["first_crossing", "first_below", "crossing_times", "grokking_delay", "amount_of_grokking",
-           "sweep_summary", "accuracy_crossings", "accuracy_delay", "generalisation_at_fit", "value_at_fit", "spread",
+           "sweep_summary", "accuracy_crossings", "accuracy_delay", "generalisation_at_fit", "value_at_fit", "value_at", "spread",
            "prediction_distance", "loglog_slope"]
 
 
@@ -170,14 +170,28 @@ def value_at_fit(history: History, values, level: float = 0.99) -> np.ndarray:
     logged step where each run's train accuracy first reaches ``level``; one value per run (``nan``:
     never reached)."""
     h = _check_accuracy(history)
-    t_fit = np.atleast_1d(first_crossing(h.steps, h.train_acc, level, above=True))
+    return value_at(h, values, first_crossing(h.steps, h.train_acc, level, above=True))
+
+
+def value_at(history: History, values, t) -> np.ndarray:
+    """``values`` (``(T,)`` or ``(R, T)`` on the logging grid) at logged step ``t[i]`` for run ``i``
+    (``t``: one step per run or a scalar, e.g. crossing times; ``nan`` where ``t`` is not finite)."""
+    h = _check_history(history)
+    t = np.atleast_1d(np.asarray(t, dtype=float))
     v = np.atleast_2d(np.asarray(values, dtype=float))
-    if v.shape[-1] != len(h.steps) or v.shape[0] not in (1, len(t_fit)):
-        raise ValueError(f"values must have shape (T,) or (R, T) with T={len(h.steps)}, R={len(t_fit)}; "
-                         f"got {np.shape(values)}")
-    v = np.broadcast_to(v, (len(t_fit), v.shape[-1]))
-    return np.array([v[i, np.searchsorted(h.steps, t)] if np.isfinite(t) else np.nan
-                     for i, t in enumerate(t_fit)])
+    R = max(len(t), v.shape[0])
+    if v.shape[-1] != len(h.steps) or v.shape[0] not in (1, R) or len(t) not in (1, R):
+        raise ValueError(f"values must have shape (T,) or (R, T) with T={len(h.steps)} and t one step per run; "
+                         f"got {np.shape(values)} and {len(t)} steps")
+    v, t = np.broadcast_to(v, (R, v.shape[-1])), np.broadcast_to(t, (R,))
+    out = np.full(R, np.nan)
+    for i, ti in enumerate(t):
+        if np.isfinite(ti):
+            j = np.searchsorted(h.steps, ti)
+            if j >= len(h.steps) or h.steps[j] != ti:
+                raise ValueError(f"step {ti:g} is not on the logging grid")
+            out[i] = v[i, j]
+    return out
 
 
 def spread(values, axis: int = 0) -> dict:

@@ -10,7 +10,7 @@ import torch
 
 import gklib as gk
 from gklib.kernels import centered_kernel_alignment, empirical_ntk
-from gklib.metrics import generalisation_at_fit, spread, value_at_fit
+from gklib.metrics import generalisation_at_fit, spread, value_at, value_at_fit
 from gklib.nets import (MLP, QuadraticMLP, Transformer1L, feature_kernel_change, fit, kernel_distance,
                         modular_addition, ntk_change, seed_sweep)
 
@@ -139,6 +139,10 @@ def test_value_at_fit_and_spread():
     np.testing.assert_array_equal(value_at_fit(h, h.test_acc, 0.5)[:1], generalisation_at_fit(h, 0.5)[:1])
     with pytest.raises(ValueError):
         value_at_fit(h, series[:, :3])
+    np.testing.assert_array_equal(value_at(h, series, [10, np.inf]), [1, np.nan])
+    np.testing.assert_array_equal(value_at(h, series[0], 30), [3])
+    with pytest.raises(ValueError, match="grid"):
+        value_at(h, series, [15, 20])
     s = spread([[1.0, np.inf], [3.0, 2.0], [2.0, np.inf]])
     np.testing.assert_array_equal(s["median"], [2.0, np.inf])
     np.testing.assert_array_equal(s["min"], [1.0, 2.0])
@@ -154,10 +158,16 @@ def test_chapter5_figures_fit_the_column():
             thresholds=[10.0], track={"feat": feature_kernel_change(X)})
     axes = gk.viz.sweep_figure(h, ["a", "b"], panels=("acc", "norm"))
     assert axes[0].figure.get_size_inches()[0] <= gk.viz.TEXT_WIDTH
+    axes = gk.viz.laziness_figure(h, ["a", "b"], "feat", level=0.5)
+    assert axes[0].figure.get_size_inches()[0] <= gk.viz.TEXT_WIDTH
     ax = gk.viz.plot_tracked(h, "feat", ["a", "b"], level=0.5)
     assert len(ax.lines) >= 2
     with pytest.raises(ValueError):
         gk.viz.plot_tracked(h, "nope", ["a", "b"])
+    hs = seed_sweep(lambda s: MLP([6, 8, 2], "tanh", seed=s).double(), (X, Y), seeds=[0, 1], alpha=[0.5, 1.0],
+                    steps=20, lr=0.05, n_log=5, thresholds=[10.0], track={"feat": feature_kernel_change(X)})
+    axes = gk.viz.seed_sweep_figure(hs, level=0.5, key="feat", plateau=0.3)
+    assert axes.shape == (2, 2) and axes[0, 0].figure.get_size_inches()[0] <= gk.viz.TEXT_WIDTH
     ax = gk.viz.plot_seed_sweep(np.array([[1.0, np.inf], [2.0, 5.0]]), [0.1, 1.0], ylabel="delay")
     assert ax.get_xscale() == "log"
     plt.close("all")

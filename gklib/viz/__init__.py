@@ -17,7 +17,7 @@ from .dmft import (dmft_explorer, dmft_rho_slider, plot_alignment, plot_converge
                    plot_escape_scaling, plot_gap_vs_rho, plot_grokking_curve)
 from .explorers import *  # noqa: F401,F403
 from .figures import *  # noqa: F401,F403
-from .nets import plot_seed_sweep, plot_tracked, sweep_figure
+from .nets import laziness_figure, plot_seed_sweep, plot_tracked, seed_sweep_figure, sweep_figure
 from .slider import *  # noqa: F401,F403
 from .style import TEXT_WIDTH, use_style
 

@@ -2,9 +2,12 @@
 
 - :func:`sweep_figure` — :func:`~gklib.viz.figures.plot_sweep` panels side by side at the column width,
   the run legend below the panels (never on the data);
+- :func:`laziness_figure` — accuracies next to a tracked laziness series (:func:`plot_tracked`);
 - :func:`plot_tracked` — a series logged by :func:`gklib.nets.fit`'s ``track`` (e.g. the feature-kernel
   change) for every run, with a circle where the training accuracy and a star where the test accuracy
   first reaches a level: what the network's features did between fitting and generalising;
+- :func:`seed_sweep_figure` — a seed sweep in four panels: test accuracy of every run, and the spread over
+  seeds of the delay, of the test accuracy when the training set is fitted and of a tracked series then;
 - :func:`plot_seed_sweep` — a per-run measure of a :func:`gklib.nets.seed_sweep` against α: every seed
   as a dot, the median as a line, the range as a bar; runs that never crossed drawn as triangles at the top.
 """
@@ -14,11 +17,11 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from ..history import History
-from ..metrics import accuracy_crossings, spread
+from ..metrics import accuracy_crossings, generalisation_at_fit, spread, value_at_fit
 from .figures import plot_sweep, step_axis
 from .style import TEXT_WIDTH
 
-__all__ = ["sweep_figure", "plot_tracked", "plot_seed_sweep"]
+__all__ = ["sweep_figure", "laziness_figure", "plot_tracked", "seed_sweep_figure", "plot_seed_sweep"]
 
 
 def _colors(n, cmap="viridis"):
@@ -38,6 +41,23 @@ def sweep_figure(hist: History, labels, panels=("acc", "norm"), title: str = "",
     two = panels[0] in ("acc", "loss")
     fig.legend(handles, labs, loc="outside lower center", ncol=min(len(labs), 6),
                title="dashed: train, solid: test" if two else None)
+    if title:
+        fig.suptitle(title)
+    return axes
+
+
+def laziness_figure(hist: History, labels, key: str, level: float = 0.9, ylabel: str | None = None,
+                    title: str = "", height: float = 3.0):
+    """Two panels at the column width: train (dashed) and test (solid) accuracy of every run, and the
+    tracked series ``hist.extra[key]`` with :func:`plot_tracked`'s markers; one legend below. Returns the axes."""
+    fig, axes = plt.subplots(1, 2, figsize=(TEXT_WIDTH, height), layout="constrained")
+    plot_sweep(hist, labels, panels=("acc",), ax=axes[0])
+    axes[0].get_legend().remove()
+    axes[0].axhline(level, color="gray", lw=0.6, ls=":")
+    plot_tracked(hist, key, labels, level=level, ax=axes[1], ylabel=ylabel)
+    handles, labs = axes[1].get_legend_handles_labels()
+    fig.legend(handles, labs, loc="outside lower center", ncol=min(len(labs), 6),
+               title="accuracy: dashed train, solid test")
     if title:
         fig.suptitle(title)
     return axes
@@ -92,3 +112,46 @@ def plot_seed_sweep(values, alphas, ax=None, ylabel: str = "", ceiling: float | 
         ax.plot([], [], "^", color=color, alpha=0.6, label="never (within the run)")
     ax.set(xscale="log", xlabel=r"$\alpha$", ylabel=ylabel)
     return ax
+
+
+def seed_sweep_figure(hist: History, level: float = 0.9, key: str | None = None, plateau: float | None = None,
+                      key_label: str = "", title: str = ""):
+    """A :func:`gklib.nets.seed_sweep` (``hist.params["seed"]``, ``hist.params["alpha"]``) in a 2 × 2 grid at the
+    column width: (a) test accuracy of every run, one colour per α; (b) the delay between train and test
+    accuracy reaching ``level``; (c) the test accuracy when the train accuracy first reaches ``level``
+    (``plateau`` as a dotted line); (d) the tracked series ``hist.extra[key]`` at that step (omitted when
+    ``key`` is None). (b)–(d): :func:`plot_seed_sweep`. Returns the axes ``(2, 2)``."""
+    seeds = np.asarray(hist.params["seed"])
+    S = np.unique(seeds).size
+    al = np.asarray(hist.params["alpha"], dtype=float)
+    A = al.size // S
+    alphas = al[:A]
+    fig, axes = plt.subplots(2, 2, figsize=(TEXT_WIDTH, 5.6), layout="constrained")
+    x = step_axis(hist.steps)
+    cols = _colors(A)
+    for i in range(hist.R):
+        axes[0, 0].plot(x, hist.test_acc[i], color=cols[i % A], lw=1.0, alpha=0.75,
+                        label=f"α = {alphas[i % A]:g}" if i < A else None)
+    if plateau is not None:
+        axes[0, 0].axhline(plateau, color="gray", lw=0.8, ls=":")
+    axes[0, 0].set(xscale="log", xlabel="step + 1", ylabel="test accuracy", title=f"(a) every run ({S} seeds)")
+    axes[0, 0].legend(loc="upper left", fontsize=8.5)
+    c = accuracy_crossings(hist, level)
+    delay = np.where(np.isfinite(c["train"]), c["delay"], np.nan).reshape(S, A)
+    plot_seed_sweep(delay, alphas, ax=axes[0, 1], ylabel="steps")
+    axes[0, 1].set_title(f"(b) delay, train → test at {level:.0%}")
+    axes[0, 1].legend(loc="upper left", fontsize=8.5)
+    plot_seed_sweep(generalisation_at_fit(hist, level).reshape(S, A), alphas, ax=axes[1, 0], ylabel="test accuracy",
+                    color="C1")
+    if plateau is not None:
+        axes[1, 0].axhline(plateau, color="gray", lw=0.8, ls=":")
+    axes[1, 0].set_title(f"(c) test accuracy when train reaches {level:.0%}")
+    if key is None:
+        axes[1, 1].set_axis_off()
+    else:
+        plot_seed_sweep(value_at_fit(hist, hist.extra[key], level).reshape(S, A), alphas, ax=axes[1, 1],
+                        ylabel=key_label or key, color="C2")
+        axes[1, 1].set_title(f"(d) {key_label or key} then")
+    if title:
+        fig.suptitle(title)
+    return axes
