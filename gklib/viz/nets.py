@@ -140,7 +140,7 @@ def seed_sweep_figure(hist: History, level: float = 0.9, key: str | None = None,
     delay = np.where(np.isfinite(c["train"]), c["delay"], np.nan).reshape(S, A)
     plot_seed_sweep(delay, alphas, ax=axes[0, 1], ylabel="steps")
     axes[0, 1].set_title(f"(b) delay, train → test at {level:.0%}")
-    axes[0, 1].legend(loc="upper left", fontsize=8.5)
+    axes[0, 1].legend(loc="lower right", fontsize=8.5)
     plot_seed_sweep(generalisation_at_fit(hist, level).reshape(S, A), alphas, ax=axes[1, 0], ylabel="test accuracy",
                     color="C1")
     if plateau is not None:
