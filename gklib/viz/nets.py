@@ -120,7 +120,9 @@ def seed_sweep_figure(hist: History, level: float = 0.9, key: str | None = None,
     column width: (a) test accuracy of every run, one colour per α; (b) the delay between train and test
     accuracy reaching ``level``; (c) the test accuracy when the train accuracy first reaches ``level``
     (``plateau`` as a dotted line); (d) the tracked series ``hist.extra[key]`` at that step (omitted when
-    ``key`` is None). (b)–(d): :func:`plot_seed_sweep`. Returns the axes ``(2, 2)``."""
+    ``key`` is None). (b)–(d): :func:`plot_seed_sweep` (dots: runs, squares: medians, bars: ranges, triangles
+    at the top: runs that never crossed; no legend, so that nothing covers the data: say it in the text).
+    Returns the axes ``(2, 2)``."""
     seeds = np.asarray(hist.params["seed"])
     S = np.unique(seeds).size
     al = np.asarray(hist.params["alpha"], dtype=float)
@@ -140,7 +142,6 @@ def seed_sweep_figure(hist: History, level: float = 0.9, key: str | None = None,
     delay = np.where(np.isfinite(c["train"]), c["delay"], np.nan).reshape(S, A)
     plot_seed_sweep(delay, alphas, ax=axes[0, 1], ylabel="steps")
     axes[0, 1].set_title(f"(b) delay, train → test at {level:.0%}")
-    axes[0, 1].legend(loc="lower right", fontsize=8.5)
     plot_seed_sweep(generalisation_at_fit(hist, level).reshape(S, A), alphas, ax=axes[1, 0], ylabel="test accuracy",
                     color="C1")
     if plateau is not None:
