@@ -10,7 +10,9 @@ its logging grid, so times are resolved to the grid's spacing:
   :math:`\\max(0, t^{\\rm te}_{0.1} - t^{\\rm tr}_{0.1})` (absolute threshold 0.1 on the MSE);
 - :func:`sweep_summary` — crossing times, delays and final losses of every run of a sweep;
 - accuracies: :func:`accuracy_crossings` (train/test accuracy reaching a level, and their delay),
-  :func:`accuracy_delay`, :func:`generalisation_at_fit`;
+  :func:`accuracy_delay`, :func:`generalisation_at_fit`, :func:`value_at_fit` (any logged series at the
+  step the training set is fitted), :func:`value_at` (at given steps, one per run);
+- over seeds: :func:`spread` (median and range of a measure over repeated runs);
 - comparisons: :func:`prediction_distance`, :func:`loglog_slope` (power-law exponents).
 
 Loss thresholds are absolute unless ``relative=True`` (then a fraction of each run's initial loss).
@@ -26,7 +28,7 @@ from .history import History
 from .validation import check_positive
 
 __all__ = ["first_crossing", "first_below", "crossing_times", "grokking_delay", "amount_of_grokking",
-           "sweep_summary", "accuracy_crossings", "accuracy_delay", "generalisation_at_fit",
+           "sweep_summary", "accuracy_crossings", "accuracy_delay", "generalisation_at_fit", "value_at_fit", "value_at", "spread",
            "prediction_distance", "loglog_slope"]
 
 
@@ -160,10 +162,46 @@ def generalisation_at_fit(history: History, level: float = 0.99) -> np.ndarray:
     run (``nan``: never reached). A grokking run is still near its memorisation level then; a run
     without grokking has already generalised."""
     h = _check_accuracy(history)
-    t_fit = np.atleast_1d(first_crossing(h.steps, h.train_acc, level, above=True))
-    test = np.atleast_2d(h.test_acc)
-    return np.array([test[i, np.searchsorted(h.steps, t)] if np.isfinite(t) else np.nan
-                     for i, t in enumerate(t_fit)])
+    return value_at_fit(h, h.test_acc, level)
+
+
+def value_at_fit(history: History, values, level: float = 0.99) -> np.ndarray:
+    """``values`` (a series on the logging grid, ``(T,)`` or ``(R, T)``, e.g. ``hist.extra[...]``) at the
+    logged step where each run's train accuracy first reaches ``level``; one value per run (``nan``:
+    never reached)."""
+    h = _check_accuracy(history)
+    return value_at(h, values, first_crossing(h.steps, h.train_acc, level, above=True))
+
+
+def value_at(history: History, values, t) -> np.ndarray:
+    """``values`` (``(T,)`` or ``(R, T)`` on the logging grid) at logged step ``t[i]`` for run ``i``
+    (``t``: one step per run or a scalar, e.g. crossing times; ``nan`` where ``t`` is not finite)."""
+    h = _check_history(history)
+    t = np.atleast_1d(np.asarray(t, dtype=float))
+    v = np.atleast_2d(np.asarray(values, dtype=float))
+    R = max(len(t), v.shape[0])
+    if v.shape[-1] != len(h.steps) or v.shape[0] not in (1, R) or len(t) not in (1, R):
+        raise ValueError(f"values must have shape (T,) or (R, T) with T={len(h.steps)} and t one step per run; "
+                         f"got {np.shape(values)} and {len(t)} steps")
+    v, t = np.broadcast_to(v, (R, v.shape[-1])), np.broadcast_to(t, (R,))
+    out = np.full(R, np.nan)
+    for i, ti in enumerate(t):
+        if np.isfinite(ti):
+            j = np.searchsorted(h.steps, ti)
+            if j >= len(h.steps) or h.steps[j] != ti:
+                raise ValueError(f"step {ti:g} is not on the logging grid")
+            out[i] = v[i, j]
+    return out
+
+
+def spread(values, axis: int = 0) -> dict:
+    """Median, minimum and maximum of ``values`` along ``axis`` (e.g. the seed axis of an ``(S, A)``
+    array of delays): ``{"median", "min", "max"}``. ``inf`` (a run that never crossed) counts as larger
+    than every finite value, so a median is finite when more than half the runs crossed."""
+    v = np.asarray(values, dtype=float)
+    if v.size == 0:
+        raise ValueError("values is empty")
+    return {"median": np.median(v, axis=axis), "min": np.min(v, axis=axis), "max": np.max(v, axis=axis)}
 
 
 def prediction_distance(f, g):

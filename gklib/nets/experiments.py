@@ -1,5 +1,8 @@
-"""Experiments on networks: the paper's modular-arithmetic MLP sweep (Fig 2, chapter 5)."""
+"""Experiments on networks: the paper's modular-arithmetic MLP sweep (Fig 2, chapter 5), and seed-averaged
+sweeps (:func:`seed_sweep`: every initialisation × every α as one batched :func:`~gklib.nets.trainer.fit`)."""
 from __future__ import annotations
+
+import numpy as np
 
 from ..config import by_profile, get_device
 from ..history import History
@@ -8,7 +11,7 @@ from .data import modular_addition
 from .modules import QuadraticMLP
 from .trainer import fit
 
-__all__ = ["modular_mlp_sweep"]
+__all__ = ["modular_mlp_sweep", "seed_sweep"]
 
 
 def modular_mlp_sweep(s=(0.5, 1.0, 1.5, 2.0), p: int = 23, N: int = 100, steps: int | None = None,
@@ -25,3 +28,24 @@ def modular_mlp_sweep(s=(0.5, 1.0, 1.5, 2.0), p: int = 23, N: int = 100, steps: 
     net = QuadraticMLP(2 * p, N, p, seed=seed)
     return fit(net, task, alpha=s**2, steps=steps, lr=lr, lr_alpha_power=2, loss="mse", optimizer="sgd",
                center=False, norm="layers", n_log=n_log, device=get_device(device), progress_bar=progress_bar)
+
+
+def seed_sweep(make_module, data, *, seeds, alpha, **fit_kw) -> History:
+    """Train every network ``make_module(seed)`` at every ``alpha`` as one batched
+    :func:`~gklib.nets.trainer.fit` (``len(seeds) × len(alpha)`` runs, one computation).
+
+    Run ``i·len(alpha) + j`` is seed ``seeds[i]`` at ``alpha[j]``, so any per-run measure reshapes to
+    ``(len(seeds), len(alpha))``; ``hist.params`` gains ``"seed"``. Other keywords go to ``fit`` (``lr``
+    and ``weight_decay`` must be scalars here).
+    """
+    seeds = [int(s) for s in np.atleast_1d(seeds)]
+    alphas = [float(a) for a in as_param_array(alpha, "alpha")]
+    if not seeds:
+        raise ValueError("seeds is empty")
+    for k in ("lr", "weight_decay"):
+        if np.ndim(fit_kw.get(k, 0.0)) > 0:
+            raise ValueError(f"{k} must be a scalar in a seed sweep")
+    nets = [make_module(s) for s in seeds for _ in alphas]
+    hist = fit(nets, data, alpha=alphas * len(seeds), **fit_kw)
+    hist.params["seed"] = np.repeat(seeds, len(alphas))
+    return hist

@@ -7,7 +7,10 @@ the initial NTK :math:`K_0 = J_0 J_0^\\top`. With Chizat's output scale
 
 - :func:`net_vs_linear`: train a module and its linearisation alike (:func:`gklib.nets.trainer.fit`);
 - :func:`relative_weight_change` :math:`\\|\\theta-\\theta_0\\|/\\|\\theta_0\\|` and
-  :func:`relative_ntk_change` :math:`\\|K_t-K_0\\|_F/\\|K_0\\|_F`, for networks and the committee machine.
+  :func:`relative_ntk_change` :math:`\\|K_t-K_0\\|_F/\\|K_0\\|_F`, for networks and the committee machine;
+- :func:`feature_kernel_change` and :func:`ntk_change`: the same questions asked *during* training, as
+  series that :func:`gklib.nets.trainer.fit` logs for every run of a sweep (its ``track`` argument);
+- :func:`kernel_distance`: :math:`1-\\mathrm{CKA}(K, L)`, a scale-free distance between two kernels.
 """
 from __future__ import annotations
 
@@ -24,7 +27,8 @@ from ..toy.ntk import committee_ntk
 from .trainer import fit
 from .wrappers import Anchored, linearize
 
-__all__ = ["net_vs_linear", "relative_weight_change", "relative_ntk_change"]
+__all__ = ["net_vs_linear", "relative_weight_change", "relative_ntk_change", "kernel_distance",
+           "feature_kernel_change", "ntk_change"]
 
 
 def net_vs_linear(module: nn.Module, X, y, X_test, y_test, *, steps: int, lr: float, probe=None,
@@ -97,3 +101,66 @@ def relative_ntk_change(model, X):
     p0 = {"module." + n: v for n, v in model.theta0().items()}
     K0 = empirical_ntk(model, X, params=p0, trace_outputs=True)
     return float((Kt - K0).norm() / K0.norm())
+
+
+def kernel_distance(K, L):
+    r"""Scale-free distance between kernels: :math:`1 - \mathrm{CKA}(K, L)`, with
+    :math:`\mathrm{CKA}(K, L) = \langle HKH, HLH\rangle_F / (\|HKH\|_F\|HLH\|_F)` and :math:`H` the
+    centring matrix (Kornblith et al. 2019; Fort et al. 2020 use the uncentred version).
+
+    0 when ``K`` is a positive multiple of ``L`` (up to constant shifts of the features), so shrinking all
+    features by a common factor (weight decay) does not count as a change. ``K`` and ``L`` are
+    ``(..., n, n)`` and broadcast; returns a tensor ``(...)``.
+    """
+    K, L = torch.as_tensor(K), torch.as_tensor(L)
+    if K.ndim < 2 or K.shape[-1] != K.shape[-2] or L.shape[-2:] != K.shape[-2:]:
+        raise ValueError(f"K and L must be square kernels of one size, got {tuple(K.shape)}, {tuple(L.shape)}")
+
+    def centre(A):
+        return A - A.mean(-1, keepdim=True) - A.mean(-2, keepdim=True) + A.mean((-1, -2), keepdim=True)
+
+    Kc, Lc = centre(K.double()), centre(L.to(K.device).double())
+    num = (Kc * Lc).sum((-1, -2))
+    den = Kc.flatten(-2).norm(dim=-1) * Lc.flatten(-2).norm(dim=-1)
+    return 1 - num / den
+
+
+def feature_kernel_change(X_probe, method: str = "features"):
+    r"""A series for :func:`gklib.nets.trainer.fit`'s ``track``: how far each run's learned
+    representation has moved, :func:`kernel_distance` between the feature kernels
+    :math:`\Phi_t\Phi_t^\top` and :math:`\Phi_0\Phi_0^\top` on the probe inputs ``X_probe``.
+
+    :math:`\Phi` is the module's ``features`` method (``method``): the last hidden layer of an
+    :class:`~gklib.nets.modules.MLP`, the residual stream read by the unembedding of a
+    :class:`~gklib.nets.modules.Transformer1L`. A lazy run keeps its features, up to a common factor
+    (distance ≈ 0); a rich one learns new ones (distance up to 1). Use as
+    ``fit(..., track={"feature_change": feature_kernel_change(X[:200])})``.
+    """
+    def fn(apply, params, params0):
+        with torch.no_grad():
+            phi, phi0 = apply(params, X_probe, method), apply(params0, X_probe, method)
+            phi, phi0 = phi.flatten(2), phi0.flatten(2)
+            return kernel_distance(phi @ phi.transpose(1, 2), phi0 @ phi0.transpose(1, 2))
+    return fn
+
+
+def ntk_change(X_probe):
+    r"""A series for :func:`gklib.nets.trainer.fit`'s ``track``: :func:`kernel_distance` between each
+    run's empirical NTK (output blocks summed) at the logged step and at initialisation, on ``X_probe``.
+
+    Costs one Jacobian of the module per run and probe point at every logged step: keep the probe
+    small (tens of points). :func:`feature_kernel_change` is a cheap proxy.
+    """
+    from torch.func import jacrev
+
+    def fn(apply, params, params0):
+        def kernel(ps):
+            out = []
+            for r in range(next(iter(ps.values())).shape[0]):
+                one = {n: v[r:r + 1].detach() for n, v in ps.items()}
+                J = jacrev(lambda q: apply(q, X_probe)[0].reshape(len(X_probe), -1))(one)
+                J = torch.cat([j.reshape(j.shape[0], j.shape[1], -1) for j in J.values()], -1)   # (n, k, P)
+                out.append(torch.einsum("akp,bkp->ab", J, J))
+            return torch.stack(out)
+        return kernel_distance(kernel(params), kernel(params0))
+    return fn

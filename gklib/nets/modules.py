@@ -42,8 +42,12 @@ class QuadraticMLP(nn.Module):
         self.W1 = nn.Parameter(torch.randn(self.N, self.D, generator=g))
         self.W2 = nn.Parameter(torch.randn(self.K, self.N, generator=g))
 
+    def features(self, x):
+        """The hidden activations :math:`(W_1 x)^2`, ``(B, N)``."""
+        return (x @ self.W1.T).square()
+
     def forward(self, x):
-        return (x @ self.W1.T).square() @ self.W2.T / (self.D * self.N)
+        return self.features(x) @ self.W2.T / (self.D * self.N)
 
 
 class MLP(nn.Module):
@@ -85,19 +89,23 @@ class MLP(nn.Module):
                         lin.bias.zero_()
             self.layers.append(lin)
 
-    def forward(self, x):
+    def _layer(self, i, x):
+        lin = self.layers[i]
+        if self.init != "ntk":
+            return lin(x)
+        fan_in = lin.in_features
+        div = fan_in if (i == len(self.layers) - 1 and self.mean_field) else math.sqrt(fan_in)
+        return x @ lin.weight.T / div + (lin.bias if lin.bias is not None else 0)
+
+    def features(self, x):
+        """The last hidden layer's activations ``(B, n_L)`` (the input itself for a one-layer network)."""
         phi = ACTIVATIONS[self.activation]
-        n = len(self.layers)
-        for i, lin in enumerate(self.layers):
-            if self.init == "ntk":
-                fan_in = lin.in_features
-                div = fan_in if (i == n - 1 and self.mean_field) else math.sqrt(fan_in)
-                x = x @ lin.weight.T / div + (lin.bias if lin.bias is not None else 0)
-            else:
-                x = lin(x)
-            if i < n - 1:
-                x = phi(x)
+        for i in range(len(self.layers) - 1):
+            x = phi(self._layer(i, x))
         return x
+
+    def forward(self, x):
+        return self._layer(len(self.layers) - 1, self.features(x))
 
 
 class Transformer1L(nn.Module):
@@ -135,7 +143,8 @@ class Transformer1L(nn.Module):
         self.b_out = nn.Parameter(torch.zeros(d))
         self.W_U = rnd(d, p, fan=d)
 
-    def forward(self, tokens):
+    def features(self, tokens):
+        """The residual stream at the last position, ``(B, d_model)``: what the unembedding reads."""
         if tokens.dtype.is_floating_point:
             tokens = tokens.long()
         x = self.W_E[tokens] + self.W_pos[: tokens.shape[-1]]                # (B, T, d)
@@ -149,4 +158,7 @@ class Transformer1L(nn.Module):
         z = (attn @ v).transpose(1, 2).reshape(*tokens.shape, -1)              # (B, T, H*dh)
         x = x + z @ self.W_O
         x = x + torch.relu(x @ self.W_in + self.b_in) @ self.W_out + self.b_out
-        return x[:, -1] @ self.W_U                                             # (B, p)
+        return x[:, -1]
+
+    def forward(self, tokens):
+        return self.features(tokens) @ self.W_U                                # (B, p)

@@ -60,6 +60,19 @@ class TrainedModules:
         return m
 
 
+class _Method(torch.nn.Module):
+    """``net.<method>`` as the forward pass of a module (so that ``functional_call`` can call it)."""
+
+    def __init__(self, net: torch.nn.Module, method: str):
+        super().__init__()
+        if not callable(getattr(net, method, None)):
+            raise ValueError(f"{type(net).__name__} has no method {method!r}")
+        self.net, self.method = net, method
+
+    def forward(self, x):
+        return getattr(self.net, self.method)(x)
+
+
 def _split(data):
     """``(X, y, X_test, y_test)`` from a :class:`~gklib.Task` or a tuple ``(X, y[, X_test, y_test])``."""
     if isinstance(data, (tuple, list)):
@@ -83,7 +96,7 @@ def fit(model, data, steps: int = 1000, *, alpha=1.0, lr=1e-3, lr_alpha_power: f
         loss: str = "mse", optimizer: str = "sgd", momentum: float = 0.0, weight_decay=0.0,
         betas=(0.9, 0.999), warmup: int = 0, batch_size: int | None = None, center: bool = True,
         norm: str = "total", thresholds=(1e-3,), n_log: int = 100, log_every: int | None = None,
-        seed: int = 0, on_divergence: str = "raise", device=None, dtype=None,
+        track: dict | None = None, seed: int = 0, on_divergence: str = "raise", device=None, dtype=None,
         progress_bar: bool | None = None) -> History:
     """Train ``R`` runs of ``model`` on ``data`` at once (``R = 1``: one network); return an
     :class:`~gklib.History`. ``model`` is not modified: ``hist.module(i)`` is run ``i`` trained.
@@ -107,6 +120,12 @@ def fit(model, data, steps: int = 1000, *, alpha=1.0, lr=1e-3, lr_alpha_power: f
         :math:`\\sum_\\ell \\|W_\\ell\\|_F` over the matrices (paper Fig 2).
     thresholds : regression "accuracy" thresholds on the per-sample MSE (paper App 17).
     n_log, log_every : logging grid as :func:`gklib.log_grid` (losses on the full sets).
+    track : further series, logged with the losses, ``{name: fn}``: at every logged step
+        ``fn(apply, params, params0)`` returns one value per run, where ``params`` / ``params0`` are
+        the runs' current / initial parameters stacked on a leading run axis and
+        ``apply(params, x, method="forward")`` evaluates ``model`` (or another of its methods, e.g.
+        ``"features"``) for every run, ``(R, B, ...)``; e.g.
+        :func:`gklib.nets.laziness.feature_kernel_change`. Recorded in ``hist.extra[name]``.
     on_divergence : ``"raise"`` (``RuntimeError`` naming the run and step) or ``"nan"`` (warn,
         freeze the run; its history is NaN from then on, ``hist.diverged_at`` holds the step).
     device, dtype : default :func:`gklib.get_device` and the dtype of the model's parameters.
@@ -118,6 +137,13 @@ def fit(model, data, steps: int = 1000, *, alpha=1.0, lr=1e-3, lr_alpha_power: f
     if momentum >= 1 or (momentum and optimizer != "sgd"):
         raise ValueError(f"momentum must be in [0, 1) and needs optimizer='sgd', got {momentum}")
     betas = check_betas(betas)
+    track = dict(track or {})
+    if not all(callable(fn) for fn in track.values()):
+        raise ValueError("track must map names to callables fn(apply, params, params0)")
+    clash = set(track) & {"train_loss", "test_loss", "weight_norm", "train_acc", "test_acc", "rel_change",
+                          "test_acc_thresholds", "thresholds"}
+    if clash:
+        raise ValueError(f"track names {sorted(clash)} are taken by fit's own series")
     if norm not in ("total", "layers"):
         raise ValueError(f"norm must be 'total' or 'layers', got {norm!r}")
     if on_divergence not in ("raise", "nan"):
@@ -164,6 +190,14 @@ def fit(model, data, steps: int = 1000, *, alpha=1.0, lr=1e-3, lr_alpha_power: f
     def stack(params):
         return {n: torch.stack([q[n] for q in params]) for n in names}
 
+    def apply(params, x, method="forward"):                      # stacked params -> (R, B, ...)
+        net = base if method == "forward" else _Method(base, method)
+        pre = "" if method == "forward" else "net."
+        call = vmap(lambda p, b, x: functional_call(net, ({pre + n: v for n, v in p.items()},
+                                                          {pre + n: v for n, v in b.items()}), (x,)),
+                    in_dims=(0, 0, None))
+        return call(params, bufs, mv(torch.as_tensor(x)))
+
     def forward(params, x):                                       # -> (R, B, K)
         if R == 1:
             out = functional_call(base, (params[0], {n: b[0] for n, b in bufs.items()}), (x,))[None]
@@ -199,6 +233,7 @@ def fit(model, data, steps: int = 1000, *, alpha=1.0, lr=1e-3, lr_alpha_power: f
 
     grid = log_grid(steps, n_log, log_every)
     keys = ["train_loss", "test_loss", "weight_norm", "train_acc", "test_acc", "rel_change"]
+    keys += [k for k in track if k not in keys]
     rec = {k: np.full((R, len(grid)), np.nan) for k in keys}
     thr_rec = np.full((R, len(thresholds), len(grid)), np.nan)
     thr = torch.as_tensor(thresholds, device=dev, dtype=dtype)
@@ -228,6 +263,11 @@ def fit(model, data, steps: int = 1000, *, alpha=1.0, lr=1e-3, lr_alpha_power: f
             dn = torch.sqrt(sum(((now[n] - th0[n]) ** 2).flatten(1).sum(1) for n in names))
             rec["weight_norm"][:, li] = wn.double().cpu().numpy()
             rec["rel_change"][:, li] = (dn / norm0).double().cpu().numpy()
+            for name, fn in track.items():
+                v = torch.as_tensor(fn(apply, now, th0)).reshape(-1)
+                if v.numel() != R:
+                    raise ValueError(f"track[{name!r}] returned {v.numel()} values for {R} runs")
+                rec[name][:, li] = v.double().cpu().numpy()
 
     eta = hp["lr"] / hp["alpha"] ** lr_alpha_power
     groups = [{"params": [run[n] for n in names], "lr": float(eta[r]),
@@ -296,7 +336,7 @@ def fit(model, data, steps: int = 1000, *, alpha=1.0, lr=1e-3, lr_alpha_power: f
         bar.close()
         torch.set_flush_denormal(False)
     sq = (lambda v: v) if batched else (lambda v: v[0])
-    extra = {"rel_change": sq(rec["rel_change"])}
+    extra = {"rel_change": sq(rec["rel_change"]), **{k: sq(rec[k]) for k in track}}
     if not classify:
         extra["test_acc_thresholds"] = sq(thr_rec)
         extra["thresholds"] = np.broadcast_to(thresholds, (R, len(thresholds))).copy() if batched \
