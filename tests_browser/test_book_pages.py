@@ -203,7 +203,8 @@ FIGURE_SCALES = """
 const out = [];
 for (const im of document.querySelectorAll('.cell_output img, .output img')) {
   if (im.closest('.gk-slider')) continue;               // slider frames: checked by their own test
-  const natural = parseFloat(im.getAttribute('width')) || im.naturalWidth;   // retina PNGs carry a CSS width
+  // the intended CSS width: Sphinx writes a hi-dpi (retina) PNG's width as a style, else the pixel width
+  const natural = parseFloat(im.style.width) || parseFloat(im.getAttribute('width')) || im.naturalWidth;
   const shown = im.getBoundingClientRect().width;
   if (natural > 0 && shown > 0) out.push([shown / natural, natural, (im.currentSrc || im.src).slice(0, 60)]);
 }
