@@ -20,21 +20,17 @@ from __future__ import annotations
 import functools
 import http.server
 import os
-import shutil
 import tempfile
 import threading
 from pathlib import Path
 
 import pytest
 
+import chromium
+
 ROOT = Path(__file__).resolve().parents[1]
 HTML = Path(os.environ.get("GKLIB_BOOK_HTML", ROOT / "_build" / "html")).resolve()
-CHROMIUM = os.environ.get("GKLIB_CHROMIUM", "/usr/bin/chromium")
-CHROMEDRIVER = os.environ.get("GKLIB_CHROMEDRIVER", "/usr/bin/chromedriver")
 PAGES = sorted(p.stem for p in (ROOT / "book").glob("*.ipynb"))
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic",
-         "--disable-dev-shm-usage", "--window-size=1280,1600"]
 TIMEOUT = 60
 
 
@@ -64,24 +60,10 @@ def base_url():
 
 @pytest.fixture(scope="module")
 def driver():
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    for exe in (CHROMIUM, CHROMEDRIVER):
-        if not os.access(exe, os.X_OK):
-            pytest.fail(f"{exe} missing: `make chromium` installs the Debian packages chromium, chromium-driver")
-    profile = tempfile.mkdtemp(prefix="gk-chromium-")
-    opts = webdriver.ChromeOptions()
-    opts.binary_location = CHROMIUM
-    for f in FLAGS + [f"--user-data-dir={profile}"]:
-        opts.add_argument(f)
-    opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    drv = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=opts)
-    drv.set_page_load_timeout(TIMEOUT)
-    drv.set_script_timeout(TIMEOUT)
-    yield drv
-    drv.quit()
-    shutil.rmtree(profile, ignore_errors=True)
+    if not chromium.available():
+        pytest.fail(f"{chromium.CHROMIUM} or {chromium.CHROMEDRIVER} missing: `make chromium` says how to install "
+                    "the Debian packages chromium, chromium-driver")
+    yield from chromium.session("1280,1600", TIMEOUT)
 
 
 @pytest.fixture(scope="module")

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -32,12 +31,9 @@ from pathlib import Path
 
 import pytest
 
+import chromium
+
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = os.environ.get("GKLIB_CHROMIUM", "/usr/bin/chromium")
-CHROMEDRIVER = os.environ.get("GKLIB_CHROMEDRIVER", "/usr/bin/chromedriver")
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic",
-         "--disable-dev-shm-usage", "--window-size=1400,1200"]
 NAME = "explorers.ipynb"
 MOVE_TIMEOUT = 60          # one slider move, on a loaded 2-core machine
 RUN_TIMEOUT = 240          # all cells
@@ -91,10 +87,9 @@ def _get(url):
 
 @pytest.fixture(scope="module")
 def chromium_ok():
-    missing = [exe for exe in (CHROMIUM, CHROMEDRIVER) if not os.access(exe, os.X_OK)]
-    if missing:
-        msg = (f"SKIPPED: the JupyterLab browser test needs Debian's chromium and chromium-driver; missing "
-               f"{missing} (sudo apt-get install chromium chromium-driver)")
+    if not chromium.available():
+        msg = (f"SKIPPED: the JupyterLab browser test needs Debian's chromium and chromium-driver "
+               f"({chromium.CHROMIUM}, {chromium.CHROMEDRIVER}; sudo apt-get install chromium chromium-driver)")
         print("\n" + "!" * 80 + "\n" + msg + "\n" + "!" * 80)
         pytest.skip(msg)
 
@@ -148,21 +143,7 @@ def lab(chromium_ok):
 
 @pytest.fixture(scope="module")
 def driver(chromium_ok):
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    profile = tempfile.mkdtemp(prefix="gk-chromium-")
-    opts = webdriver.ChromeOptions()
-    opts.binary_location = CHROMIUM
-    for f in FLAGS + [f"--user-data-dir={profile}"]:
-        opts.add_argument(f)
-    opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    drv = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=opts)
-    drv.set_page_load_timeout(90)
-    drv.set_script_timeout(90)
-    yield drv
-    drv.quit()
-    shutil.rmtree(profile, ignore_errors=True)
+    yield from chromium.session("1400,1200", 90)
 
 
 def _wait(cond, what, timeout):
