@@ -11,10 +11,8 @@ Built outside a kernel, where explorers are live (not headless); the browser tes
 import json
 import threading
 import time
-import warnings
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 import gklib as gk

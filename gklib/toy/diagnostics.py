@@ -18,7 +18,6 @@ which the network leaves its linearisation.
 from __future__ import annotations
 
 import numpy as np
-import torch
 
 from ..history import History
 from ..metrics import first_below, first_crossing
