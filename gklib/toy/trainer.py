@@ -64,16 +64,53 @@ class _Divergence(RuntimeError):
     pass
 
 
-def _check(loss, ref, step, params, idx, on_divergence):
-    """Flag runs ``idx`` that break the divergence rule (:func:`gklib.validation.diverged`); returns the mask."""
-    bad = diverged(loss, ref)
-    if on_divergence == "raise" and bool(bad.any()):
-        i = int(torch.nonzero(bad)[0, 0])
-        desc = ", ".join(f"{k}={np.asarray(v)[idx][i]:.4g}" for k, v in params.items())
-        raise _Divergence(
-            f"training diverged at step {step} in run {idx[i]} ({desc}): the train loss became "
-            f"{float(loss[i]):.3g}. Try a smaller lr_scale.")
-    return bad
+_CHECK_EVERY = 512   # steps between divergence checks at most (and at every logged step)
+
+
+class _DivergenceWatch:
+    """The divergence rule (:func:`gklib.validation.diverged`) applied to every step's train loss.
+
+    The losses stay on the device and are checked in blocks (at every logged step, and at least every
+    ``_CHECK_EVERY`` steps), so the loop does not wait for the device at each step; the step reported is
+    still the first step at which a run broke the rule. A run that diverged is frozen from the check
+    on (its history is NaN from its divergence step; its weights are those of a diverged run).
+    """
+
+    def __init__(self, R, P, params, on_divergence):
+        self.params, self.raise_, self._P = params, on_divergence == "raise", P
+        self.bad = np.zeros(R, dtype=bool)
+        self.diverged_at = np.full(R, np.nan)
+        self.losses, self.first, self.ref = [], 0, None
+        self.n = None
+
+    def record(self, sq_sum):
+        self.losses.append(sq_sum)
+
+    def select(self, keep):
+        self.losses = [v[torch.as_tensor(keep, device=v.device)] for v in self.losses]
+        self.ref = self.ref[torch.as_tensor(keep, device=self.ref.device)]
+
+    def check(self, step, idx):
+        """Apply the rule to the steps recorded since the last check (runs ``idx``); raise or record."""
+        L = torch.stack(self.losses)                              # (steps, runs): sums of squares
+        self.losses = []
+        if self.ref is None:
+            self.ref = L[0].clone()
+        bad = diverged(L, self.ref.expand_as(L))
+        hit = bad.any(0).cpu().numpy() & ~self.bad[idx]
+        if hit.any():
+            first = bad.to(torch.int8).argmax(0).cpu().numpy()
+            steps = self.first + first
+            if self.raise_:
+                i = int(np.flatnonzero(hit)[np.argmin(steps[hit])])
+                desc = ", ".join(f"{k}={np.asarray(v)[idx][i]:.4g}" for k, v in self.params.items())
+                loss = float(L[first[i], i]) / self._P
+                raise _Divergence(
+                    f"training diverged at step {steps[i]} in run {idx[i]} ({desc}): the train loss became "
+                    f"{loss:.3g}. Try a smaller lr_scale.")
+            self.bad[idx[hit]] = True
+            self.diverged_at[idx[hit]] = steps[hit]
+        self.first = step + 1
 
 
 def train(model: CommitteeMachine, task, steps, lr_scale=1.0, *, engine: str = "auto",
@@ -102,7 +139,10 @@ def train(model: CommitteeMachine, task, steps, lr_scale=1.0, *, engine: str = "
     weight_decay : λ, adds :math:`\\lambda W` to the gradient (``"adamw"``: decoupled,
         :math:`W \\leftarrow (1-\\eta\\lambda) W` before the Adam step).
     on_divergence : ``"raise"`` (``RuntimeError`` naming the run and step) or ``"nan"`` (warn, freeze
-        the run). The rule (non-finite, or 10⁶ times the initial loss) is checked at every step.
+        the run; its history is NaN from the step it diverged). The rule (non-finite, or 10⁶ times the
+        initial loss) is applied to every step's loss; the losses are checked on the device in blocks
+        (at each logged step, at least every 512 steps), so the step reported is exact and the loop
+        never waits for the device between checks.
     callback : ``callback(step, model)`` at every logged step (the model's ``W`` is current).
     stop_below : stop a run at the first logged step where both its train and test loss are below
         this value (its history ends there, NaN after); with plain ``"sgd"`` finished runs leave
@@ -160,25 +200,22 @@ def train(model: CommitteeMachine, task, steps, lr_scale=1.0, *, engine: str = "
     sub = model.select(idx) if compact else model
     state = runner(sub, t, eta, **opts)
     start = time.perf_counter()
-    ref = None
-    bad_runs = torch.zeros(R, dtype=torch.bool, device=dev)
-    diverged_at = np.full(R, np.nan)
-    finished = torch.zeros(R, dtype=torch.bool, device=dev)
+    watch = _DivergenceWatch(R, t.P, params, on_divergence)
+    finished = np.zeros(R, dtype=bool)
+    checkpoints = {0} | set(grid.tolist()) | set(run_steps.tolist())   # where the runs' state is looked at
     bar = progress(T, desc=f"train ({engine}, {R} run{'s' * (R > 1)})", enabled=progress_bar)
     li = 0
     try:
         for step in range(T + 1):
             r = state.residual()
-            loss = (r**2).mean(-1)
-            if ref is None:
-                ref = loss.detach().clone()
-            bad = _check(loss, ref[idx], step, params, idx, on_divergence)
-            new = (bad & ~bad_runs[idx]).cpu().numpy()
-            diverged_at[idx[new]] = step
-            bad_runs[idx] |= bad
+            watch.record(state.sq_sum(r))
+            if step not in checkpoints and len(watch.losses) < _CHECK_EVERY:
+                state.step(r)
+                continue
+            watch.check(step, idx)
             if step == grid[li]:
                 values = state.observe(r)
-                live = ((step <= active_until) & ~bad_runs & ~finished)[idx].cpu().numpy()
+                live = (step <= run_steps[idx]) & ~watch.bad[idx] & ~finished[idx]
                 for k, v in values.items():
                     rec[k][idx[live], li] = v.detach().cpu().double().numpy()[live]
                 if callback is not None:
@@ -186,22 +223,25 @@ def train(model: CommitteeMachine, task, steps, lr_scale=1.0, *, engine: str = "
                     _write_back(model, sub, idx)
                     callback(step, model)
                 if stop_below is not None:
-                    done = (values["train_loss"] < stop_below) & (values["test_loss"] < stop_below)
+                    done = ((values["train_loss"] < stop_below) & (values["test_loss"] < stop_below)).cpu().numpy()
                     finished[idx] |= done
-                    if compact and bool(done.any()):
+                    if compact and done.any():
                         state.sync()
                         _write_back(model, sub, idx)
-                        keep = ~done.cpu().numpy()
+                        keep = ~done
                         idx = idx[keep]
                         if idx.size == 0:
                             break
                         state.select(np.nonzero(keep)[0])
+                        watch.select(keep)
                         sub = state.m
                         r = state.residual()
                 li += 1
             if step == T:
                 break
-            state.step(r, ((step < active_until) & ~bad_runs & ~finished)[idx].to(dt))
+            active = (step < run_steps[idx]) & ~watch.bad[idx] & ~finished[idx]
+            state.set_active(torch.as_tensor(active, device=dev, dtype=dt))
+            state.step(r)
             if step % 256 == 0:
                 bar.update(min(256, T - step))
     except _Divergence as err:
@@ -210,7 +250,8 @@ def train(model: CommitteeMachine, task, steps, lr_scale=1.0, *, engine: str = "
         bar.close()
         state.sync()
         _write_back(model, sub, idx)
-    if bool(bad_runs.any()):
+    bad_runs, diverged_at = watch.bad, watch.diverged_at
+    if bad_runs.any():
         import warnings
 
         bad = np.flatnonzero(np.isfinite(diverged_at))
@@ -248,6 +289,15 @@ class _Runner:
         self.f0_test = model.initial_output(task.X_test) if model.center else 0
         self.decompose = task.quad_form is not None and model.activation == "quadratic"
 
+    def set_active(self, active):
+        """The runs that move in the next steps (a 0/1 float mask per run)."""
+        self.active = active
+
+    @staticmethod
+    def sq_sum(r):
+        """:math:`\\sum_\\mu r_\\mu^2` per run (the train loss times P)."""
+        return torch.linalg.vecdot(r, r)
+
     def select(self, keep):
         """Keep only the runs ``keep`` (indices into this batch): the model, the per-run constants
         and the state, without recomputing the centring offsets."""
@@ -256,6 +306,7 @@ class _Runner:
         self.alpha, self.eps = self.m.alpha, self.m.eps
         self.eta, self.s = self.eta[k], self.s[k]
         self.ref0 = tuple(v[k] for v in self.ref0)
+        self.active = self.active[k]
         if self.m.center:
             self.f0, self.f0_test = self.f0[k], self.f0_test[k]
         for name in self.STATE:
@@ -284,56 +335,82 @@ class _Runner:
 class _StatsRunner(_Runner):
     """Exact GD through the composed affine map :math:`w_i(t) = \\Phi_t w_i(0) + c_t`.
 
-    With the thin QR factorisation :math:`W_s = QR` of the weights at the start, the state is
-    :math:`U = \\Phi R^\\top/\\sqrt N` (``D × min(N, D)``), :math:`p = \\Phi\\bar w_s` and :math:`c`:
-    :math:`\\bar w = p + c`, :math:`M = UU^\\top + pc^\\top + cp^\\top + cc^\\top` and, at the end,
-    :math:`W = \\sqrt N\\,QU^\\top + \\mathbf 1c^\\top`. A step multiplies ``U``, ``p`` and ``c`` by
-    :math:`A`: :math:`O(PD^2 + D^2\\min(N, D))` per step.
+    With the thin QR factorisation :math:`W_s = QR` of the weights at the start, :math:`U = \\Phi R^\\top/\\sqrt N`
+    (``D × K``, :math:`K = \\min(N, D)`) and :math:`p = \\Phi\\bar w_s`, the state is the ``D × (K+2)`` matrix
+    :math:`Z = [U \\mid \\bar w \\mid p]`. Since :math:`c = \\bar w - p` and
+    :math:`M = UU^\\top + pc^\\top + cp^\\top + cc^\\top = UU^\\top + \\bar w\\bar w^\\top - pp^\\top
+    = Z\\,\\mathrm{diag}(1,\\dots,1,1,-1)\\,Z^\\top`, the outputs need only :math:`H = XZ`:
+    :math:`x_\\mu^\\top M x_\\mu = \\sum_k g_k H_{\\mu k}^2` and :math:`\\bar w\\cdot x_\\mu = H_{\\mu K}`.
+    A step multiplies every column by :math:`A = (1-\\eta\\lambda)I - s\\epsilon B` and moves
+    :math:`\\bar w` by :math:`-sv`, where :math:`BZ = X^\\top(r\\odot H)` reuses :math:`H`:
+    two ``P × D × (K+2)`` products per step, and few enough tensor operations that small problems
+    are not dominated by their per-operation overhead. At the end
+    :math:`W = \\sqrt N\\,QU^\\top + \\mathbf 1c^\\top`.
     """
 
-    STATE = ("Q", "U", "p", "c")
+    STATE = ("Q", "Z")
 
     def __init__(self, model, task, eta, **opts):
         super().__init__(model, task, eta, **opts)
         self.init_state()
+        K = self.Z.shape[-1] - 2
+        self.g = torch.ones(K + 2, dtype=self.Z.dtype, device=self.Z.device)
+        self.g[-1] = -1
+        self.target = self.f0 + task.y                        # the residual is f - f0 - y
+        self.set_active(torch.ones_like(self.eta))
 
     def init_state(self):
         m = self.m
         Q, Rm = torch.linalg.qr(m._W, mode="reduced")         # (R, N, K), (R, K, D)
         self.Q = Q
-        self.U = Rm.transpose(1, 2) / m.N**0.5                 # (R, D, K)
-        self.p = m._W.mean(-2)                                  # Φ w̄_s with Φ = I
-        self.c = torch.zeros_like(self.p)
+        wbar = m._W.mean(-2, keepdim=True).transpose(1, 2)    # (R, D, 1); p = w̄ at the start (Φ = I)
+        self.Z = torch.cat([Rm.transpose(1, 2) / m.N**0.5, wbar, wbar], dim=-1)
+
+    def set_active(self, active):
+        super().set_active(active)
+        self.alpha_col, self.half_eps = self.alpha[:, None], 0.5 * self.eps[:, None]
+        s = self.s * active
+        self.se = (s * self.eps)[:, None, None]               # s ε, per run
+        self.sv = s[:, None]
+        shrink = 1 - self.eta * self.wd * active
+        self.shrink = None if self.wd == 0 else shrink[:, None, None]
+
+    def select(self, keep):
+        super().select(keep)
+        k = torch.as_tensor(keep, device=self.Z.device, dtype=torch.long)
+        self.target = self.target[k] if self.target.ndim == 2 else self.target
+        self.set_active(self.active)
 
     def stats(self):
-        cross = self.p[:, :, None] * self.c[:, None, :]
-        M = self.U @ self.U.transpose(1, 2) + cross + cross.transpose(1, 2)
-        return self.p + self.c, M + self.c[:, :, None] * self.c[:, None, :]
+        Z = self.Z
+        return Z[..., -2], (Z * self.g) @ Z.transpose(1, 2)
 
     def output(self, X):
         return self.quad(X, *self.stats())
 
     def weight_norm(self):
-        return (self.m.N * torch.diagonal(self.stats()[1], dim1=-2, dim2=-1).sum(-1)).sqrt()
+        return (self.m.N * (self.Z.square().sum(-2) * self.g).sum(-1)).sqrt()
 
     def residual(self):
-        return self.output(self.t.X) - self.f0 - self.t.y
+        self.H = H = self.t.X @ self.Z                          # (R, P, K+2)
+        q = H.square() @ self.g                                 # x^T M x
+        return torch.addcmul(H[..., -2], self.half_eps, q).mul_(self.alpha_col).sub_(self.target)
 
-    def step(self, r, active):
+    def step(self, r):
         X = self.t.X
-        s = (self.s * active)[:, None]
-        v = r @ X                                              # (R, D)
-        B = (X.T[None] * r[:, None, :]) @ X                   # Σ_μ r_μ x_μ x_μᵀ, (R, D, D)
-        SB = (s * self.eps[:, None])[:, :, None] * B
-        shrink = (1 - self.eta * self.wd * active)[:, None]
-        self.U = shrink[:, :, None] * self.U - SB @ self.U
-        self.p = shrink * self.p - torch.einsum("rij,rj->ri", SB, self.p)
-        self.c = shrink * self.c - torch.einsum("rij,rj->ri", SB, self.c) - s * v
+        G = X.T @ (r[..., None] * self.H)                       # B Z = Xᵀ (r ⊙ XZ), (R, D, K+2)
+        v = r @ X                                               # Σ_μ r_μ x_μ, (R, D)
+        if self.shrink is not None:
+            self.Z.mul_(self.shrink)
+        self.Z.addcmul_(self.se, G, value=-1)
+        self.Z[..., -2].addcmul_(self.sv, v, value=-1)
 
     def sync(self):
         """Write :math:`W = \\sqrt N QU^\\top + \\mathbf 1 c^\\top` into the model and restart from it."""
-        self.m._W = self.m.N**0.5 * self.Q @ self.U.transpose(1, 2) + self.c[:, None, :]
+        U, c = self.Z[..., :-2], self.Z[..., -2] - self.Z[..., -1]
+        self.m._W = self.m.N**0.5 * self.Q @ U.transpose(1, 2) + c[:, None, :]
         self.init_state()
+        self.H = self.t.X @ self.Z          # the next step reuses H: keep it in the new basis
 
 
 class _DirectRunner(_Runner):
@@ -381,7 +458,8 @@ class _DirectRunner(_Runner):
             return grads
         return {n: g + self.wd * getattr(m, n) for n, g in grads.items()}
 
-    def step(self, r, active):
+    def step(self, r):
+        active = self.active
         grads = self.gradients(r)
         self.k += 1
         for n, g in grads.items():
