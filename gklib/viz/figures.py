@@ -277,10 +277,11 @@ def plot_vs_linear(hist: History, hist_lin: History, ax=None, param: str = "alph
     lins = [lins[i] for i in idx]
     runs = [hist.run(i) for i in idx]
     colors = plt.get_cmap(cmap)(np.linspace(0, 0.9, len(runs)))
+    name = {"alpha": "α", "eps": "ε"}.get(param, param)
     drawn = []
     for i, h in enumerate(runs):                      # networks first ...
         _draw(ax, h.steps, h.train_loss, h.test_loss, None, None, colors[i],
-              f"{param}={fmt.format(vals[i % len(vals)])}")
+              f"{name} = {fmt.format(vals[i % len(vals)])}")
     for h, hl in zip(runs, lins):                     # ... then the linearisations on top, each once
         if any(np.allclose(hl.test_loss, d, rtol=1e-6) for d in drawn):
             continue
