@@ -418,7 +418,7 @@ def plot_eps_panel(D: int, eps: float, ridge: float = 0.0, axes=None, eps_max: f
     a2.set_xlabel("ε")
     a2.set_ylabel(r"share of $\mathrm{Tr}\,K_0$")
     a2.set_ylim(0, 1)
-    a2.legend(fontsize=8)
+    a2.legend(fontsize=8, loc="center left")      # the curves run along the top and the bottom
     a2.set_title("where the kernel puts its power")
 
     rank = mercer_spectrum(D, eps).rank
@@ -437,5 +437,10 @@ def plot_eps_panel(D: int, eps: float, ridge: float = 0.0, axes=None, eps_max: f
     a3.set_xlabel("training-set size P")
     a3.set_ylabel("test error / power of the part\n(> 1: overfitting)")
     a3.set_title(f"kernel regression theory, ridge={ridge:.3g}")
-    a3.legend(fontsize=8)
+    spec = a3.get_subplotspec()
+    if spec is not None and spec.colspan.stop < spec.get_gridspec().ncols:
+        # an empty grid cell to the right (panel_axes(3)): the legend goes there, off the curves
+        a3.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.12, 0.5)).set_in_layout(False)
+    else:
+        a3.legend(fontsize=8, loc="upper right")
     return axes
