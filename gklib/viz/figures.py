@@ -238,7 +238,7 @@ def draw_toy_panels(hist: History, axes, title: str = "", ylim=None):
         ax1.set(xscale="log", yscale="log", xlabel="step + 1", title="test-loss decomposition")
         if ylim is not None:
             ax1.set_ylim(*ylim)
-        ax1.legend(fontsize="small", loc="lower left")
+        ax1.legend(fontsize="small", loc="best")     # the terms dip and rise anywhere: off the curves
     return axes
 
 
