@@ -238,7 +238,7 @@ def draw_toy_panels(hist: History, axes, title: str = "", ylim=None):
         ax1.set(xscale="log", yscale="log", xlabel="step + 1", title="test-loss decomposition")
         if ylim is not None:
             ax1.set_ylim(*ylim)
-        ax1.legend(fontsize="small", loc="lower left")
+        ax1.legend(fontsize="small", loc="best")     # the terms dip and rise anywhere: off the curves
     return axes
 
 
@@ -277,10 +277,11 @@ def plot_vs_linear(hist: History, hist_lin: History, ax=None, param: str = "alph
     lins = [lins[i] for i in idx]
     runs = [hist.run(i) for i in idx]
     colors = plt.get_cmap(cmap)(np.linspace(0, 0.9, len(runs)))
+    name = {"alpha": "α", "eps": "ε"}.get(param, param)
     drawn = []
     for i, h in enumerate(runs):                      # networks first ...
         _draw(ax, h.steps, h.train_loss, h.test_loss, None, None, colors[i],
-              f"{param}={fmt.format(vals[i % len(vals)])}")
+              f"{name} = {fmt.format(vals[i % len(vals)])}")
     for h, hl in zip(runs, lins):                     # ... then the linearisations on top, each once
         if any(np.allclose(hl.test_loss, d, rtol=1e-6) for d in drawn):
             continue
@@ -417,7 +418,7 @@ def plot_eps_panel(D: int, eps: float, ridge: float = 0.0, axes=None, eps_max: f
     a2.set_xlabel("ε")
     a2.set_ylabel(r"share of $\mathrm{Tr}\,K_0$")
     a2.set_ylim(0, 1)
-    a2.legend(fontsize=8)
+    a2.legend(fontsize=8, loc="center left")      # the curves run along the top and the bottom
     a2.set_title("where the kernel puts its power")
 
     rank = mercer_spectrum(D, eps).rank
@@ -436,5 +437,10 @@ def plot_eps_panel(D: int, eps: float, ridge: float = 0.0, axes=None, eps_max: f
     a3.set_xlabel("training-set size P")
     a3.set_ylabel("test error / power of the part\n(> 1: overfitting)")
     a3.set_title(f"kernel regression theory, ridge={ridge:.3g}")
-    a3.legend(fontsize=8)
+    spec = a3.get_subplotspec()
+    if spec is not None and spec.colspan.stop < spec.get_gridspec().ncols:
+        # an empty grid cell to the right (panel_axes(3)): the legend goes there, off the curves
+        a3.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.12, 0.5)).set_in_layout(False)
+    else:
+        a3.legend(fontsize=8, loc="upper right")
     return axes

@@ -158,7 +158,8 @@ def plot_mode_learning(result: dict, ax=None):
     learned, against ``step + 1``: theory lines :math:`(1-2c\\lambda_k)^{2t}` and simulated points, with
     the time scales :math:`1/(2c\\lambda_k)` marked. ``result`` comes from
     :func:`gklib.kernels.dynamics.mode_learning`. Returns the axis."""
-    ax = ax or plt.subplots(figsize=(TEXT_WIDTH * 0.8, 3.4), constrained_layout=True)[1]
+    own = ax is None
+    ax = ax or plt.subplots(figsize=(TEXT_WIDTH * 0.8, 3.9), constrained_layout=True)[1]
     names = {"linear": ("linear part, $\\lambda=1/D$", "C0"),
              "norm": ("$|x|^2$ part, $\\lambda=\\epsilon^2(D+2)/D^2$", "C2"),
              "traceless": ("traceless quadratic part, $\\lambda=2\\epsilon^2/D^2$", "C1")}
@@ -172,5 +173,8 @@ def plot_mode_learning(result: dict, ax=None):
     ax.plot([], [], "o", color="0.4", ms=4, label=f"simulated, P = {result['P']} points")
     ax.set(xscale="log", xlabel="step + 1", ylabel="fraction not learned", ylim=(-0.03, 1.08),
            title=f"kernel GD with $K_0$: D = {result['D']}, ε = {result['eps']:g}, lr_scale = {result['lr_scale']:g}")
-    ax.legend(fontsize=8, loc="lower left", frameon=True)
+    if own:   # below the axes: inside, every corner covers the points of some part
+        ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, frameon=False)
+    else:
+        ax.legend(fontsize=8, loc="best", frameon=True)
     return ax
