@@ -14,7 +14,7 @@ import numpy as np
 from .explorers import live_explorer
 from .live import LiveFigure, figure
 from ..dmft import solve_dmft, solve_online, typical_m0, weight_alignment
-from .slider import slider_figure
+from .slider import SLIDER_DPI, slider_figure
 
 
 def _axes(ax, n=1, figsize=None):
@@ -170,7 +170,7 @@ def dmft_explorer(*, rhos=(2, 3, 5, 10, 30), alphas=(0.5, 1.0, 2.0), eps: float 
     return live.widget
 
 
-def dmft_rho_slider(runs: dict, *, online=None, dpi: float = 72):
+def dmft_rho_slider(runs: dict, *, online=None, dpi: float = SLIDER_DPI):
     r"""Static slider over ρ = P/D (:func:`~gklib.viz.slider.slider_figure`; works in the HTML
     book without a kernel) from DMFT solutions the chapter has already computed.
 

@@ -18,7 +18,8 @@ It needs no kernel, no network and no external JavaScript; several sliders can s
 keys move it, and its ``aria-valuetext`` reads the current value. While it has focus those keys
 stop at the slider (``stopPropagation``), so in JupyterLab they move the slider and not the
 notebook's cell selection. Size: one PNG per value
-(about 20–60 kB at the default ``dpi=72``), so keep sweeps to a dozen values or so.
+(about 40–120 kB at the default :data:`SLIDER_DPI`, 100: frames show at their natural width,
+with labels as large as the inline figures'), so keep sweeps to a dozen values or so.
 
 The ``gk-slider`` class and the ``data-gk-slider`` attribute are stable hooks for the browser
 tests (``tests_browser/``). The chapters' sliders below (and ``dmft_rho_slider`` in
@@ -43,7 +44,7 @@ from .style import TEXT_WIDTH
 from .figures import (draw_toy_panels, draw_vs_linear, loss_range, panel_axes, plot_eps_panel, plot_grokking,
                       plot_sweep, sweep_labels)
 
-__all__ = ["StaticSlider", "slider_figure", "DEFAULT_NOTE", "sweep_animation", "grokking_slider", "alpha_animation",
+__all__ = ["StaticSlider", "slider_figure", "SLIDER_DPI", "DEFAULT_NOTE", "sweep_animation", "grokking_slider", "alpha_animation",
            "eps_explorer_static", "sweep_slider_html"]
 
 DEFAULT_NOTE = ("Static slider: precomputed frames, works in the HTML book without Python. "
@@ -105,6 +106,10 @@ class StaticSlider(HTML):
         return f"StaticSlider({self.id!r}, {len(self.frames)} frames, {len(self.data) / 1024:.0f} kB)"
 
 
+SLIDER_DPI = 100
+"""Resolution of the static sliders' frames (a text-width figure is then about 750 px wide)."""
+
+
 def _png(fig, dpi: float) -> str:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi)
@@ -112,7 +117,7 @@ def _png(fig, dpi: float) -> str:
 
 
 def slider_figure(draw, values, *, label: str = "α", fmt="{:.3g}", sep: str = " = ", fig=None, figsize=(8.0, 3.6),
-                  dpi: float = 72, initial: int = 0, note: str | None = DEFAULT_NOTE,
+                  dpi: float = SLIDER_DPI, initial: int = 0, note: str | None = DEFAULT_NOTE,
                   title: str | None = None, close: bool = True) -> StaticSlider:
     """Render ``draw(i)`` for every ``values[i]`` into a self-contained HTML slider.
 
@@ -234,7 +239,7 @@ def _sweep_values_and_ylim(hist: History, param: str):
     return values, loss_range(hist, floor=1e-6)
 
 
-def sweep_animation(hist: History, param: str = "alpha", fmt: str = "{:.3g}", dpi: float = 72):
+def sweep_animation(hist: History, param: str = "alpha", fmt: str = "{:.3g}", dpi: float = SLIDER_DPI):
     """Static slider (:func:`~gklib.viz.slider.slider_figure`) over the runs of a batched sweep:
     :func:`draw_toy_panels` (losses and decomposition) for each value of ``hist.params[param]``, on
     fixed axes. Works in the static book. Returns a :class:`~gklib.viz.slider.StaticSlider`."""
@@ -251,7 +256,7 @@ def sweep_animation(hist: History, param: str = "alpha", fmt: str = "{:.3g}", dp
                          title="losses and test-loss decomposition")
 
 
-def grokking_slider(hist: History, param: str = "alpha", fmt: str = "{:.3g}", dpi: float = 72):
+def grokking_slider(hist: History, param: str = "alpha", fmt: str = "{:.3g}", dpi: float = SLIDER_DPI):
     r"""Static slider over the runs of a batched sweep in the layout of the paper's Fig 1
     (:func:`~gklib.viz.figures.plot_grokking`: train/test loss and the weight norm
     :math:`\|W_t\|_F/\|W_0\|_F`), on axes fixed across frames. Works in the static book.
@@ -274,7 +279,7 @@ def grokking_slider(hist: History, param: str = "alpha", fmt: str = "{:.3g}", dp
                          title="train/test loss and weight norm")
 
 
-def alpha_animation(hist: History, hist_lin: History, dpi: float = 72):
+def alpha_animation(hist: History, hist_lin: History, dpi: float = SLIDER_DPI):
     """Static slider (:func:`~gklib.viz.slider.slider_figure`) over the runs of an α sweep: the
     network's train/test curves against the linearised model's, one frame per run, on fixed axes.
     Works in the static book (no kernel). ``hist`` is a batched history with ``params["alpha"]``;
@@ -303,7 +308,7 @@ def alpha_animation(hist: History, hist_lin: History, dpi: float = 72):
 
 
 def eps_explorer_static(D: int = 40, eps_values=(0.01, 0.03, 0.1, 0.3, 1.0), ridge: float = 0.0,
-                        dpi: float = 72):
+                        dpi: float = SLIDER_DPI):
     """Static slider (:func:`~gklib.viz.slider.slider_figure`) over ``eps_values``: one
     :func:`plot_eps_panel` frame per ε, for the static book (no kernel needed).
     Returns a :class:`~gklib.viz.slider.StaticSlider`."""
@@ -320,7 +325,7 @@ def eps_explorer_static(D: int = 40, eps_values=(0.01, 0.03, 0.1, 0.3, 1.0), rid
                          title="Mercer spectrum, power split and kernel learning curves")
 
 
-def sweep_slider_html(hist: History, by=None, panels=("acc", "norm"), dpi: float = 72):
+def sweep_slider_html(hist: History, by=None, panels=("acc", "norm"), dpi: float = SLIDER_DPI):
     """Static slider (:func:`slider_figure`) over the runs of a precomputed sweep: :func:`plot_sweep`
     with run ``i`` highlighted, one frame per run (``by`` labels the runs as in :func:`plot_sweep`).
     Works in the static HTML book without a kernel. Returns a :class:`StaticSlider`."""
