@@ -171,3 +171,21 @@ def test_crossings():
     with pytest.raises(ValueError, match="no accuracies"):
         accuracy_delay(History(steps, np.zeros(4), np.zeros(4), np.zeros(4)))
     np.testing.assert_allclose(generalisation_at_fit(r, 0.5), [0.1, 0.0])
+
+
+def test_fit_callback_sees_the_history_so_far_and_can_abandon_the_run():
+    task = modular_addition(5, 0.6, seed=0)
+    seen = []
+    h = fit(QuadraticMLP(10, 8, 5, seed=0), task, 40, alpha=[1.0, 2.0], lr=0.5, log_every=10, device="cpu",
+            callback=lambda step, part: seen.append((step, part)))
+    assert [s for s, _ in seen] == [0, 10, 20, 30, 40]
+    for step, part in seen:
+        done = part.steps <= step
+        np.testing.assert_array_equal(part.train_loss[:, done], h.train_loss[:, done])
+        np.testing.assert_array_equal(part.test_acc[:, done], h.test_acc[:, done])
+        assert np.isnan(part.train_loss[:, ~done]).all() and part.trained is None
+    with pytest.raises(KeyboardInterrupt):
+        fit(QuadraticMLP(10, 8, 5, seed=0), task, 40, log_every=10, device="cpu",
+            callback=lambda step, part: (_ for _ in ()).throw(KeyboardInterrupt) if step >= 20 else None)
+    with pytest.raises(TypeError, match="callback"):
+        fit(QuadraticMLP(10, 8, 5, seed=0), task, 5, device="cpu", callback=3)

@@ -16,18 +16,19 @@ __all__ = ["modular_mlp_sweep", "seed_sweep"]
 
 def modular_mlp_sweep(s=(0.5, 1.0, 1.5, 2.0), p: int = 23, N: int = 100, steps: int | None = None,
                       lr: float = 1500.0, train_frac: float = 0.9, seed: int = 0, n_log: int = 80,
-                      device=None, progress_bar=None) -> History:
+                      device=None, callback=None, progress_bar=None) -> History:
     """Paper Fig 2: :math:`f = s^2 W_2 (W_1 x)^2/(DN)`, full-batch GD on the MSE with step
     :math:`\\text{lr}/s^4` (the paper's loss :math:`/s^2` with step :math:`100/s^2`, i.e. ``lr=100``;
     the default ``lr=1500`` runs the same gradient flow 15× faster). Uncentred, as in the paper
     (:math:`f_0` is :math:`O(s^2/\\sqrt{DN})`). Weight norm :math:`\\|W_1\\|_F+\\|W_2\\|_F`.
-    ``hist.params["alpha"]`` holds :math:`s^2`."""
+    ``hist.params["alpha"]`` holds :math:`s^2`; ``callback`` goes to :func:`~gklib.nets.trainer.fit`."""
     s = as_param_array(s, "s")
     steps = steps if steps is not None else by_profile(quick=6000, book=10_000, paper=100_000)
     task = modular_addition(p, train_frac, seed=1, device=device)
     net = QuadraticMLP(2 * p, N, p, seed=seed)
     return fit(net, task, alpha=s**2, steps=steps, lr=lr, lr_alpha_power=2, loss="mse", optimizer="sgd",
-               center=False, norm="layers", n_log=n_log, device=get_device(device), progress_bar=progress_bar)
+               center=False, norm="layers", n_log=n_log, device=get_device(device), callback=callback,
+               progress_bar=progress_bar)
 
 
 def seed_sweep(make_module, data, *, seeds, alpha, **fit_kw) -> History:

@@ -97,7 +97,7 @@ def fit(model, data, steps: int = 1000, *, alpha=1.0, lr=1e-3, lr_alpha_power: f
         betas=(0.9, 0.999), warmup: int = 0, batch_size: int | None = None, center: bool = True,
         norm: str = "total", thresholds=(1e-3,), n_log: int = 100, log_every: int | None = None,
         track: dict | None = None, seed: int = 0, on_divergence: str = "raise", device=None, dtype=None,
-        progress_bar: bool | None = None) -> History:
+        callback=None, progress_bar: bool | None = None) -> History:
     """Train ``R`` runs of ``model`` on ``data`` at once (``R = 1``: one network); return an
     :class:`~gklib.History`. ``model`` is not modified: ``hist.module(i)`` is run ``i`` trained.
 
@@ -129,6 +129,8 @@ def fit(model, data, steps: int = 1000, *, alpha=1.0, lr=1e-3, lr_alpha_power: f
     on_divergence : ``"raise"`` (``RuntimeError`` naming the run and step) or ``"nan"`` (warn,
         freeze the run; its history is NaN from then on, ``hist.diverged_at`` holds the step).
     device, dtype : default :func:`gklib.get_device` and the dtype of the model's parameters.
+    callback : ``callback(step, hist)`` at every logged step, ``hist`` the :class:`~gklib.History` so far
+        (NaN after ``step``, no trained modules): to show a run as it grows, or to abandon it by raising.
     """
     if loss not in ("mse", "ce"):
         raise ValueError(f"loss must be 'mse' or 'ce', got {loss!r}")
@@ -148,6 +150,8 @@ def fit(model, data, steps: int = 1000, *, alpha=1.0, lr=1e-3, lr_alpha_power: f
         raise ValueError(f"norm must be 'total' or 'layers', got {norm!r}")
     if on_divergence not in ("raise", "nan"):
         raise ValueError(f"on_divergence must be 'raise' or 'nan', got {on_divergence!r}")
+    if callback is not None and not callable(callback):
+        raise TypeError(f"callback must be callable(step, hist), got {type(callback).__name__}")
     steps = cap_steps(check_positive_int(steps, "steps", allow_zero=True))   # $GKLIB_SMOKE_STEPS
     warmup = check_positive_int(warmup, "warmup", allow_zero=True)
     models = list(model) if isinstance(model, (list, tuple)) else [model]
@@ -298,6 +302,22 @@ def fit(model, data, steps: int = 1000, *, alpha=1.0, lr=1e-3, lr_alpha_power: f
             if sched is not None:
                 sched.base_lrs[r] = 0.0
 
+    sq = (lambda v: v) if batched else (lambda v: v[0])
+
+    def history(trained=None, copy=False):
+        """The :class:`History` of what is recorded so far (``copy``: arrays that later steps leave alone)."""
+        c = (lambda v: sq(np.array(v))) if copy else sq
+        extra = {"rel_change": c(rec["rel_change"]), **{k: c(rec[k]) for k in track}}
+        if not classify:
+            extra["test_acc_thresholds"] = c(thr_rec)
+            extra["thresholds"] = np.broadcast_to(thresholds, (R, len(thresholds))).copy() if batched \
+                else thresholds
+        return History(steps=grid, train_loss=c(rec["train_loss"]), test_loss=c(rec["test_loss"]),
+                       weight_norm=c(rec["weight_norm"]), train_acc=c(rec["train_acc"]),
+                       test_acc=c(rec["test_acc"]), extra=extra, params={k: sq(v) for k, v in hparams.items()},
+                       diverged_at=c(diverged_at), engine="fit", seconds=time.perf_counter() - start,
+                       trained=trained)
+
     torch.set_flush_denormal(True)   # tiny Adam moments late in training are otherwise very slow on CPU
     bar = progress(steps, desc=f"fit ({R} run{'s' * (R > 1)})", enabled=progress_bar)
     try:
@@ -307,6 +327,8 @@ def fit(model, data, steps: int = 1000, *, alpha=1.0, lr=1e-3, lr_alpha_power: f
                 for k in keys:
                     rec[k][frozen, li] = np.nan
                 li += 1
+                if callback is not None:
+                    callback(t, history(copy=True))
             if t == steps:
                 if ref is not None:                   # the final weights, on the full training set
                     check(torch.as_tensor(rec["train_loss"][:, li - 1], device=dev, dtype=ref.dtype), t)
@@ -335,15 +357,5 @@ def fit(model, data, steps: int = 1000, *, alpha=1.0, lr=1e-3, lr_alpha_power: f
     finally:
         bar.close()
         torch.set_flush_denormal(False)
-    sq = (lambda v: v) if batched else (lambda v: v[0])
-    extra = {"rel_change": sq(rec["rel_change"]), **{k: sq(rec[k]) for k in track}}
-    if not classify:
-        extra["test_acc_thresholds"] = sq(thr_rec)
-        extra["thresholds"] = np.broadcast_to(thresholds, (R, len(thresholds))).copy() if batched \
-            else thresholds
     state = {n: sq(v.detach()) for n, v in {**stack(runs), **bufs}.items()}
-    return History(steps=grid, train_loss=sq(rec["train_loss"]), test_loss=sq(rec["test_loss"]),
-                   weight_norm=sq(rec["weight_norm"]), train_acc=sq(rec["train_acc"]),
-                   test_acc=sq(rec["test_acc"]), extra=extra, params={k: sq(v) for k, v in hparams.items()},
-                   diverged_at=sq(diverged_at), engine="fit", seconds=time.perf_counter() - start,
-                   trained=TrainedModules(base, state, single=not batched))
+    return history(trained=TrainedModules(base, state, single=not batched))

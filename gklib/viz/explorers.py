@@ -235,8 +235,9 @@ def modular_mlp_explorer(res: History | None = None, labels=None, *, s=(0.4, 2.0
     ``modular_mlp_explorer()``: a slider over ``s`` in the range ``s`` (or over the values ``s``, if
     more than two are given); each move retrains the network for that scale (:func:`gklib.nets.modular_mlp_sweep`,
     the run :func:`modular_mlp_sweep` would compute, ``steps`` defaulting to its
-    profile's) and draws accuracies, losses and the weight norm. Runs already
-    computed stay in the figure, faded, so moving the slider builds up a sweep.
+    profile's) and draws accuracies, losses and the weight norm, first at 5 % of the steps, then
+    as the run grows (a newer value abandons it). Runs already computed stay in the figure, faded,
+    so moving the slider builds up a sweep.
 
     ``modular_mlp_explorer(res=sweep, labels=...)``: a slider over the runs of a precomputed sweep
     (no training). Returns the widget.
@@ -299,8 +300,17 @@ def modular_mlp_explorer(res: History | None = None, labels=None, *, s=(0.4, 2.0
                        title=f"modular addition p={p}, N={N}: s = {sv:g}{status}")
             return fig
 
-        check()
-        h = modular_mlp_sweep(s=[sv], p=p, N=N, steps=steps, lr=lr, progress_bar=False, **run_kw).run(0)
+        marks = [0.05, 0.25, 0.6]                              # show the run at these fractions of its steps
+
+        def grow(step, h):
+            check()                                            # a newer value: abandon this run
+            if marks and step >= marks[0] * h.steps[-1] and step < h.steps[-1]:
+                while marks and step >= marks[0] * h.steps[-1]:
+                    marks.pop(0)
+                show(draw(h.run(0)))
+
+        h = modular_mlp_sweep(s=[sv], p=p, N=N, steps=steps, lr=lr, progress_bar=False, callback=grow,
+                              **run_kw).run(0)
         done[sv] = h
         show(draw(h))
 
