@@ -7,8 +7,9 @@ Prints milliseconds per run-step for
   (d) the stats engine on an 8-run alpha sweep (one batched computation),
 and each one's speed-up over (a). Target: (d) >= 20x faster than (a) per run-step.
 
-Cost model (multiply-adds per run-step): naive and direct ~ 2PND; stats ~ 2PD^2 + 2D^2 min(N, D),
-independent of the width. At the Fig 1 size the ratio of the two is only ~ N / (D (1 + D/P)) ~ 4,
+Cost model (multiply-adds per run-step): naive and direct ~ 2PND; stats ~ 2PD(K + 2) with
+K = min(N, D) (H = XZ and Xᵀ(r ⊙ H)), independent of the width. At the Fig 1 size the ratio of the
+two is only ~ N / (K + 2) ~ 5,
 so the speed-up there is bounded by arithmetic, not overhead; it grows linearly with N
 (try --N 5000).
 
@@ -76,7 +77,7 @@ def main():
     ]
     print(f"D={D} N={N} P={P} steps={steps} device={device} dtype={args.dtype} "
           f"threads={torch.get_num_threads()}")
-    print(f"cost model: naive/stats multiply-adds = {2 * P * N * D / (2 * P * D * D + 2 * D * D * min(N, D)):.1f}")
+    print(f"cost model: naive/stats multiply-adds = {2 * P * N * D / (2 * P * D * (min(N, D) + 2)):.1f}")
     base = None
     for name, runs, fn in rows:
         ms = timed(fn) / (steps * runs) * 1e3

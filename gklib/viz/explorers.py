@@ -191,7 +191,7 @@ def toy_explorer(D: int = 40, N: int = 200, P_max: int = 1000, steps: int = 3000
     """Live explorer: log-sliders for α, ε and P redraw the loss curves and the decomposition.
 
     The task is ``quadratic_task(D, P_max, seed=seed, beta_scale=beta_scale)``; a slider value of P
-    uses its first P points. Each move costs one :func:`gklib.toy.experiments.run_toy` (about a second at the
+    uses its first P points. Each move costs one :func:`gklib.toy.experiments.run_toy` (0.3–0.8 s at the
     defaults on one core). Returns the ``ipywidgets.VBox`` (its ``.redraw()`` recomputes the current
     values and waits for the figure).
     """
