@@ -81,7 +81,6 @@ class _DivergenceWatch:
         self.bad = np.zeros(R, dtype=bool)
         self.diverged_at = np.full(R, np.nan)
         self.losses, self.first, self.ref = [], 0, None
-        self.n = None
 
     def record(self, sq_sum):
         self.losses.append(sq_sum)
@@ -187,7 +186,6 @@ def train(model: CommitteeMachine, task, steps, lr_scale=1.0, *, engine: str = "
     eta = lr_t * model.N / model.alpha**2
     if optimizer in ("adam", "adamw"):
         eta = lr_t / model.alpha
-    active_until = torch.as_tensor(run_steps, device=dev)
     params = {"alpha": model.alpha.cpu().numpy(), "eps": model.eps.cpu().numpy(),
               "lr_scale": lr_t.cpu().numpy(), "seed": model.seeds}
     opts = dict(optimizer=optimizer, weight_decay=weight_decay, momentum=momentum, betas=check_betas(betas))
@@ -209,38 +207,36 @@ def train(model: CommitteeMachine, task, steps, lr_scale=1.0, *, engine: str = "
         for step in range(T + 1):
             r = state.residual()
             watch.record(state.sq_sum(r))
-            if step not in checkpoints and len(watch.losses) < _CHECK_EVERY:
-                state.step(r)
-                continue
-            watch.check(step, idx)
-            if step == grid[li]:
-                values = state.observe(r)
-                live = (step <= run_steps[idx]) & ~watch.bad[idx] & ~finished[idx]
-                for k, v in values.items():
-                    rec[k][idx[live], li] = v.detach().cpu().double().numpy()[live]
-                if callback is not None:
-                    state.sync()
-                    _write_back(model, sub, idx)
-                    callback(step, model)
-                if stop_below is not None:
-                    done = ((values["train_loss"] < stop_below) & (values["test_loss"] < stop_below)).cpu().numpy()
-                    finished[idx] |= done
-                    if compact and done.any():
+            if step in checkpoints or len(watch.losses) >= _CHECK_EVERY:
+                watch.check(step, idx)
+                if step == grid[li]:
+                    values = state.observe(r)
+                    live = (step <= run_steps[idx]) & ~watch.bad[idx] & ~finished[idx]
+                    for k, v in values.items():
+                        rec[k][idx[live], li] = v.detach().cpu().double().numpy()[live]
+                    if callback is not None:
                         state.sync()
                         _write_back(model, sub, idx)
-                        keep = ~done
-                        idx = idx[keep]
-                        if idx.size == 0:
-                            break
-                        state.select(np.nonzero(keep)[0])
-                        watch.select(keep)
-                        sub = state.m
-                        r = state.residual()
-                li += 1
-            if step == T:
-                break
-            active = (step < run_steps[idx]) & ~watch.bad[idx] & ~finished[idx]
-            state.set_active(torch.as_tensor(active, device=dev, dtype=dt))
+                        callback(step, model)
+                    if stop_below is not None:
+                        done = ((values["train_loss"] < stop_below) & (values["test_loss"] < stop_below)).cpu().numpy()
+                        finished[idx] |= done
+                        if compact and done.any():
+                            state.sync()
+                            _write_back(model, sub, idx)
+                            keep = ~done
+                            idx = idx[keep]
+                            if idx.size == 0:
+                                break
+                            state.select(np.nonzero(keep)[0])
+                            watch.select(keep)
+                            sub = state.m
+                            r = state.residual()
+                    li += 1
+                if step == T:
+                    break
+                active = (step < run_steps[idx]) & ~watch.bad[idx] & ~finished[idx]
+                state.set_active(torch.as_tensor(active, device=dev, dtype=dt))
             state.step(r)
             if step % 256 == 0:
                 bar.update(min(256, T - step))
