@@ -20,8 +20,8 @@ TESTSRC ?= _testbook
 NOTEBOOKS := $(wildcard book/*.ipynb)
 
 # Per-cell time limits: a stalled cell fails within minutes, a slow machine still passes. The
-# slowest cell (ch 5's Transformer sweep) took 184 s in the book profile and 234 s in the quick one
-# on 2 cores with the machine 2-3x oversubscribed: 600 s for both, `make book` (_config.yml) and
+# slowest cell (ch 5's App 14 weight-decay sweep) takes about 120 s of CPU in the book profile and
+# 100 s in the quick one, 2-3x that on an oversubscribed 2-core machine: 600 s for both, `make book` (_config.yml) and
 # nbmake. The paper profile's cells can take hours: its build gets a config with no limit.
 NB_TIMEOUT ?= 600
 PAPER_CONFIG := _build/_config.paper.yml

@@ -15,6 +15,7 @@ from .explorers import live_explorer
 from .live import LiveFigure, figure
 from ..dmft import solve_dmft, solve_online, typical_m0, weight_alignment
 from .slider import SLIDER_DPI, slider_figure
+from .style import TEXT_WIDTH
 
 
 def _axes(ax, n=1, figsize=None):
@@ -39,7 +40,7 @@ def plot_dmft_vs_simulation(dmft: dict, sims: dict | None = None, *, ax=None, on
     """
     import matplotlib.pyplot as plt
 
-    axs = _axes(ax, 2, (8, 3.4))
+    axs = _axes(ax, 2, (TEXT_WIDTH, 3.4))
     colors = plt.cm.viridis(np.linspace(0.05, 0.85, max(len(dmft), 1)))
     for c, (rho, res) in zip(colors, sorted(dmft.items())):
         for a, key in zip(axs, ("train_loss", "test_loss")):
@@ -49,7 +50,7 @@ def plot_dmft_vs_simulation(dmft: dict, sims: dict | None = None, *, ax=None, on
                 step = max(1, len(s.t) // 12)
                 a.errorbar(s.t[::step], s.mean(key)[::step], yerr=s.sem(key)[::step], fmt="o", ms=4,
                            color=c, mfc="white", capsize=2,
-                           label=f"sim D={s.params['D']}, {s.n_seeds} seeds" if a is axs[0] else None)
+                           label=f"sim {_label(rho)}, D={s.params['D']}, {s.n_seeds} seeds" if a is axs[0] else None)
     if online is not None:
         for a in axs:
             a.plot(online.t, online.test_loss, "k--", lw=1.5, label=r"online ($\rho=\infty$)")
@@ -58,8 +59,8 @@ def plot_dmft_vs_simulation(dmft: dict, sims: dict | None = None, *, ax=None, on
         a.set_title(title)
         a.grid(alpha=0.3)
     axs[0].set_ylabel("MSE")
-    axs[1].legend(fontsize=7)
-    axs[0].legend(fontsize=7)
+    axs[1].legend(fontsize=8)
+    axs[0].legend(fontsize=8)
     return axs
 
 
@@ -82,7 +83,7 @@ def plot_alignment(results: dict, *, ax=None, q_star: float = 1.0, escape_times:
     ax.set_xlabel("time $t$")
     ax.set_ylabel(r"alignment $|\cos(w_i,\beta_\star)|$ (rms)")
     ax.grid(alpha=0.3, which="both")
-    ax.legend(fontsize=7)
+    ax.legend(fontsize=8)
     return ax
 
 
@@ -197,7 +198,7 @@ def dmft_rho_slider(runs: dict, *, online=None, dpi: float = SLIDER_DPI):
         top = max(top, float(np.nanmax(online.test_loss)))
     gtop = max(float(np.nanmax(np.abs(res.test_loss - res.train_loss))) for res, _ in items)
     t_max = max(float(res.t[-1]) for res, _ in items)
-    fig, (a0, a1) = plt.subplots(1, 2, figsize=(8, 3.3), constrained_layout=True)
+    fig, (a0, a1) = plt.subplots(1, 2, figsize=(TEXT_WIDTH, 3.3), constrained_layout=True)
 
     def draw(i):
         (res, lo), rho = items[i], rhos[i]
@@ -236,7 +237,7 @@ def plot_grokking_curve(res, sim, *, online=None, axs=None):
     import matplotlib.pyplot as plt
 
     if axs is None:
-        _, axs = plt.subplots(1, 2, figsize=(8, 3.3), constrained_layout=True)
+        _, axs = plt.subplots(1, 2, figsize=(TEXT_WIDTH, 3.3), constrained_layout=True)
     a0, a1 = axs
     step = max(1, len(sim.t) // 20)
     for key, c, lab in (("train_loss", "C0", "train"), ("test_loss", "C3", "test")):
@@ -248,7 +249,7 @@ def plot_grokking_curve(res, sim, *, online=None, axs=None):
         a0.plot(online.t[sel], online.test_loss[sel], "k--", lw=1, label=r"online ($\rho=\infty$) test")
     a0.set(xlabel="time $t$", ylabel="MSE", ylim=(0, None), title="losses")
     a0.grid(alpha=0.3)
-    a0.legend(fontsize=7, loc="upper right")
+    a0.legend(fontsize=8, loc="upper right")
     diff_sim = np.abs(sim.m[:, :, 0] - sim.m[:, :, 1])
     a1.semilogy(res.t, np.abs(res.m[:, 0] - res.m[:, 1]), color="C2", lw=2, label="DMFT")
     a1.errorbar(sim.t[::step], diff_sim.mean(0)[::step],
@@ -256,7 +257,7 @@ def plot_grokking_curve(res, sim, *, online=None, axs=None):
                 fmt="o", ms=3.5, color="C2", mfc="white", capsize=2, label=f"simulations ({sim.n_seeds} seeds)")
     a1.set(xlabel="time $t$", ylabel=r"$|m_1-m_2|$", title="difference mode (escape)")
     a1.grid(alpha=0.3, which="both")
-    a1.legend(fontsize=7, loc="lower right")
+    a1.legend(fontsize=8, loc="lower right")
     return axs
 
 
@@ -286,5 +287,5 @@ def plot_escape_scaling(esc, *, ax=None):
     ax.set(xlabel="input dimension $D$ (log scale)", ylabel="escape time",
            title=rf"escape from $|m_1-m_2|\propto D^{{-1/2}}$, $\rho={esc.params['rho']:g}$")
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=7, loc="upper left")
+    ax.legend(fontsize=8, loc="upper left")
     return ax
