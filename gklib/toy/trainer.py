@@ -206,7 +206,7 @@ def train(model: CommitteeMachine, task, steps, lr_scale=1.0, *, engine: str = "
     try:
         for step in range(T + 1):
             r = state.residual()
-            watch.record(state.sq_sum(r))
+            watch.record(torch.linalg.vecdot(r, r))      # P × the train loss, per run
             if step in checkpoints or len(watch.losses) >= _CHECK_EVERY:
                 watch.check(step, idx)
                 if step == grid[li]:
@@ -288,11 +288,6 @@ class _Runner:
     def set_active(self, active):
         """The runs that move in the next steps (a 0/1 float mask per run)."""
         self.active = active
-
-    @staticmethod
-    def sq_sum(r):
-        """:math:`\\sum_\\mu r_\\mu^2` per run (the train loss times P)."""
-        return torch.linalg.vecdot(r, r)
 
     def select(self, keep):
         """Keep only the runs ``keep`` (indices into this batch): the model, the per-run constants
