@@ -304,12 +304,6 @@ class _Runner:
             value = getattr(self, name)
             setattr(self, name, {n: v[k] for n, v in value.items()} if isinstance(value, dict) else value[k])
 
-    def quad(self, X, wbar, M):
-        """:math:`\\alpha\\,\\bar w\\cdot x + \\frac{\\alpha\\epsilon}2 x^\\top M x` for the rows of X."""
-        lin = wbar @ X.T
-        q = ((X @ M) * X).sum(-1)
-        return self.alpha[:, None] * (lin + 0.5 * self.eps[:, None] * q)
-
     def observe(self, r):
         out = {"train_loss": (r**2).mean(-1),
                "test_loss": ((self.output(self.t.X_test) - self.f0_test - self.t.y_test) ** 2).mean(-1),
@@ -359,7 +353,7 @@ class _StatsRunner(_Runner):
 
     def set_active(self, active):
         super().set_active(active)
-        self.alpha_col, self.half_eps = self.alpha[:, None], 0.5 * self.eps[:, None]
+        self.alpha_col, self.half_eps = self.alpha[:, None], 0.5 * self.eps[:, None]   # per run, for the output
         s = self.s * active
         self.se = (s * self.eps)[:, None, None]               # s ε, per run
         self.sv = s[:, None]
@@ -377,15 +371,20 @@ class _StatsRunner(_Runner):
         return Z[..., -2], (Z * self.g) @ Z.transpose(1, 2)
 
     def output(self, X):
-        return self.quad(X, *self.stats())
+        """:math:`\\alpha(\\bar w\\cdot x + \\frac\\epsilon2 x^\\top Mx)` for the rows of ``X``, from :math:`H = XZ`."""
+        return self._output(X)[0]
+
+    def _output(self, X):
+        H = X @ self.Z                                          # (R, n, K+2)
+        q = H.square() @ self.g                                 # x^T M x
+        return torch.addcmul(H[..., -2], self.half_eps, q).mul_(self.alpha_col), H
 
     def weight_norm(self):
         return (self.m.N * (self.Z.square().sum(-2) * self.g).sum(-1)).sqrt()
 
     def residual(self):
-        self.H = H = self.t.X @ self.Z                          # (R, P, K+2)
-        q = H.square() @ self.g                                 # x^T M x
-        return torch.addcmul(H[..., -2], self.half_eps, q).mul_(self.alpha_col).sub_(self.target)
+        f, self.H = self._output(self.t.X)                      # the step reuses H
+        return f.sub_(self.target)
 
     def step(self, r):
         X = self.t.X
