@@ -5,10 +5,16 @@
 #                  JupyterLab (need Debian's chromium + chromium-driver; .ci/run installs them, make
 #                  never installs system packages)
 #   make lab    -> JupyterLab on the chapters (book/), saving them without outputs
+#   make lock   -> regenerate constraints.txt, the lock file every install above uses
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.gklib-installed
+# The lock file: every package `make book`/`make test` install, at the version CI last passed with
+# (pip-tools' pip-compile from pyproject.toml; `make lock` regenerates it). Installs use it as pip
+# constraints, so a fresh clone resolves exactly these versions, whatever PyPI serves today.
+LOCK   := constraints.txt
+PIP_INSTALL := $(BIN)/pip install --disable-pip-version-check -q -c $(LOCK)
 # Progress bars would end up in the executed notebooks; keep them out of builds. (gklib also turns
 # them off, and its live explorers into placeholders, in any headless execution: gklib.config.)
 export GKLIB_PROGRESS ?= 0
@@ -26,21 +32,39 @@ NOTEBOOKS := $(wildcard book/*.ipynb)
 NB_TIMEOUT ?= 600
 PAPER_CONFIG := _build/_config.paper.yml
 
-.PHONY: all install book test unit notebooks test-book chromium browser lab-browser paper-smoke lab clean
+.PHONY: all install lock toolchain book test unit notebooks test-book chromium browser lab-browser paper-smoke lab clean
 # The steps of `make test` share _testbook and must run in order, even under `make -j`.
 .NOTPARALLEL:
 
 all: book
 
-$(STAMP): pyproject.toml Makefile
+$(STAMP): pyproject.toml $(LOCK) Makefile
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	# torch first, pinned: the CPU build pip finds on these machines (never a CUDA build).
-	$(BIN)/pip install --disable-pip-version-check -q "torch==2.13.0"
-	$(BIN)/pip install --disable-pip-version-check -q -e ".[book,test]"
+	$(PIP_INSTALL) "torch==2.13.0"
+	$(PIP_INSTALL) -e ".[book,test]"
 	$(BIN)/python -c "import torch; assert torch.__version__.startswith('2.13.0'), torch.__version__"
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# Regenerate the lock file from pyproject.toml with pip-tools (in a venv of its own, .venv-lock),
+# for the Python that builds .venv: versions already locked stay unless pyproject.toml needs others;
+# `make lock LOCK_ARGS=--upgrade` moves every package to the newest allowed. After it: make test,
+# then commit constraints.txt with the change.
+LOCK_VENV := .venv-lock
+LOCK_ARGS ?=
+lock:
+	test -x $(LOCK_VENV)/bin/pip-compile || ($(PYTHON) -m venv $(LOCK_VENV) && \
+	    $(LOCK_VENV)/bin/pip install --disable-pip-version-check -q pip-tools)
+	$(LOCK_VENV)/bin/pip-compile --quiet $(LOCK_ARGS) --extra book --extra test --strip-extras --allow-unsafe \
+	    --no-emit-index-url --no-emit-find-links --output-file $(LOCK) pyproject.toml
+	@echo "$(LOCK) regenerated: run make test, then commit it"
+
+# The versions of the tool chain this build uses (Python packages of the book and of JupyterLab,
+# Chromium and its driver: Debian's, which no lock file pins), printed at the start of make test.
+toolchain: $(STAMP)
+	$(BIN)/python book/_ext/gklib_toolchain.py
 
 # Execute every chapter (jupyter-cache: unchanged notebooks are not re-run) and build the HTML.
 book: $(STAMP)
@@ -56,7 +80,7 @@ endif
 # are written to $(TESTSRC), never over the committed sources), then an HTML build of those
 # executed copies with warnings as errors, then the browser test of that build, then the browser
 # test of the live explorers in JupyterLab.
-test: $(STAMP) unit notebooks test-book browser lab-browser
+test: $(STAMP) toolchain unit notebooks test-book browser lab-browser
 
 unit: $(STAMP)
 	$(BIN)/pytest tests -q -p no:cacheprovider
@@ -90,6 +114,7 @@ chromium:
 	    echo "#####################################################################################"; \
 	    if [ -n "$$CI" ]; then exit 1; fi; \
 	fi
+	@if [ "$(HAVE_CHROMIUM)" = yes ]; then $(CHROMIUM) --version; $(CHROMEDRIVER) --version; fi
 
 # Every chapter page of the built test book in headless Chromium: loads offline without console
 # errors, images and math render, and a static slider changes its figure (tests_browser/, which
@@ -129,4 +154,4 @@ clean:
 	find book -name .ipynb_checkpoints -prune -exec rm -rf {} +
 
 distclean: clean
-	rm -rf $(VENV) *.egg-info
+	rm -rf $(VENV) $(LOCK_VENV) *.egg-info

@@ -1,7 +1,8 @@
 """Browser test of the live explorers in JupyterLab (run by ``make lab-browser``, after ``make browser``).
 
-Starts ``jupyter lab --no-browser`` on a free local port (no token, ``GKLIB_PROFILE=quick``, the
-settings of ``make lab``: ``lab/jupyter_server_config.py``) in a temporary folder holding one small
+Starts ``jupyter lab --no-browser`` on a free local port (behind a random token, passed to the
+browser in the URL, with the XSRF check on; ``GKLIB_PROFILE=quick``; the settings of ``make lab``:
+``lab/jupyter_server_config.py``) in a temporary folder holding one small
 notebook written here: a MyST admonition, a static slider, and every live explorer of the course at
 tiny sizes. Headless Chromium (Debian ``chromium`` + ``chromium-driver``; Selenium never downloads
 one) opens it, runs all cells, and checks:
@@ -9,7 +10,8 @@ one) opens it, runs all cells, and checks:
 * the MyST admonition is rendered by jupyterlab-myst (not shown as raw text);
 * every explorer shows a figure, and each of its sliders moves by the keyboard (an arrow key on the
   focused handle) and by a click on the track: the figure changes and so does the readout;
-* an arrow key on the focused static slider changes its frame and not the notebook's active cell;
+* an arrow key on the focused static slider changes its frame, and the notebook's active cell is
+  the slider's own cell (Lab activates it on the first key), never a neighbour;
 * no SEVERE console message, no "Error displaying widget", no stderr output in the notebook;
 * saving the notebook writes no outputs (the ``make lab`` save hook).
 
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -80,8 +83,9 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _get(url):
-    with urllib.request.urlopen(url, timeout=10) as r:
+def _get(url, token):
+    req = urllib.request.Request(url, headers={"Authorization": f"token {token}"})
+    with urllib.request.urlopen(req, timeout=10) as r:
         return json.loads(r.read().decode())
 
 
@@ -104,13 +108,14 @@ def lab(chromium_ok):
     (settings / "notification.jupyterlab-settings").write_text(json.dumps({"fetchNews": "false",
                                                                            "checkForUpdates": False}))
     port = _free_port()
+    token = secrets.token_hex(24)       # nothing else on the machine can use the server meanwhile
     env = dict(os.environ, GKLIB_PROFILE="quick", JUPYTER_RUNTIME_DIR=str(work / "runtime"),
                JUPYTER_DATA_DIR=str(work / "data"), JUPYTER_CONFIG_DIR=str(work / "config"),
                IPYTHONDIR=str(work / "ipython"), MPLBACKEND="module://matplotlib_inline.backend_inline")
     env.pop("GKLIB_HEADLESS", None)
     # JUPYTER_DATA_DIR moved: the kernel spec and the lab extensions are found through sys.prefix.
     cmd = [sys.executable, "-m", "jupyter", "lab", "--no-browser", f"--port={port}", "--ip=127.0.0.1",
-           "--allow-root", "--ServerApp.token=", "--ServerApp.password=", "--ServerApp.disable_check_xsrf=True",
+           "--allow-root", f"--IdentityProvider.token={token}", "--ServerApp.password=",
            f"--ServerApp.root_dir={work / 'nb'}", "--LabApp.expose_app_in_browser=True",
            f"--LabServerApp.user_settings_dir={work / 'settings'}",
            f"--LabServerApp.workspaces_dir={work / 'workspaces'}",
@@ -122,13 +127,13 @@ def lab(chromium_ok):
         deadline = time.time() + 90
         while True:
             try:
-                _get(f"{base}/api/status")
+                _get(f"{base}/api/status", token)
                 break
             except Exception:
                 if proc.poll() is not None or time.time() > deadline:
                     raise AssertionError("jupyter lab did not start:\n" + (work / "server.log").read_text()[-3000:])
                 time.sleep(0.5)
-        yield {"base": base, "work": work, "nb": work / "nb" / NAME}
+        yield {"base": base, "token": token, "work": work, "nb": work / "nb" / NAME}
     finally:
         if proc.poll() is None:                  # the server and the kernels it started
             os.killpg(proc.pid, signal.SIGTERM)
@@ -172,9 +177,13 @@ return {imgs, readouts, status, text: out ? out.innerText : '',
         sliders: out ? out.querySelectorAll('.widget-slider').length : 0};
 """
 
-ACTIVE_CELL = """
-const cells = Array.from(document.querySelectorAll('.jp-Notebook .jp-Cell'));
-return cells.findIndex(c => c.classList.contains('jp-mod-active'));
+# Which cells are active, and is the cell holding element arguments[0] one of them? (Lab's windowed
+# notebook may not render every cell, so cells are named by their data-windowed-list-index.)
+ACTIVE_CELLS = """
+const own = arguments[0].closest('.jp-Cell');
+const active = Array.from(document.querySelectorAll('.jp-Notebook .jp-Cell.jp-mod-active'));
+return {own: own.dataset.windowedListIndex ?? null, ownActive: own.classList.contains('jp-mod-active'),
+        active: active.map(c => c.dataset.windowedListIndex ?? null)};
 """
 
 BUSY = """
@@ -182,8 +191,8 @@ return Array.from(document.querySelectorAll('.jp-Notebook .jp-InputPrompt')).som
 """
 
 
-def _idle(base):
-    sessions = _get(f"{base}/api/sessions")
+def _idle(lab):
+    sessions = _get(f"{lab['base']}/api/sessions", lab["token"])
     return sessions and all(s["kernel"]["execution_state"] == "idle" for s in sessions)
 
 
@@ -204,10 +213,10 @@ def test_explorers_in_jupyterlab(lab, driver):
 
     t_start = time.time()
     drv, base = driver, lab["base"]
-    drv.get(f"{base}/lab/tree/{NAME}?reset")
+    drv.get(f"{base}/lab/tree/{NAME}?reset&token={lab['token']}")
     _wait(lambda: drv.execute_script("return !!(window.jupyterapp && document.querySelector('.jp-Notebook .jp-Cell'))"),
           "the notebook to open", 90)
-    _wait(lambda: _idle(base), "the kernel to start", 90)
+    _wait(lambda: _idle(lab), "the kernel to start", 90)
     for b in drv.find_elements(By.CSS_SELECTOR, ".jp-toast-button, .Toastify__close-button"):
         try:
             b.click()                                              # the news / update toasts
@@ -226,7 +235,7 @@ def test_explorers_in_jupyterlab(lab, driver):
     first_explorer = 3
 
     def ready():
-        if drv.execute_script(BUSY) or not _idle(base):
+        if drv.execute_script(BUSY) or not _idle(lab):
             return False
         states = [drv.execute_script(CELL_STATE, k) for k in range(first_explorer, n_cells)]
         return all(s and s["imgs"] and s["sliders"] and not any("computing" in x for x in s["status"])
@@ -249,13 +258,16 @@ def test_explorers_in_jupyterlab(lab, driver):
     inp = root.find_element(By.CSS_SELECTOR, "input.gk-slider-input")
     drv.execute_script("arguments[0].scrollIntoView({block: 'center'}); arguments[0].focus()", inp)
     time.sleep(0.3)
-    active0 = drv.execute_script(ACTIVE_CELL)
     for key, expect in ((Keys.ARROW_UP, "2"), (Keys.ARROW_DOWN, "1"), (Keys.ARROW_LEFT, "0")):
         ActionChains(drv).send_keys(key).perform()
         time.sleep(0.3)
         assert root.get_attribute("data-gk-index") == expect, \
             f"static slider: {key!r} gave frame {root.get_attribute('data-gk-index')}, expected {expect}"
-        assert drv.execute_script(ACTIVE_CELL) == active0, "the arrow key moved the notebook's active cell"
+        cells = drv.execute_script(ACTIVE_CELLS, root)
+        assert cells["ownActive"] and cells["active"] == [cells["own"]], \
+            f"after {key!r} the active cell is not the slider's own cell: {cells}"
+    print(f"static slider: frames 2, 1, 0 by arrow keys; active cell {cells['active']}, the slider's own "
+          f"{cells['own']}")
 
     # every explorer: each slider by keyboard, then by a click on its track
     for k in range(first_explorer, n_cells):
@@ -284,7 +296,7 @@ def test_explorers_in_jupyterlab(lab, driver):
                     now = drv.execute_script(CELL_STATE, k)
                     busy = any("computing" in x for x in now["status"])
                     return (now["readouts"] != before["readouts"] and now["imgs"] and now["imgs"] != before["imgs"]
-                            and not busy and _idle(base))
+                            and not busy and _idle(lab))
 
                 _wait(moved, f"cell {k} slider {j} ({how}): a new figure and readout", MOVE_TIMEOUT)
         after = drv.execute_script(CELL_STATE, k)
