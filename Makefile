@@ -57,7 +57,7 @@ LOCK_ARGS ?=
 lock:
 	test -x $(LOCK_VENV)/bin/pip-compile || ($(PYTHON) -m venv $(LOCK_VENV) && \
 	    $(LOCK_VENV)/bin/pip install --disable-pip-version-check -q pip-tools)
-	$(LOCK_VENV)/bin/pip-compile --quiet $(LOCK_ARGS) --extra book --extra test --strip-extras --allow-unsafe \
+	CUSTOM_COMPILE_COMMAND="make lock" $(LOCK_VENV)/bin/pip-compile --quiet $(LOCK_ARGS) --extra book --extra test --strip-extras --allow-unsafe \
 	    --no-emit-index-url --no-emit-find-links --output-file $(LOCK) pyproject.toml
 	@echo "$(LOCK) regenerated: run make test, then commit it"
 
