@@ -127,7 +127,8 @@ browser: $(STAMP) chromium
 # The live explorers in JupyterLab, in headless Chromium: a JupyterLab server of its own (free local
 # port, quick profile, the settings of `make lab`) on a temporary notebook that builds every explorer
 # at tiny sizes; moves every slider by keyboard and by mouse, checks MyST rendering, the static
-# slider's arrow keys and that saving writes no outputs (~1-2 min). Without Chromium: skipped
+# slider's arrow keys and that saving writes no outputs; then runs the introduction in Lab, saves it
+# and compares it byte for byte with the committed source (~1-2 min). Without Chromium: skipped
 # loudly, as the browser test (an error under CI). Run on its own: make lab-browser.
 lab-browser: $(STAMP) chromium
 	$(if $(HAVE_CHROMIUM),,@exit 0;) $(BIN)/pytest tests_browser/test_lab_explorers.py -q -p no:cacheprovider \

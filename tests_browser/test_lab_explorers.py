@@ -13,7 +13,9 @@ one) opens it, runs all cells, and checks:
 * an arrow key on the focused static slider changes its frame, and the notebook's active cell is
   the slider's own cell (Lab activates it on the first key), never a neighbour;
 * no SEVERE console message, no "Error displaying widget", no stderr output in the notebook;
-* saving the notebook writes no outputs (the ``make lab`` save hook).
+* saving the notebook writes no outputs (the ``make lab`` save hook);
+* a real chapter (the introduction), run in Lab and saved, is byte for byte its committed source:
+  what ``git diff --quiet`` checks, on a copy, so that a failure never dirties the checkout.
 
 The server is stopped at the end. Without Chromium the test is skipped with a message saying how to
 install it. Screenshots go to a temporary folder (printed with ``-s``).
@@ -38,6 +40,7 @@ import chromium
 
 ROOT = Path(__file__).resolve().parents[1]
 NAME = "explorers.ipynb"
+CHAPTER = ROOT / "book" / "intro.ipynb"     # the chapter run and saved in Lab (quick profile: ~10 s)
 MOVE_TIMEOUT = 60          # one slider move, on a loaded 2-core machine
 RUN_TIMEOUT = 240          # all cells
 
@@ -103,6 +106,7 @@ def lab(chromium_ok):
     work = Path(tempfile.mkdtemp(prefix="gk-lab-"))
     (work / "nb").mkdir()
     (work / "nb" / NAME).write_text(json.dumps(_notebook(), indent=1))
+    (work / "nb" / CHAPTER.name).write_bytes(CHAPTER.read_bytes())
     settings = work / "settings" / "@jupyterlab" / "apputils-extension"
     settings.mkdir(parents=True)
     (settings / "notification.jupyterlab-settings").write_text(json.dumps({"fetchNews": "false",
@@ -133,7 +137,8 @@ def lab(chromium_ok):
                 if proc.poll() is not None or time.time() > deadline:
                     raise AssertionError("jupyter lab did not start:\n" + (work / "server.log").read_text()[-3000:])
                 time.sleep(0.5)
-        yield {"base": base, "token": token, "work": work, "nb": work / "nb" / NAME}
+        yield {"base": base, "token": token, "work": work, "nb": work / "nb" / NAME,
+               "chapter": work / "nb" / CHAPTER.name}
     finally:
         if proc.poll() is None:                  # the server and the kernels it started
             os.killpg(proc.pid, signal.SIGTERM)
@@ -315,3 +320,36 @@ def test_explorers_in_jupyterlab(lab, driver):
                if c["cell_type"] == "code"), "outputs were saved into the notebook"
     assert saved["metadata"] == _notebook()["metadata"], saved["metadata"]
     print(f"JupyterLab browser test: {time.time() - t_start:.0f} s")
+
+
+def test_a_chapter_run_and_saved_in_lab_is_unchanged(lab, driver):
+    """Run All on the introduction, save, and compare the file with the committed source."""
+    drv, t0 = driver, time.time()
+    drv.get(f"{lab['base']}/lab/tree/{CHAPTER.name}?token={lab['token']}")
+    _wait(lambda: drv.execute_script(
+        "const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;"
+        "return !!(w && w.context && w.context.path === arguments[0] && w.sessionContext.session)",
+        CHAPTER.name), "the chapter to open with a kernel", 90)
+    _wait(lambda: _idle(lab), "the kernel to start", 90)
+    drv.execute_script("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    time.sleep(1)
+
+    def done():
+        return not drv.execute_script(BUSY) and _idle(lab) and drv.execute_script(
+            "return window.jupyterapp.shell.currentWidget.content.widgets"
+            ".filter(c => c.model.type === 'code').every(c => c.model.executionCount !== null)")
+
+    _wait(done, "the chapter to run", RUN_TIMEOUT)
+    n_out = drv.execute_script("return window.jupyterapp.shell.currentWidget.content.widgets"
+                               ".filter(c => c.model.type === 'code' && c.model.outputs.length).length")
+    assert n_out >= 3, f"the chapter ran but shows outputs in only {n_out} cells"
+    drv.execute_script("return window.jupyterapp.commands.execute('docmanager:save')")
+    _wait(lambda: lab["chapter"].stat().st_mtime > t0, "the chapter to be saved", 30)
+    time.sleep(0.5)
+    saved, committed = lab["chapter"].read_bytes(), CHAPTER.read_bytes()
+    if saved != committed:
+        import difflib
+        diff = "".join(difflib.unified_diff(committed.decode().splitlines(True), saved.decode().splitlines(True),
+                                            "committed", "saved in Lab", n=1))
+        raise AssertionError(f"running and saving {CHAPTER.name} in JupyterLab changes it:\n{diff[:3000]}")
+    print(f"{CHAPTER.name}: run ({n_out} cells with outputs) and saved in Lab, unchanged; {time.time() - t0:.0f} s")
