@@ -256,11 +256,13 @@ def sweep_animation(hist: History, param: str = "alpha", fmt: str = "{:.3g}", dp
                          title="losses and test-loss decomposition")
 
 
-def grokking_slider(hist: History, param: str = "alpha", fmt: str = "{:.3g}", dpi: float = SLIDER_DPI):
+def grokking_slider(hist: History, param: str = "alpha", fmt: str = "{:.3g}", dpi: float = SLIDER_DPI,
+                    note: str | None = DEFAULT_NOTE):
     r"""Static slider over the runs of a batched sweep in the layout of the paper's Fig 1
     (:func:`~gklib.viz.figures.plot_grokking`: train/test loss and the weight norm
     :math:`\|W_t\|_F/\|W_0\|_F`), on axes fixed across frames. Works in the static book.
-    Returns a :class:`~gklib.viz.slider.StaticSlider`."""
+    ``note`` is the line under the figure (:func:`slider_figure`); a page without a live explorer
+    of its own says where one is. Returns a :class:`~gklib.viz.slider.StaticSlider`."""
     values, ylim = _sweep_values_and_ylim(hist, param)
     wn = np.asarray(hist.weight_norm, dtype=float)
     wn = wn / wn[:, :1]
@@ -275,7 +277,7 @@ def grokking_slider(hist: History, param: str = "alpha", fmt: str = "{:.3g}", dp
         axes[0].set_ylim(*ylim)
         axes[1].set_ylim(*wlim)
 
-    return slider_figure(draw, values, label=name, fmt=fmt, fig=fig, dpi=dpi,
+    return slider_figure(draw, values, label=name, fmt=fmt, fig=fig, dpi=dpi, note=note,
                          title="train/test loss and weight norm")
 
 
