@@ -24,7 +24,19 @@ from .model import CommitteeMachine
 from .ntk import ntk_from_stats
 from .theory import decomposition_from_stats
 
-__all__ = ["KernelGD", "train_linearized", "label_scaled_task", "weight_scaled_model"]
+__all__ = ["kernel_gd_gain", "KernelGD", "train_linearized", "label_scaled_task", "weight_scaled_model"]
+
+
+def kernel_gd_gain(cl: torch.Tensor, t: int) -> torch.Tensor:
+    """:math:`\\sum_{s<t}(1 - c\\lambda)^s = \\frac{1 - (1 - c\\lambda)^t}{c\\lambda}` elementwise, for
+    :math:`c\\lambda\\in[0, 2)` (``cl``): how much of a kernel eigenmode's initial residual :math:`t` steps
+    of kernel GD, :math:`r \\leftarrow (1 - c\\lambda) r`, have accumulated (chapter 2, "Gradient descent
+    learns mode k"). No cancellation for small :math:`c\\lambda`; :math:`t` at :math:`c\\lambda = 0`."""
+    small = cl < 0.5                               # 1 - (1 - cλ)^t without cancellation when cλ is small
+    g_small = -torch.expm1(t * torch.log1p(-cl.clamp_max(0.5))) / cl.clamp_min(1e-300)
+    g_large = (1 - torch.pow(1 - cl, t)) / cl.clamp_min(0.5)      # integer t: a negative base is fine
+    g = torch.where(small, g_small, g_large)
+    return torch.where(cl > 1e-14, g, torch.full_like(cl, float(t)))
 
 
 class KernelGD:
@@ -85,13 +97,7 @@ class KernelGD:
 
     def _a(self, t: int):
         """:math:`a_t = \\sum_{s<t} r_s`, shape ``(R, P)``."""
-        cl = self.cl                                   # c·λ_k in [0, 2): |1 - cλ| <= 1
-        small = cl < 0.5                               # 1 - (1 - cλ)^t without cancellation when cλ is small
-        g_small = -torch.expm1(t * torch.log1p(-cl.clamp_max(0.5))) / cl.clamp_min(1e-300)
-        g_large = (1 - torch.pow(1 - cl, t)) / cl.clamp_min(0.5)      # integer t: a negative base is fine
-        g = torch.where(small, g_small, g_large)
-        g = torch.where(cl > 1e-14, g, torch.full_like(cl, float(t)))
-        return torch.einsum("rpk,rk->rp", self.U, g * self.Ur0)
+        return torch.einsum("rpk,rk->rp", self.U, kernel_gd_gain(self.cl, t) * self.Ur0)
 
     def predict(self, t: int, X=None):
         """Predictions of the linearised model after ``t`` GD steps on ``X`` (default: training set);
