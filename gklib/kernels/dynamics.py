@@ -13,6 +13,7 @@ import numpy as np
 import torch
 
 from ..config import generator
+from ..toy.linearized import kernel_gd_gain
 from ..toy.tasks import gaussian_inputs
 from ..validation import check_positive, check_positive_int
 from .spectrum import mercer_spectrum, quadratic_features
@@ -70,8 +71,7 @@ def mode_learning(D: int = 20, eps: float = 0.3, P: int = 3000, lr_scale: float 
     power = (Yt**2).mean(0)
     meas = []
     for t in steps:
-        gain = torch.where(mu > 1e-14, -torch.expm1(int(t) * torch.log1p(-cm.clamp_max(1.999))) / mu.clamp_min(1e-14),
-                           torch.full_like(mu, 2 * c * float(t)))   # (1 - (1 - 2c mu)^t) / mu
+        gain = 2 * c * kernel_gd_gain(cm, int(t))            # (1 - (1 - 2c mu)^t) / mu
         f = Ft @ (V @ (gain[:, None] * b))
         meas.append((((f - Yt) ** 2).mean(0) / power).numpy())
     meas = np.array(meas)

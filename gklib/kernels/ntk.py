@@ -2,8 +2,8 @@
 
 The NTK of a model :math:`f(\\theta, x)` is :math:`K(x, x') = \\sum_p \\partial_{\\theta_p} f(x)\\,
 \\partial_{\\theta_p} f(x')`: here the Jacobians come from :func:`torch.func.jacrev` and are contracted
-over the parameters. For the committee machine the closed form is :func:`gklib.toy.ntk.committee_ntk`
-(tested against this function).
+over the parameters (chapter 2, "The NTK of the committee machine"). For the committee machine the
+closed form is :func:`gklib.toy.ntk.committee_ntk` (tested against this function).
 """
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import torch
 from torch import nn
 from torch.func import functional_call, jacrev, vmap
 
-from ..toy.model import CommitteeMachine
+from ..toy.model import CommitteeMachine, committee_output
 from ..validation import as_inputs, check_positive_int
 
 __all__ = ["empirical_ntk"]
@@ -30,12 +30,17 @@ def empirical_ntk(model, X1, X2=None, params=None, chunk_size: int = 128, trace_
 
     Parameters
     ----------
-    model : a :class:`~gklib.CommitteeMachine` (NTK w.r.t. the hidden weights ``W``; batched over
-        runs) or any :class:`torch.nn.Module` mapping ``(n, ...)`` inputs to ``(n,)`` or ``(n, k)``.
+    model : a :class:`~gklib.CommitteeMachine` (the Jacobian of its own output
+        :func:`~gklib.toy.model.committee_output`, for every ``activation``, w.r.t. the hidden
+        weights ``W`` and, with ``readout=True``, the readouts ``a`` too: the kernel sums over both
+        layers; batched over runs) or any :class:`torch.nn.Module` mapping ``(n, ...)`` inputs to
+        ``(n,)`` or ``(n, k)``.
     X1, X2 : inputs ``(n1, ...)``, ``(n2, ...)``; ``X2=None`` means ``X2 = X1``.
     params : committee machine: hidden weights to use instead of ``model.W`` (``(N, D)`` or
-        ``(R, N, D)``). Module: a dict ``name -> tensor`` (evaluate at these values, and only
-        w.r.t. them) or an iterable of parameter names; default all parameters with ``requires_grad``.
+        ``(R, N, D)``), or a pair ``(W, a)`` for a model with readouts (``a``: ``(N,)`` or ``(R, N)``;
+        with ``W`` alone the current readouts are used). Module: a dict ``name -> tensor`` (evaluate
+        at these values, and only w.r.t. them) or an iterable of parameter names; default all
+        parameters with ``requires_grad``.
     trace_outputs : for a module with ``k > 1`` outputs, sum the ``k`` diagonal output blocks.
 
     Returns
@@ -51,27 +56,42 @@ def empirical_ntk(model, X1, X2=None, params=None, chunk_size: int = 128, trace_
     raise ValueError(f"model must be a CommitteeMachine or a torch.nn.Module, got {type(model).__name__}")
 
 
-def _committee_ntk_autodiff(model, X1, X2, W, chunk):
-    W = model._W if W is None else torch.as_tensor(W, device=model.device, dtype=model.dtype)
-    W = W if W.ndim == 3 else W[None]
-    if W.shape[1:] != (model.N, model.D) or W.shape[0] not in (1, model.R):
-        raise ValueError(f"params must have shape ({model.N}, {model.D}) or ({model.R}, {model.N}, "
-                         f"{model.D}), got {tuple(W.shape)}")
-    W = W.expand(model.R, -1, -1)
+def _run_weights(model, value, shape, name):
+    """``value`` (one run or ``R`` runs) as an ``(R, *shape)`` tensor in the model's dtype."""
+    v = torch.as_tensor(value, device=model.device, dtype=model.dtype)
+    v = v if v.ndim == len(shape) + 1 else v[None]
+    if v.shape[1:] != shape or v.shape[0] not in (1, model.R):
+        raise ValueError(f"{name} must have shape {shape} or {(model.R, *shape)}, got {tuple(v.shape)}")
+    return v.expand(model.R, *shape)
+
+
+def _committee_ntk_autodiff(model, X1, X2, params, chunk):
+    readout = model._a is not None
+    W, a = (params if isinstance(params, tuple) else (params, None)) if params is not None else (None, None)
+    W = model._W if W is None else _run_weights(model, W, (model.N, model.D), "params (hidden weights W)")
+    if readout:
+        a = model._a if a is None else _run_weights(model, a, (model.N,), "params (readouts a)")
+    elif a is not None:
+        raise ValueError("params has readouts a but the model has none (readout=False): pass W only")
     X1 = as_inputs(X1, "X1", model.D, like=W)
     X2 = X1 if X2 is None else as_inputs(X2, "X2", model.D, like=W)
-    N = model.N
+    act = model.activation
 
-    def f(w, alpha, eps, X):                        # one run: (N, D) -> (n,)
-        H = X @ w.T
-        return alpha / N * (H + 0.5 * eps * H * H).sum(-1)
+    def f(w, r, alpha, eps, X):                     # one run: the model's own output, (n,)
+        return committee_output(w, r if readout else None, X, alpha, eps, act)
 
-    jac = vmap(jacrev(f), in_dims=(0, 0, 0, None))  # -> (R, n, N, D)
+    # the Jacobian w.r.t. W (and a): (R, n, N·D [+ N])
+    jac = vmap(jacrev(f, argnums=(0, 1) if readout else 0), in_dims=(0, 0 if readout else None, 0, 0, None))
+
+    def J(X):
+        j = jac(W, a, model.alpha, model.eps, X)
+        return torch.cat([j[0].flatten(2), j[1]], 2) if readout else j.flatten(2)
+
     out = torch.empty(model.R, X1.shape[0], X2.shape[0], device=W.device, dtype=W.dtype)
     for a0, a1 in _chunks(X1.shape[0], chunk):
-        J1 = jac(W, model.alpha, model.eps, X1[a0:a1]).flatten(2)
+        J1 = J(X1[a0:a1])
         for b0, b1 in _chunks(X2.shape[0], chunk):
-            J2 = J1 if (X2 is X1 and b0 == a0) else jac(W, model.alpha, model.eps, X2[b0:b1]).flatten(2)
+            J2 = J1 if (X2 is X1 and b0 == a0) else J(X2[b0:b1])
             out[:, a0:a1, b0:b1] = J1 @ J2.transpose(1, 2)
     return out if model.batched else out[0]
 

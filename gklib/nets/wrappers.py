@@ -1,6 +1,6 @@
 """Wrappers of ``nn.Module``\\ s: output scale and centring, linearisation, a committee-machine run.
 
-Chizat's output scale (paper.md §1.2) trains :math:`\\tilde f = \\alpha\\,[f(\\theta) - f(\\theta_0)]`
+Chizat's output scale (chapter 1, "The linearised model") trains :math:`\\tilde f = \\alpha\\,[f(\\theta) - f(\\theta_0)]`
 with :math:`\\eta = \\eta_0/\\alpha^2`: the function moves at an α-independent rate while the
 weights move by :math:`O(1/\\alpha)`. The first-order Taylor model around θ₀,
 
@@ -22,7 +22,7 @@ from functools import reduce
 from torch import nn
 from torch.func import functional_call, jvp
 
-from ..toy.model import CommitteeMachine
+from ..toy.model import CommitteeMachine, committee_output
 from ..validation import check_positive
 
 __all__ = ["Anchored", "OutputScaled", "Linearized", "CommitteeModule", "linearize", "lazy_lr"]
@@ -114,10 +114,13 @@ def linearize(model, run: int = 0) -> Linearized:
 
 
 class CommitteeModule(nn.Module):
-    """One run of a :class:`~gklib.CommitteeMachine` as an ``nn.Module`` (parameter ``W`` (N, D)).
+    """One run of a :class:`~gklib.CommitteeMachine` as an ``nn.Module``.
 
-    ``forward(X)`` is :math:`\\frac{\\alpha}{N}\\sum_i\\phi(w_i\\cdot x)` minus its value at the
-    model's ``W0`` when the model is centred; shape ``(n,)``. Its weights are a copy: training the
+    ``forward(X)`` is the model's own function :func:`~gklib.toy.model.committee_output`,
+    :math:`\\frac{\\alpha}{N}\\sum_i a_i\\phi(w_i\\cdot x)` with the model's ``activation``, minus its value
+    at the initial weights ``(W0, a0)`` when the model is centred; shape ``(n,)``. Parameters: ``W``
+    ``(N, D)`` and, for a model with trained readouts, ``a`` ``(N,)`` (so :func:`linearize` and
+    :func:`gklib.kernels.empirical_ntk` see both layers). Its weights are a copy: training the
     module leaves ``model`` unchanged.
     """
 
@@ -129,13 +132,15 @@ class CommitteeModule(nn.Module):
             raise ValueError(f"run must index one of the model's {model.R} runs, got {run}")
         self.W = nn.Parameter(model._W[run].detach().clone())
         self.register_buffer("W0", model._W0[run].detach().clone())
+        self.a = None if model._a is None else nn.Parameter(model._a[run].detach().clone())
+        self.register_buffer("a0", None if model._a0 is None else model._a0[run].detach().clone())
         self.alpha, self.eps = float(model.alpha[run]), float(model.eps[run])
-        self.center = model.center
+        self.activation, self.center = model.activation, model.center
 
-    def raw(self, X, W):
-        h = X.to(W) @ W.T
-        return self.alpha / W.shape[0] * (h + 0.5 * self.eps * h * h).sum(-1)
+    def raw(self, X, W, a=None):
+        """The uncentred output at weights ``W`` and readouts ``a`` (``None``: :math:`a_i = 1`)."""
+        return committee_output(W, a, X, self.alpha, self.eps, self.activation)
 
     def forward(self, X):
-        f = self.raw(X, self.W)
-        return f - self.raw(X, self.W0) if self.center else f
+        f = self.raw(X, self.W, self.a)
+        return f - self.raw(X, self.W0, self.a0) if self.center else f

@@ -22,7 +22,7 @@ import numpy as np
 from ..history import History
 from ..metrics import first_below, first_crossing
 from ..validation import check_positive, check_positive_int
-from .linearized import KernelGD
+from .linearized import KernelGD, check_closed_form
 from .model import CommitteeMachine
 from .ntk import committee_ntk
 from .trainer import train
@@ -48,10 +48,13 @@ def lazy_rich_run(model: CommitteeMachine, task, steps: int, lr_scale: float = 1
     step the distance to its linearisation, the weight and kernel change and the kernel–target alignment.
 
     Returns the network's :class:`~gklib.History` with the series of :data:`DIAGNOSTICS` in ``extra``
-    (arrays on the logging grid). ``train_kw`` goes to :func:`gklib.train` (``engine``, ...).
+    (arrays on the logging grid). ``train_kw`` goes to :func:`gklib.train` (``engine``, ...). The
+    linearisation is :class:`KernelGD`'s closed form: the quadratic activation with fixed readouts only
+    (``ValueError`` naming ``readout`` or ``activation`` otherwise).
     """
     if not isinstance(model, CommitteeMachine) or model.R != 1:
         raise ValueError("model must be a single-run CommitteeMachine")
+    check_closed_form(model, "lazy_rich_run")
     steps = check_positive_int(steps, "steps")
     check_positive(lr_scale, "lr_scale")
     kg = KernelGD(model, task, lr_scale)

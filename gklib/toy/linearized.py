@@ -6,7 +6,7 @@ linearly, so any step is available in closed form (:class:`KernelGD`, :func:`tra
 
 Output scale α is one of several equivalent laziness knobs: dividing the labels by α
 (:func:`label_scaled_task`) or scaling the initial weights by σ (:func:`weight_scaled_model`) gives
-exactly the same dynamics (paper.md §4.3). Networks against their linearisations and the laziness
+exactly the same dynamics (chapter 1, "Four knobs for laziness"). Networks against their linearisations and the laziness
 measures are in :mod:`gklib.nets.laziness`.
 """
 from __future__ import annotations
@@ -20,11 +20,37 @@ import torch
 from ..config import cap_steps
 from ..history import History, log_grid
 from ..validation import as_param_array, check_positive, check_positive_int
-from .model import CommitteeMachine
+from .model import CommitteeMachine, committee_output
 from .ntk import ntk_from_stats
 from .theory import decomposition_from_stats
 
-__all__ = ["KernelGD", "train_linearized", "label_scaled_task", "weight_scaled_model"]
+__all__ = ["check_closed_form", "kernel_gd_gain", "KernelGD", "train_linearized", "label_scaled_task", "weight_scaled_model"]
+
+
+def check_closed_form(model: CommitteeMachine, what: str):
+    """Refuse a model whose linearisation has no closed form here: :class:`KernelGD` solves the
+    paper's model only (quadratic activation, fixed readouts), whose NTK and weight updates close on
+    the summary statistics. Raises ``ValueError`` naming the unsupported option."""
+    if not isinstance(model, CommitteeMachine):
+        raise ValueError(f"model must be a CommitteeMachine, got {type(model).__name__}")
+    bad = ([] if model._a is None else ["readout=True"]) + (
+        [] if model.activation == "quadratic" else [f"activation={model.activation!r}"])
+    if bad:
+        raise ValueError(f"{what} trains the linearisation in closed form for activation='quadratic' with fixed "
+                         f"readouts (readout=False) only, got {', '.join(bad)}; train gk.linearize(model) with "
+                         "gk.nets.fit instead (exact for every option)")
+
+
+def kernel_gd_gain(cl: torch.Tensor, t: int) -> torch.Tensor:
+    """:math:`\\sum_{s<t}(1 - c\\lambda)^s = \\frac{1 - (1 - c\\lambda)^t}{c\\lambda}` elementwise, for
+    :math:`c\\lambda\\in[0, 2)` (``cl``): how much of a kernel eigenmode's initial residual :math:`t` steps
+    of kernel GD, :math:`r \\leftarrow (1 - c\\lambda) r`, have accumulated (chapter 2, "Gradient descent
+    learns mode k"). No cancellation for small :math:`c\\lambda`; :math:`t` at :math:`c\\lambda = 0`."""
+    small = cl < 0.5                               # 1 - (1 - cλ)^t without cancellation when cλ is small
+    g_small = -torch.expm1(t * torch.log1p(-cl.clamp_max(0.5))) / cl.clamp_min(1e-300)
+    g_large = (1 - torch.pow(1 - cl, t)) / cl.clamp_min(0.5)      # integer t: a negative base is fine
+    g = torch.where(small, g_small, g_large)
+    return torch.where(cl > 1e-14, g, torch.full_like(cl, float(t)))
 
 
 class KernelGD:
@@ -37,12 +63,15 @@ class KernelGD:
     :math:`f_t(x) = f_0(x) - c\\,\\tilde K(x, X)\\,a_t`. The weights follow from
     :math:`w_i(t) = w_i(0) - \\frac{c}{\\alpha}(v + \\epsilon B w_i(0))`, :math:`v = X^\\top a_t`,
     :math:`B = X^\\top\\mathrm{diag}(a_t) X`. The centred function does not depend on α (only the
-    weight change, ∝ 1/α). Computed in float64; ``model`` is left untouched.
+    weight change, ∝ 1/α). Computed in float64; ``model`` is left untouched. The paper's model only:
+    a model with ``readout=True`` or another ``activation`` raises ``ValueError``
+    (:func:`check_closed_form`); :func:`gklib.linearize` trains those exactly.
     """
 
     def __init__(self, model: CommitteeMachine, task, lr_scale=1.0):
         if not isinstance(model, CommitteeMachine):
             raise ValueError(f"model must be a CommitteeMachine, got {type(model).__name__}")
+        check_closed_form(model, "KernelGD")
         if task.D != model.D:
             raise ValueError(f"task has input dimension D={task.D} but model has D={model.D}")
         lr = as_param_array(lr_scale, "lr_scale")
@@ -80,18 +109,12 @@ class KernelGD:
     def _f0(self, X):
         if self.model.center:
             return torch.zeros(self.R, X.shape[0], dtype=X.dtype, device=X.device)
-        lin = self.wbar0 @ X.T
-        return self.alpha[:, None] * (lin + 0.5 * self.eps[:, None] * ((X @ self.M0) * X).sum(-1))
+        W0 = self.model._W0.to(X).expand(self.R, -1, -1)
+        return committee_output(W0, None, X, self.alpha, self.eps, self.model.activation)
 
     def _a(self, t: int):
         """:math:`a_t = \\sum_{s<t} r_s`, shape ``(R, P)``."""
-        cl = self.cl                                   # c·λ_k in [0, 2): |1 - cλ| <= 1
-        small = cl < 0.5                               # 1 - (1 - cλ)^t without cancellation when cλ is small
-        g_small = -torch.expm1(t * torch.log1p(-cl.clamp_max(0.5))) / cl.clamp_min(1e-300)
-        g_large = (1 - torch.pow(1 - cl, t)) / cl.clamp_min(0.5)      # integer t: a negative base is fine
-        g = torch.where(small, g_small, g_large)
-        g = torch.where(cl > 1e-14, g, torch.full_like(cl, float(t)))
-        return torch.einsum("rpk,rk->rp", self.U, g * self.Ur0)
+        return torch.einsum("rpk,rk->rp", self.U, kernel_gd_gain(self.cl, t) * self.Ur0)
 
     def predict(self, t: int, X=None):
         """Predictions of the linearised model after ``t`` GD steps on ``X`` (default: training set);
@@ -172,11 +195,13 @@ class KernelGD:
 
 def train_linearized(model: CommitteeMachine, task, steps, lr_scale=1.0, log_every: int | None = None,
                      n_log: int = 200) -> History:
-    """GD of the committee machine's linearisation, exactly and cheaply (:class:`KernelGD`).
+    """GD of the committee machine's linearisation, exactly and cheaply (:class:`KernelGD`; quadratic
+    activation and fixed readouts only, ``ValueError`` otherwise).
 
     Same arguments, logging grid and :class:`~gklib.History` series as :func:`gklib.train`, whose
     network curves it is meant to be plotted against; ``model`` is not modified.
     """
+    check_closed_form(model, "train_linearized")
     return KernelGD(model, task, lr_scale).history(steps, n_log=n_log, log_every=log_every)
 
 
@@ -184,7 +209,7 @@ def label_scaled_task(task, scale: float):
     """The task with labels divided by ``scale``: :math:`y \\to y/s` (and :math:`\\beta\\to\\beta/\\sqrt s`).
 
     GD with :math:`\\eta_0/\\alpha^2` on :math:`(\\alpha f_c - y)^2` is *exactly* GD with
-    :math:`\\eta_0` on :math:`(f_c - y/\\alpha)^2` (paper.md §4.3): label scale is a laziness knob.
+    :math:`\\eta_0` on :math:`(f_c - y/\\alpha)^2` (chapter 1, "Four knobs for laziness"): label scale is a laziness knob.
     """
     s = check_positive(scale, "scale")
     meta = dict(task.meta)
@@ -200,12 +225,16 @@ def weight_scaled_model(model: CommitteeMachine, sigma, *, alpha=None) -> Commit
 
     Since :math:`\\phi_\\epsilon(\\sigma h) = \\sigma\\,\\phi_{\\sigma\\epsilon}(h)`, GD on
     :math:`\\sigma W` with :math:`(\\alpha, \\epsilon)` is exactly GD on :math:`W` with
-    :math:`(\\sigma\\alpha, \\sigma\\epsilon)` at the same ``lr_scale`` (paper.md §4.3).
+    :math:`(\\sigma\\alpha, \\sigma\\epsilon)` at the same ``lr_scale`` (chapter 1, "Four knobs for laziness").
     ``alpha``: the output scale of the copy (a scalar or one value per σ; default: the model's).
     ``model`` is not modified.
     """
     if not isinstance(model, CommitteeMachine) or model.R != 1:
         raise ValueError("model must be a single-run CommitteeMachine")
+    if model.activation != "quadratic" or model._a is not None:
+        raise ValueError("weight_scaled_model needs activation='quadratic' with fixed readouts (readout=False): "
+                         f"the identity phi_eps(sigma h) = sigma phi_(sigma eps)(h) holds for it only, got "
+                         f"activation={model.activation!r}, readout={model._a is not None}")
     s = as_param_array(sigma, "sigma")
     al = np.array([float(model.alpha[0])]) if alpha is None else as_param_array(alpha, "alpha")
     if al.size not in (1, s.size):

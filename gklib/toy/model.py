@@ -2,21 +2,30 @@
 
 .. math::
 
-    f(W, x) = \\frac{\\alpha}{N}\\sum_{i=1}^N \\phi(w_i\\cdot x), \\qquad
-    \\phi(h) = h + \\frac{\\epsilon}{2} h^2 ,
+    f(W, a, x) = \\frac{\\alpha}{N}\\sum_{i=1}^N a_i\\,\\phi(w_i\\cdot x), \\qquad
+    \\phi(h) = h + \\frac{\\epsilon}{2} g(h) ,
 
-with hidden weights :math:`W_{ij}\\sim\\mathcal N(0,1)` and readouts fixed to one. The output scale
-:math:`\\alpha` sets the laziness, :math:`\\epsilon` the alignment of the initial NTK with the
-quadratic target. By default the predictor is centred (Chizat et al.): :math:`f - f_0` with
-:math:`f_0 = f(W_0, \\cdot)`, so the network outputs zero at initialisation for every α.
+with hidden weights :math:`W_{ij}\\sim\\mathcal N(0,1)`, readouts fixed to :math:`a_i = 1` (or trained,
+``readout=True``) and :math:`g(h) = h^2` (``activation="quadratic"``, the paper's model) or the Hermite
+polynomial :math:`He_K(h)` (``"hermiteK"``, paper App 16). The output scale :math:`\\alpha` sets the
+laziness, :math:`\\epsilon` the alignment of the initial NTK with the quadratic target. By default the
+predictor is centred (Chizat et al.): :math:`f - f_0` with :math:`f_0 = f(W_0, a_0, \\cdot)`, so the
+network outputs zero at initialisation for every α.
 
-Because :math:`f(x) = \\alpha\\,\\bar w\\cdot x + \\tfrac{\\alpha\\epsilon}{2} x^\\top M x` with
-:math:`\\bar w = \\tfrac1N\\sum_i w_i` and :math:`M = \\tfrac1N\\sum_i w_i w_i^\\top`, the model is
-fully described by these summary statistics (paper.md §2.1); see :mod:`gklib.toy.trainer`.
+This module is the one definition of the model's function: :func:`phi_of`, :func:`dphi_of` and the
+pure, differentiable :func:`committee_output`, which :meth:`CommitteeMachine.raw_output`, the NTKs
+(:func:`gklib.kernels.empirical_ntk`, :func:`gklib.kernels.committee_ntk`) and the ``nn.Module`` view
+(:class:`gklib.nets.CommitteeModule`) all call.
+
+With the quadratic activation and fixed readouts, :math:`f(x) = \\alpha\\,\\bar w\\cdot x +
+\\tfrac{\\alpha\\epsilon}{2} x^\\top M x` with :math:`\\bar w = \\tfrac1N\\sum_i w_i` and
+:math:`M = \\tfrac1N\\sum_i w_i w_i^\\top`: the model is fully described by these summary statistics
+(introduction, "The toy model"); see :mod:`gklib.toy.trainer`.
 """
 from __future__ import annotations
 
 import copy
+import functools
 
 import numpy as np
 import torch
@@ -26,15 +35,55 @@ from .tasks import hermite
 from ..validation import as_param_array, broadcast_runs, check_float_dtype, check_positive_int
 
 
+@functools.lru_cache(maxsize=None)
 def _activation_parts(name: str):
     """``(g, g')`` with :math:`\\phi(h) = h + \\frac\\epsilon2 g(h)`: ``quadratic`` :math:`g=h^2`,
     ``hermiteK`` :math:`g = He_K(h)` (paper App 16)."""
+    if not isinstance(name, str):
+        raise ValueError(f"activation must be 'quadratic' or 'hermiteK' (e.g. 'hermite3'), got {name!r}")
     if name == "quadratic":
         return (lambda h: h * h), (lambda h: 2 * h)
     if name.startswith("hermite") and name[7:].isdigit() and int(name[7:]) >= 1:
         k = int(name[7:])
         return (lambda h: hermite(k, h)), (lambda h: k * hermite(k - 1, h))
     raise ValueError(f"activation must be 'quadratic' or 'hermiteK' (e.g. 'hermite3'), got {name!r}")
+
+
+def phi_of(h, eps, activation: str = "quadratic"):
+    """The activation :math:`\\phi(h) = h + \\frac\\epsilon2 g(h)`, :math:`g = h^2` (``"quadratic"``) or
+    :math:`He_K(h)` (``"hermiteK"``); ``eps`` broadcasts against ``h``."""
+    return h + 0.5 * eps * _activation_parts(activation)[0](h)
+
+
+def dphi_of(h, eps, activation: str = "quadratic"):
+    """Its derivative :math:`\\phi'(h) = 1 + \\frac\\epsilon2 g'(h)` (:math:`1 + \\epsilon h` for
+    ``"quadratic"``, :math:`1 + \\frac{\\epsilon K}{2} He_{K-1}(h)` for ``"hermiteK"``)."""
+    return 1 + 0.5 * eps * _activation_parts(activation)[1](h)
+
+
+def committee_output(W, a, X, alpha, eps, activation: str = "quadratic"):
+    """The committee machine's function, :math:`f(W, a, x) = \\frac\\alpha N\\sum_{i=1}^N a_i\\,\\phi(w_i\\cdot x)`.
+
+    A pure function of its tensors, so :mod:`torch.func` differentiates and vmaps it (the NTKs
+    and the linearisation are derived from it).
+
+    Parameters
+    ----------
+    W : hidden weights ``(..., N, D)`` (any leading batch axes, e.g. runs).
+    a : readouts ``(..., N)``, or ``None`` for :math:`a_i = 1`.
+    X : inputs ``(n, D)``.
+    alpha, eps : output scale and activation coefficient, scalars or tensors of shape ``(...)``.
+    activation : ``"quadratic"`` or ``"hermiteK"`` (see :func:`phi_of`).
+
+    Returns
+    -------
+    ``(..., n)``: the uncentred output on every row of ``X``.
+    """
+    alpha = torch.as_tensor(alpha, device=W.device, dtype=W.dtype)
+    eps = torch.as_tensor(eps, device=W.device, dtype=W.dtype)
+    H = phi_of(torch.einsum("nd,...kd->...nk", X.to(W), W), eps[..., None, None], activation)
+    out = H.sum(-1) if a is None else torch.einsum("...nk,...k->...n", H, a)
+    return alpha[..., None] / W.shape[-2] * out
 
 
 class CommitteeMachine:
@@ -49,7 +98,8 @@ class CommitteeMachine:
         the same initial weights (so an α sweep compares like with like).
     center : train and report the centred predictor :math:`f - f_0` (default ``True``).
     readout : also train readout weights :math:`a_i\\sim\\mathcal N(0,1)`,
-        :math:`f = \\frac\\alpha N\\sum_i a_i\\phi(w_i\\cdot x)` (paper.md §2.5; direct engine).
+        :math:`f = \\frac\\alpha N\\sum_i a_i\\phi(w_i\\cdot x)` (paper Fig 12; chapter 3, "Where the test
+        loss sits"; direct engine).
     activation : ``"quadratic"`` (:math:`\\phi = h + \\frac\\epsilon2 h^2`, default) or ``"hermiteK"``
         (:math:`\\phi = h + \\frac\\epsilon2 He_K(h)`; direct engine).
     device, dtype : where the weights live (default: CUDA if present; float32).
@@ -77,8 +127,8 @@ class CommitteeMachine:
         self.device = get_device(device)
         self.dtype = dtype
         self.center = bool(center)
+        _activation_parts(activation)                   # validates the name
         self.activation = activation
-        self._g, self._dg = _activation_parts(activation)
         self.seeds = p["seed"].astype(int)
         self.alpha = torch.as_tensor(p["alpha"], device=self.device, dtype=dtype)
         self.eps = torch.as_tensor(p["eps"], device=self.device, dtype=dtype)
@@ -212,24 +262,24 @@ class CommitteeMachine:
         return self._out(self._W.flatten(1).norm(dim=1))
 
     # ------------------------------------------------------------------ function
+    def _per_run(self, v, h):
+        return v.view(-1, *([1] * (h.ndim - 1)))
+
     def phi(self, h: torch.Tensor) -> torch.Tensor:
-        """:math:`\\phi(h) = h + \\frac\\epsilon2 g(h)` (:math:`g = h^2` by default) for ``h`` of shape ``(R, ...)``."""
-        e = self.eps.view(-1, *([1] * (h.ndim - 1)))
-        return h + 0.5 * e * self._g(h)
+        """:math:`\\phi(h) = h + \\frac\\epsilon2 g(h)` (:func:`phi_of`) for ``h`` of shape ``(R, ...)``."""
+        return phi_of(h, self._per_run(self.eps, h), self.activation)
 
     def dphi(self, h: torch.Tensor) -> torch.Tensor:
-        """:math:`\\phi'(h) = 1 + \\frac\\epsilon2 g'(h)` (:math:`= 1 + \\epsilon h` by default)."""
-        e = self.eps.view(-1, *([1] * (h.ndim - 1)))
-        return 1 + 0.5 * e * self._dg(h)
+        """:math:`\\phi'(h) = 1 + \\frac\\epsilon2 g'(h)` (:func:`dphi_of`; :math:`1 + \\epsilon h` by default)."""
+        return dphi_of(h, self._per_run(self.eps, h), self.activation)
 
     def raw_output(self, X: torch.Tensor, W: torch.Tensor | None = None, a=None) -> torch.Tensor:
-        """Uncentred :math:`f(W, x) = \\frac\\alpha N\\sum_i a_i\\phi(w_i\\cdot x)` for every row of ``X``;
-        shape ``(R, n)``. ``W``/``a`` default to the current weights."""
+        """Uncentred :math:`f(W, a, x) = \\frac\\alpha N\\sum_i a_i\\phi(w_i\\cdot x)` (:func:`committee_output`)
+        for every row of ``X``; shape ``(R, n)``. ``W`` ``(R, N, D)`` and ``a`` ``(R, N)`` default to the
+        current weights (with ``W`` given, ``a=None`` means :math:`a_i = 1`)."""
         if W is None:
             W, a = self._W, self._a
-        H = self.phi(torch.einsum("nd,rkd->rnk", X.to(W), W))
-        out = H.sum(-1) if a is None else torch.einsum("rnk,rk->rn", H, a)
-        return self.alpha[:, None] / self.N * out
+        return committee_output(W, a, X, self.alpha, self.eps, self.activation)
 
     def initial_output(self, X: torch.Tensor) -> torch.Tensor:
         """:math:`f_0(x)` at the initial weights, ``(R, n)``."""

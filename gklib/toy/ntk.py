@@ -1,17 +1,27 @@
-"""The committee machine's NTK in closed form.
+"""The committee machine's NTK in closed form (chapter 2, "The NTK of the committee machine").
 
-For :math:`f = \\frac\\alpha N\\sum_i\\phi(w_i\\cdot x)` with :math:`h_i = w_i\\cdot x`, the gradient is
-:math:`\\nabla_{w_i} f = \\frac\\alpha N \\phi'(h_i)\\,x`, which gives (paper.md §2.2)
+For :math:`f = \\frac\\alpha N\\sum_i a_i\\phi(w_i\\cdot x)` (:mod:`gklib.toy.model`) with
+:math:`h_i = w_i\\cdot x`, the gradients are :math:`\\nabla_{w_i} f = \\frac\\alpha N a_i\\phi'(h_i)\\,x` and
+:math:`\\partial_{a_i} f = \\frac\\alpha N\\phi(h_i)`, so the NTK is
+
+.. math::
+
+    K(x, x') = \\Big(\\frac\\alpha N\\Big)^2\\sum_{i=1}^N\\Big[a_i^2\\,\\phi'(h_i)\\phi'(h_i')\\,x\\cdot x'
+    + \\phi(h_i)\\phi(h_i')\\Big],
+
+the second term only when the readouts are trained (``readout=True``; otherwise :math:`a_i = 1`).
+For the paper's model (quadratic activation, :math:`\\phi'(h) = 1 + \\epsilon h`, fixed readouts) the
+sum closes on the summary statistics :math:`(\\bar w, M)`:
 
 .. math::
 
     K(x, x') = \\frac{\\alpha^2}{N}\\,(x\\cdot x')\\Big[1 + \\epsilon\\,\\bar w\\cdot(x + x')
-    + \\epsilon^2\\, x^\\top M x'\\Big],
+    + \\epsilon^2\\, x^\\top M x'\\Big] .
 
-a function of the summary statistics :math:`(\\bar w, M)` only. At infinite width
-(:math:`\\bar w = 0`, :math:`M = I`) the bracket is :math:`K_0 = x\\cdot x' + \\epsilon^2 (x\\cdot x')^2`.
-Centring (training :math:`f - f_0`) does not change the NTK: :math:`f_0` does not depend on θ.
-The autodiff NTK of any model is :func:`gklib.kernels.empirical_ntk`.
+At infinite width (:math:`\\bar w = 0`, :math:`M = I`) the bracket is
+:math:`K_0 = x\\cdot x' + \\epsilon^2 (x\\cdot x')^2`. Centring (training :math:`f - f_0`) does not change
+the NTK: :math:`f_0` does not depend on θ. The autodiff NTK of any model is
+:func:`gklib.kernels.empirical_ntk`.
 """
 from __future__ import annotations
 
@@ -25,7 +35,7 @@ __all__ = ["ntk_from_stats", "committee_ntk", "initial_ntk"]
 
 
 def ntk_from_stats(X1, X2, wbar, M, eps, prefactor=1.0):
-    """The committee-machine NTK from summary statistics (paper.md §2.2).
+    """The NTK of the quadratic committee machine with fixed readouts, from its summary statistics.
 
     :math:`\\text{prefactor}\\cdot(x\\cdot x')[1 + \\epsilon\\,\\bar w\\cdot(x+x') + \\epsilon^2 x^\\top M x']`.
     Shapes: ``X1 (n1, D)``, ``X2 (n2, D)`` or ``None``, ``wbar (D,)`` or ``(R, D)``, ``M (D, D)`` or
@@ -48,22 +58,61 @@ def ntk_from_stats(X1, X2, wbar, M, eps, prefactor=1.0):
     return K[0] if single and K.shape[0] == 1 else K
 
 
-def committee_ntk(model: CommitteeMachine, X1, X2=None, initial: bool = False, W=None):
-    """Closed-form NTK of a committee machine, :math:`\\frac{\\alpha^2}N\\times` the bracket of §2.2.
+def committee_ntk(model: CommitteeMachine, X1, X2=None, initial: bool = False, W=None, a=None):
+    """Closed-form NTK of a committee machine (the sum over units of the module docstring).
 
-    Uses the current weights (``initial=False``), the initial ones, or given ``W``. Cost
-    :math:`O(n_1 n_2 D + n D^2)` instead of the :math:`O(n_1 n_2 N D)` of :func:`empirical_ntk`.
-    Returns ``(n1, n2)`` or ``(R, n1, n2)`` for a batched model.
+    Exact for every ``activation`` and with trained readouts (then the kernel sums over both layers,
+    ``W`` and ``a``). For the quadratic activation with fixed readouts it is computed from the
+    summary statistics (:func:`ntk_from_stats`, cost :math:`O(n_1 n_2 D + n D^2)`), otherwise from the
+    per-unit pre-activations (:math:`O(n_1 n_2 N + n N D)`); :func:`empirical_ntk` costs
+    :math:`O(n_1 n_2 N D)`.
+
+    Parameters
+    ----------
+    model : a :class:`~gklib.CommitteeMachine`.
+    X1, X2 : inputs ``(n1, D)``, ``(n2, D)``; ``X2=None`` means ``X2 = X1``.
+    initial : use the initial weights (and readouts) instead of the current ones.
+    W : hidden weights to use instead, ``(N, D)`` or ``(R, N, D)``.
+    a : readouts to use with ``W`` (model with readouts only; default the current readouts).
+
+    Returns
+    -------
+    ``(n1, n2)``, or ``(R, n1, n2)`` for a batched model.
     """
     if not isinstance(model, CommitteeMachine):
         raise ValueError(f"model must be a CommitteeMachine, got {type(model).__name__}")
+    if a is not None and model._a is None:
+        raise ValueError("a (readouts) given but the model has none (readout=False)")
     if W is not None:
         W = torch.as_tensor(W, device=model.device, dtype=model.dtype)
-        wbar, M = model.summary_stats(W if W.ndim == 3 else W[None])
+        W = W if W.ndim == 3 else W[None]
+        a = model._a if a is None else torch.as_tensor(a, device=model.device, dtype=model.dtype)
+        a = a if a is None or a.ndim == 2 else a[None]
+    elif initial:
+        W, a = model._W0, model._a0
     else:
-        wbar, M = model.stats(initial=initial)
-    K = ntk_from_stats(X1, X2, wbar, M, model.eps, prefactor=model.alpha**2 / model.N)
+        W, a = model._W, model._a
+    if model.activation == "quadratic" and a is None:
+        wbar, M = model.summary_stats(W)
+        K = ntk_from_stats(X1, X2, wbar, M, model.eps, prefactor=model.alpha**2 / model.N)
+    else:
+        K = _ntk_per_unit(model, X1, X2, W, a)
     return K if model.batched else K[0]
+
+
+def _ntk_per_unit(model, X1, X2, W, a):
+    """:math:`(\\alpha/N)^2\\sum_i[a_i^2\\phi'(h_i)\\phi'(h_i')\\,x\\cdot x' + \\phi(h_i)\\phi(h_i')]`,
+    ``(R, n1, n2)``; the :math:`\\phi\\phi` term with readouts ``a`` only."""
+    X1 = as_inputs(X1, "X1", model.D, like=W)
+    X2 = X1 if X2 is None else as_inputs(X2, "X2", model.D, like=W)
+    H1, H2 = (torch.einsum("nd,rkd->rnk", X, W) for X in (X1, X2))
+    G1, G2 = model.dphi(H1), model.dphi(H2)
+    if a is not None:
+        G1, G2 = G1 * a[:, None, :], G2 * a[:, None, :]
+    K = (G1 @ G2.transpose(1, 2)) * (X1 @ X2.T)
+    if a is not None:
+        K = K + model.phi(H1) @ model.phi(H2).transpose(1, 2)
+    return (model.alpha / model.N)[:, None, None] ** 2 * K
 
 
 def initial_ntk(X1, X2=None, eps=0.02):
