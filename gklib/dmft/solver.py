@@ -47,7 +47,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from ..config import generator, get_device, progress
+from ..config import generator, get_device, progress, torch_threads
 from ..validation import check_positive, check_positive_int
 from ._checks import F64, check_dmft, check_init
 from .online import _online_guess, cm_test_loss, online_response
@@ -364,14 +364,9 @@ def solve_dmft(N: int, rho: float, alpha: float, eps: float, *, q_star: float = 
     """
     N, rho, alpha, eps, q_star, dt, steps, samples, damping, iters, tol = check_dmft(
         N, rho, alpha, eps, q_star, dt, steps, samples, damping, iters, tol)
-    old_threads = torch.get_num_threads()
-    if num_threads is not None:
-        torch.set_num_threads(check_positive_int(num_threads, "num_threads"))
-    try:
+    with torch_threads(num_threads):
         return _solve(N, rho, alpha, eps, q_star, C0, m0, dt, steps, samples, damping, iters, tol, seed,
                       device, response_samples, progress_bar)
-    finally:
-        torch.set_num_threads(old_threads)
 
 
 def _solve(N, rho, alpha, eps, q_star, C0, m0, dt, steps, samples, damping, iters, tol, seed, device,
