@@ -264,7 +264,7 @@ def test_converged_with_default_tolerance_when_a_kernel_vanishes():
 
 
 def test_matched_normals_have_exact_moments():
-    from gklib.dmft.solver import _antithetic_normals
+    from gklib.dmft.draws import _antithetic_normals
 
     xi = _antithetic_normals(600, 31, 7, "cpu")
     z, X = xi[:, -1], xi[:, :-1]

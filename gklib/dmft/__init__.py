@@ -21,7 +21,8 @@ Contents
 * closed forms and the online (ρ → ∞, Saad–Solla) limit: :func:`cm_test_loss`, :func:`online_response`,
   :func:`weight_alignment`, :func:`solve_online`, :func:`escape_rate`, :func:`escape_time`,
   :func:`typical_m0` (:mod:`gklib.dmft.online`);
-* the finite-ρ solver :func:`solve_dmft` (:mod:`gklib.dmft.solver`) and the train–test gap to
+* the finite-ρ solver :func:`solve_dmft` (:mod:`gklib.dmft.solver`; its fixed Gaussian draws in
+  :mod:`gklib.dmft.draws`) and the train–test gap to
   leading order in 1/ρ, :func:`gap_leading_order`, :func:`gap_from_dmft` (:mod:`gklib.dmft.gap`);
 * finite-D simulations in the same units, :func:`simulate_dmft_setting` (:mod:`gklib.dmft.sim`);
 * the chapter's figures, static slider and live explorer are not here but in :mod:`gklib.viz.dmft`.

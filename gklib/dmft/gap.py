@@ -24,9 +24,9 @@ import numpy as np
 import torch
 
 from ._checks import check_dmft, check_init
+from .draws import _antithetic_normals
 from .online import _online_guess
-from .solver import (DMFTResult, _antithetic_normals, _data_process, _gaussian_fields, _memory_kernel,
-                     weight_process_closure)
+from .solver import DMFTResult, _data_process, _gaussian_fields, _memory_kernel, weight_process_closure
 
 
 def _gap_formula(Phi, G, N, rho, alpha, dt):

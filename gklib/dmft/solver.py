@@ -32,7 +32,7 @@ The fixed point is found by damped iteration. The Gaussian draws use one fixed s
 normals (common random numbers) mapped through the current covariance's square root, so the
 iteration map is deterministic given ``seed`` and its residual falls geometrically instead of
 stalling at the Monte Carlo noise level. The normals are moment-matched (exact mean, covariance and
-fourth moment of h⋆; ``_antithetic_normals``): averages that are quadratic in the Gaussian fields
+fourth moment of h⋆; ``_antithetic_normals`` in :mod:`gklib.dmft.draws`): averages that are quadratic in the Gaussian fields
 are then exact, and at ε = 0 the whole solution is (closed-form Marchenko–Pastur GD, tested).
 Every residual has an absolute floor (``_rel``), so kernels that vanish at the fixed point
 (ν at ε = 0) do not block convergence.
@@ -47,9 +47,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from ..config import generator, get_device, progress, torch_threads
+from ..config import get_device, progress, torch_threads
 from ..validation import check_positive, check_positive_int
-from ._checks import F64, check_dmft, check_init
+from ._checks import check_dmft, check_init
+from .draws import _antithetic_normals, _pair_subset
 from .online import _online_guess, cm_test_loss, online_response
 
 
@@ -177,60 +178,6 @@ def _gaussian_fields(C, m, q_star, xi):
     return chi.reshape(-1, T1, N), hs
 
 
-def _matched_zeta(half: int) -> torch.Tensor:
-    r"""``half`` positive values of ζ (the standard normal that sets :math:`h_\star`), one per stratum:
-    the normal quantiles at the midpoints of ``half`` equal-probability strata of :math:`\zeta>0`,
-    then mapped by :math:`\zeta\mapsto a\zeta+b\zeta^3` with :math:`(a,b)` chosen so that, over the
-    pairs :math:`\pm\zeta`, :math:`\overline{\zeta^2}=1` and :math:`\overline{\zeta^4}=3` *exactly*.
-
-    Midpoint quantiles alone miss the tails: at ``half = 1000`` they give :math:`\overline{\zeta^4}`
-    0.65 % low, and :math:`\langle y^2\rangle=\frac{q_\star^2}4\langle\zeta^4\rangle` with it."""
-    u = 0.5 + 0.5 * (torch.arange(half, dtype=F64) + 0.5) / half          # in (1/2, 1)
-    z = math.sqrt(2) * torch.erfinv(2 * u - 1)
-    a, b = 1.0, 0.0
-    for _ in range(30):                                                     # Newton on (a, b)
-        w = a * z + b * z**3
-        f = torch.stack([(w**2).mean() - 1, (w**4).mean() - 3])
-        J = torch.stack([torch.stack([(2 * w * z).mean(), (2 * w * z**3).mean()]),
-                         torch.stack([(4 * w**3 * z).mean(), (4 * w**3 * z**3).mean()])])
-        da, db = torch.linalg.solve(J, -f).tolist()
-        a, b = a + da, b + db
-        if abs(da) + abs(db) < 1e-15:
-            break
-    return a * z + b * z**3
-
-
-def _antithetic_normals(samples: int, dim: int, seed: int, dev) -> torch.Tensor:
-    r"""``samples`` rows of length ``dim``, the solver's fixed "standard normals", **moment-matched**.
-
-    The last coordinate ζ sets :math:`h_\star=\sqrt{q_\star}\zeta`; the first ``dim-1`` coordinates ξ
-    set the Gaussian fields :math:`\boldsymbol\chi`. Rows come in antithetic pairs (ζ, ξ) and (−ζ, ξ)
-    that share ξ, so every odd function of ζ averages to exactly zero. ζ is stratified
-    (:func:`_matched_zeta`, exact second and fourth moments). ξ is Gaussian, then — when there are
-    enough pairs (``samples/2 > dim + 8``) — made exactly orthogonal to 1 and to ζ² and whitened, so
-    that over the draws :math:`\overline{\boldsymbol\xi}=0`, :math:`\overline{\boldsymbol\xi\zeta^k}=0`
-    (k = 1, 2), :math:`\overline{\boldsymbol\xi\boldsymbol\xi^\top}=I` hold exactly.
-
-    Why: the fixed point depends non-linearly on these sample moments (C enters the fields through
-    its square root and comes back through G), so their O(√(dim/samples)) errors do not average out
-    but leave a bias of order dim/samples — at ε = 0, N = 2, 41 time steps and 2000 draws, the excess
-    test loss came out about 3 % low. With the moments exact, every average that is a quadratic form
-    in (ξ, ζ²) is exact: at ε = 0 the whole solution is then free of Monte Carlo error.
-    """
-    half = (samples + 1) // 2
-    xi = torch.randn(half, dim, generator=generator(seed), dtype=F64)
-    xi[:, -1] = _matched_zeta(half)
-    if half > dim + 8:
-        X = xi[:, :-1]
-        B = torch.stack([torch.ones(half, dtype=F64), xi[:, -1] ** 2 - 1], 1)      # regress out 1 and ζ²
-        X = X - B @ torch.linalg.solve(B.T @ B, B.T @ X)
-        L = torch.linalg.cholesky(X.T @ X / half)                                 # then whiten
-        xi[:, :-1] = torch.linalg.solve_triangular(L, X.T, upper=False).T
-    flip = xi.clone()
-    flip[:, -1] = -flip[:, -1]
-    return torch.cat([xi, flip])[:samples].to(dev)
-
-
 def _data_process(chi, hs, K, alpha, eps, rho, dt, C=None, m=None, q_star=None, response=True,
                   response_idx=None, chunk=None):
     r"""Integrate the per-sample fields forward in time (causal, explicit) and average.
@@ -296,17 +243,6 @@ def _data_process(chi, hs, K, alpha, eps, rho, dt, C=None, m=None, q_star=None, 
     Rg /= Sr
     Rg[idx, idx] += offset
     return Rg, G, nu, Delta, Delta_chi
-
-
-def _pair_subset(samples: int, n: int, dev):
-    """Indices of ``n`` of the ``samples`` antithetic draws: whole (ζ, −ζ) pairs, evenly spread over
-    the ζ strata."""
-    half = (samples + 1) // 2
-    if n >= samples or samples - half != half:
-        return None
-    k = max(1, n // 2)
-    j = torch.unique(torch.linspace(0, half - 1, k).round().long())
-    return torch.cat([j, j + half]).to(dev)
 
 
 def _control_variate(x, z, z_mean):
