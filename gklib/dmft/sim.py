@@ -1,10 +1,11 @@
 r"""Finite-D simulations in DMFT units, for like-for-like comparisons (part of :mod:`gklib.dmft`).
 
 A simulation is plain :func:`gklib.train` (full-batch GD, uncentred model) with
-``lr_scale = Δt·D/2``, so that one GD step is one DMFT time step Δt (paper.md §1.3). At every
+``lr_scale = Δt·D/2``, so that one GD step is one DMFT time step Δt (the DMFT derivation page, Setting). At every
 step we record the order parameters :math:`C=WW^\top/D`, :math:`\boldsymbol m=W\boldsymbol\beta/D`
 and :math:`q_\star=|\boldsymbol\beta|^2/D`, the train loss, and the *population* test loss
-:math:`\mathcal L(C,\boldsymbol m)` of paper.md §3.3 (exact for Gaussian test inputs, so no test-set noise).
+:math:`\mathcal L(C,\boldsymbol m)` of :func:`~gklib.dmft.cm_test_loss` (exact for Gaussian test inputs, so no
+test-set noise).
 """
 from __future__ import annotations
 

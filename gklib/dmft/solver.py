@@ -1,11 +1,12 @@
-r"""Finite-ρ DMFT solver of the toy model: the time-discretised scheme of paper.md §6.8.
+r"""Finite-ρ DMFT solver of the toy model: the time-discretised scheme of the DMFT derivation page
+(the DMFT of paper v1 App. 13, in the discrete time of gradient descent).
 
 Part of :mod:`gklib.dmft`. On the grid :math:`t_n=n\Delta t`, ``n = 0..T``, this is the *exact*
 DMFT of gradient descent with time step :math:`\Delta t` (a code GD step with
 ``lr_scale = Δt·D/2``). Blocks are :math:`N\times N`; a "block matrix" over time has shape
 ``(T+1, T+1, N, N)`` with entry ``[n, k]`` the block of times :math:`(t_n,t_k)`.
 
-Weight process (one per input coordinate, Gaussian, paper.md §6.3–6.4)
+Weight process (one per input coordinate, Gaussian; derivation page, Steps 2–3)
     :math:`\boldsymbol w^{n+1}=\boldsymbol w^n+\Delta t\,[\boldsymbol u^n+\beta\boldsymbol\nu^n+\sum_{n''\le n}R^g(n,n'')\boldsymbol w^{n''}]`,
     :math:`\langle\boldsymbol u^n\boldsymbol u^{k\top}\rangle=G(n,k)/\rho`. Its response
     :math:`\Phi(n,j)=\partial\boldsymbol w^n/\partial\boldsymbol w^j` obeys
@@ -16,7 +17,7 @@ Weight process (one per input coordinate, Gaussian, paper.md §6.3–6.4)
         C(n,k)=\Phi(n,0)C^0\Phi(k,0)^\top+\Phi(n,0)\boldsymbol m^0\boldsymbol s_k^\top+\boldsymbol s_n\boldsymbol m^{0\top}\Phi(k,0)^\top
         +q_\star\boldsymbol s_n\boldsymbol s_k^\top+\frac{\Delta t^2}\rho\sum_{n'<n,k'<k}\Phi(n,n'{+}1)G(n',k')\Phi(k,k'{+}1)^\top .
 
-Data-point process (one per training example, non-Gaussian, paper.md §6.2)
+Data-point process (one per training example, non-Gaussian; derivation page, Step 1)
     :math:`\boldsymbol h^n=\boldsymbol\chi^n+\frac{\Delta t}\rho\sum_{n'<n}\Phi(n,n'{+}1)\boldsymbol g^{n'}` with
     :math:`(\boldsymbol\chi^{0..T},h_\star)` Gaussian of covariance :math:`[[C,\boldsymbol m],[\boldsymbol m^\top,q_\star]]`,
     :math:`\boldsymbol g^n=\frac1\alpha\Delta^n\phi'(\boldsymbol h^n)`, :math:`\Delta^n=\frac12h_\star^2-\frac\alpha N\sum_i\phi(h_i^n)`.
@@ -135,7 +136,8 @@ def _memory_kernel(Phi: torch.Tensor) -> torch.Tensor:
 
 
 def weight_process_closure(Rg, G, nu, *, C0, m0, q_star: float, rho: float, dt: float):
-    r"""Moments of the Gaussian weight process given :math:`(R^g, G, \boldsymbol\nu)` (paper.md §6.4, §6.8).
+    r"""Moments of the Gaussian weight process given :math:`(R^g, G, \boldsymbol\nu)`
+    (the DMFT derivation page, Step 3).
 
     Inputs: ``Rg``, ``G`` (T+1, T+1, N, N); ``nu`` (T+1, N); ``C0`` (N, N); ``m0`` (N,) (torch float64).
     Returns ``(Phi, C, m)``: the response Φ and two-time correlation C, both (T+1, T+1, N, N),
@@ -190,7 +192,7 @@ def _data_process(chi, hs, K, alpha, eps, rho, dt, C=None, m=None, q_star=None, 
 
     Control variates (when ``C``, ``m``, ``q_star`` are given): the Gaussian parts of ν and of the
     diagonal of :math:`R^g` are known exactly, :math:`\langle h_\star\phi'(\boldsymbol\chi)\rangle/\alpha=\epsilon\boldsymbol m/\alpha`
-    and :math:`\langle A(\boldsymbol\chi^n)\rangle=r(C(n,n))` (paper.md §6.6), so Monte Carlo only
+    and :math:`\langle A(\boldsymbol\chi^n)\rangle=r(C(n,n))` (derivation page, Step 4), so Monte Carlo only
     estimates the memory-induced differences.
     """
     S, T1, N = chi.shape
@@ -270,7 +272,8 @@ def solve_dmft(N: int, rho: float, alpha: float, eps: float, *, q_star: float = 
                iters: int = 40, tol: float = 1e-3, seed: int = 0, device=None,
                response_samples: int | None = 1000, num_threads: int | None = 1,
                progress_bar: bool | None = None) -> DMFTResult:
-    r"""Solve the finite-ρ DMFT of the toy model by damped fixed-point iteration (paper.md §6.2–6.5, §6.8).
+    r"""Solve the finite-ρ DMFT of the toy model by damped fixed-point iteration
+    (the DMFT derivation page, Steps 1–4).
 
     Parameters
     ----------
