@@ -23,8 +23,7 @@ The toy-model API and the metrics are re-exported here (``gk.train``, ``gk.first
 everything else is reached through its subpackage (``gk.kernels.cka`` or ``gk.cka``, ...).
 """
 from . import config, dmft, history, kernels, metrics, nets, scorecard, toy, validation, viz
-from .config import (PROFILES, by_profile, generator, get_device, get_profile, profile, progress,
-                     seed_everything, set_profile)
+from .config import PROFILES, by_profile, generator, get_device, get_profile, profile, progress, set_profile
 from .history import History, log_grid
 from .metrics import *  # noqa: F401,F403
 from .toy import *  # noqa: F401,F403

@@ -1,5 +1,5 @@
-"""Run-size profiles, device selection, seeding, and what the front-end shows (progress bars,
-live explorers).
+"""Run-size profiles, device selection, seeded generators, CPU threads, and what the front-end shows
+(progress bars, live explorers).
 
 One switch sets the size of every experiment in the course::
 
@@ -30,7 +30,7 @@ from contextlib import contextmanager
 import numpy as np
 import torch
 
-from .validation import check_seed
+from .validation import check_positive_int, check_seed
 
 PROFILES = ("quick", "book", "paper")
 _ENV = "GKLIB_PROFILE"
@@ -124,13 +124,17 @@ def get_device(device=None) -> torch.device:
     return torch.device(device)
 
 
-def seed_everything(seed: int) -> None:
-    """Seed Python's, NumPy's and PyTorch's global generators."""
-    import random
-
-    random.seed(seed)
-    np.random.seed(seed % 2**32)
-    torch.manual_seed(seed)
+@contextmanager
+def torch_threads(n: int | None):
+    """Context manager: torch runs the block on ``n`` CPU threads (a positive integer; ``None`` keeps
+    the current setting), and the previous thread count is restored afterwards, also on error."""
+    old = torch.get_num_threads()
+    if n is not None:
+        torch.set_num_threads(check_positive_int(n, "num_threads"))
+    try:
+        yield
+    finally:
+        torch.set_num_threads(old)
 
 
 def generator(seed: int, stream: str = "") -> torch.Generator:

@@ -3,7 +3,8 @@
 Every measure reads a :class:`~gklib.History` (single run or batched, from any trainer) and works on
 its logging grid, so times are resolved to the grid's spacing:
 
-- :func:`first_crossing` / :func:`first_below` — first logged step at which a curve reaches a level;
+- :func:`first_crossing` / :func:`first_below` — first logged step at which a curve reaches a level
+  (or, ``interpolate=True``, the time read off linearly between grid points);
 - :func:`crossing_times` — that step for the train and the test loss;
 - :func:`grokking_delay` — :math:`t^{\\rm te}_\\theta - t^{\\rm tr}_\\theta` (signed);
 - :func:`amount_of_grokking` — the paper's Fig 3(e) measure
@@ -38,12 +39,15 @@ def _check_history(history):
     return history
 
 
-def first_crossing(steps, values, level: float, above: bool = False, relative: bool = False):
+def first_crossing(steps, values, level: float, above: bool = False, relative: bool = False,
+                   interpolate: bool = False):
     """First entry of ``steps`` at which ``values`` is strictly below ``level`` (or, with ``above``,
     at least ``level``, e.g. for accuracies).
 
     ``values`` is ``(T,)`` or ``(R, T)`` on the grid ``steps`` ``(T,)``; NaN entries (a run that
     stopped early) never count. With ``relative=True`` the level is ``level × values[..., 0]``.
+    With ``interpolate=True`` the time is read off the straight line between the last grid point
+    before the crossing and the first one after it (the first grid point when the curve starts there).
     Returns a float (``np.inf`` if the curve never gets there) or an ``(R,)`` array.
     """
     try:
@@ -60,14 +64,21 @@ def first_crossing(steps, values, level: float, above: bool = False, relative: b
     v2 = np.atleast_2d(v)
     thr = level * v2[:, :1] if relative else level
     hit = (np.nan_to_num(v2, nan=-np.inf) >= thr) if above else (np.nan_to_num(v2, nan=np.inf) < thr)
-    out = np.where(hit.any(1), steps[np.argmax(hit, 1)], np.inf)
+    k = np.argmax(hit, 1)
+    out = np.where(hit.any(1), steps[k], np.inf)
+    if interpolate:
+        r = np.flatnonzero(hit.any(1) & (k > 0))
+        k, lvl = k[r], thr[r, 0] if relative else thr
+        f = (v2[r, k - 1] - lvl) / (v2[r, k - 1] - v2[r, k])
+        out[r] = steps[k - 1] + f * (steps[k] - steps[k - 1])
     return out if v.ndim == 2 else float(out[0])
 
 
-def first_below(steps, values, threshold: float, relative: bool = False):
-    """First entry of ``steps`` at which ``values`` (a loss) is strictly below ``threshold`` > 0;
-    see :func:`first_crossing`."""
-    return first_crossing(steps, values, check_positive(threshold, "threshold"), relative=relative)
+def first_below(steps, values, threshold: float, relative: bool = False, interpolate: bool = False):
+    """First entry of ``steps`` at which ``values`` (a loss) is strictly below ``threshold`` > 0
+    (linearly interpolated between grid points with ``interpolate=True``); see :func:`first_crossing`."""
+    return first_crossing(steps, values, check_positive(threshold, "threshold"), relative=relative,
+                          interpolate=interpolate)
 
 
 def crossing_times(history: History, threshold: float = 0.1, relative: bool = False) -> dict:

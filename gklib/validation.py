@@ -30,6 +30,15 @@ def check_positive_int(value, name: str, allow_zero: bool = False, maximum: int 
     return value
 
 
+def check_seeds(seeds, name: str = "seeds") -> list:
+    """A list of seeds from a count (``n`` gives seeds ``0..n-1``) or a sequence of seeds; ``ValueError``
+    naming ``name`` for a count that is not a positive integer or an empty sequence."""
+    seed_list = list(range(check_positive_int(seeds, name))) if np.ndim(seeds) == 0 else [int(s) for s in seeds]
+    if not seed_list:
+        raise ValueError(f"{name} must not be empty")
+    return seed_list
+
+
 SEED_MAX = 2**63 - 1
 
 

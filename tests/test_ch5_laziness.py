@@ -147,6 +147,10 @@ def test_value_at_fit_and_spread():
     np.testing.assert_array_equal(s["median"], [2.0, np.inf])
     np.testing.assert_array_equal(s["min"], [1.0, 2.0])
     np.testing.assert_array_equal(s["max"], [3.0, np.inf])
+    # a skewed sample: median 2, mean 4 (one late run must not drag the summary)
+    s = spread([[1.0, 10.0], [2.0, 20.0], [9.0, 90.0]])
+    np.testing.assert_array_equal(s["median"], [2.0, 20.0])
+    np.testing.assert_array_equal(spread([[1.0, 2.0, 9.0]], axis=1)["median"], [2.0])
 
 
 # ---- figures ------------------------------------------------------------------------------------

@@ -336,3 +336,30 @@ def test_task_and_model_with_the_same_seed_are_independent():
     assert not torch.equal(torch.randn(5, generator=a), torch.randn(5, generator=b))
     assert torch.equal(torch.randn(5, generator=gk.generator(3, "x")),
                        torch.randn(5, generator=gk.generator(3, "x")))
+
+
+def test_torch_threads_sets_and_restores():
+    from gklib.config import torch_threads
+    before = torch.get_num_threads()
+    with torch_threads(1):
+        assert torch.get_num_threads() == 1
+    assert torch.get_num_threads() == before
+    with torch_threads(None):
+        assert torch.get_num_threads() == before
+    with pytest.raises(RuntimeError, match="inside"):
+        with torch_threads(1):
+            raise RuntimeError("inside")
+    assert torch.get_num_threads() == before
+    with pytest.raises(ValueError, match="num_threads"):
+        with torch_threads(0):
+            pass
+    assert torch.get_num_threads() == before
+
+
+def test_check_seeds_count_or_list():
+    from gklib.validation import check_seeds
+    assert check_seeds(3) == [0, 1, 2]
+    assert check_seeds([5, 2]) == [5, 2] and check_seeds(np.array([7])) == [7]
+    for bad in (0, -1, 2.5, []):
+        with pytest.raises(ValueError, match="seeds"):
+            check_seeds(bad)

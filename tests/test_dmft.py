@@ -264,7 +264,7 @@ def test_converged_with_default_tolerance_when_a_kernel_vanishes():
 
 
 def test_matched_normals_have_exact_moments():
-    from gklib.dmft.solver import _antithetic_normals
+    from gklib.dmft.draws import _antithetic_normals
 
     xi = _antithetic_normals(600, 31, 7, "cpu")
     z, X = xi[:, -1], xi[:, :-1]
@@ -311,3 +311,87 @@ def test_escape_scaling_small():
                                 samples=200, response_samples=50)
     assert not short.escaped.any() and not short.escaped_dmft.any()
     assert short.t_sim[0, 0] == pytest.approx(4.0) and short.t_dmft[0] == pytest.approx(4.0)
+
+
+class _Run:
+    """A stand-in DMFT solution: grid ``t`` and overlaps ``m`` (T+1, 2)."""
+
+    def __init__(self, t, m):
+        self.t, self.m = t, m
+
+
+def _scaling(t_sim, D=(10.0, 100.0), t_dmft=(3.0, 5.0), runs=()):
+    t_sim = np.asarray(t_sim, float)
+    return dmft.EscapeScaling(D=np.asarray(D), t_sim=t_sim, t_dmft=np.asarray(t_dmft),
+                              escaped=np.ones(t_sim.shape, bool), escaped_dmft=np.ones(len(D), bool),
+                              gamma=1.0, dmft_runs=list(runs))
+
+
+def test_escape_scaling_slope_uses_the_median_and_ln_D():
+    # medians 2 and 4 (means 13/3 and 4): slope (4 - 2) / ln(100/10)
+    e = _scaling([[1.0, 2.0, 10.0], [3.0, 4.0, 5.0]])
+    np.testing.assert_array_equal(e.median(), [2.0, 4.0])
+    assert e.slope() == pytest.approx(2.0 / math.log(10.0), rel=1e-12)
+    assert e.slope("dmft") == pytest.approx(2.0 / math.log(10.0), rel=1e-12)      # t_dmft 3 -> 5
+    # three points on t = 1 + 0.5 ln D exactly
+    e3 = _scaling([[1 + 0.5 * math.log(d)] * 2 for d in (5, 50, 500)], D=(5.0, 50.0, 500.0), t_dmft=(0, 1, 2))
+    assert e3.slope() == pytest.approx(0.5, rel=1e-12)
+    assert e3.slope("dmft") == pytest.approx(1 / math.log(10.0), rel=1e-12)
+
+
+def test_escape_scaling_growth_rate_of_the_difference_mode():
+    t = np.linspace(0.0, 10.0, 41)
+    m = np.stack([0.01 * np.exp(0.7 * t), -0.02 * np.exp(0.7 * t) + 0.01 * np.exp(0.7 * t)], 1)  # m1 - m2 = 0.02 e^{0.7t}
+    late = _Run(t, m)
+    early = _Run(t, np.stack([np.exp(2.0 * t), np.zeros_like(t)], 1))
+    e = _scaling([[1.0], [2.0]], runs=(early, late))                    # the largest D's run counts
+    assert e.growth_rate(2.0, 8.0) == pytest.approx(0.7, rel=1e-10)
+    # only the window counts: a kink outside [t0, t1] does not change the rate
+    kinked = _Run(t, np.where((t > 8.0)[:, None], 1.0, m))
+    assert _scaling([[1.0], [2.0]], runs=(early, kinked)).growth_rate(2.0, 8.0) == pytest.approx(0.7, rel=1e-10)
+
+
+def test_escape_scaling_median_err():
+    assert np.all(_scaling([[2.0] * 5, [3.0] * 5]).median_err() == 0)          # no spread, no error
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((2, 401))
+    x[1] *= 3.0
+    err = _scaling(x).median_err(n_boot=2000)
+    # standard error of the median of S normal draws: sqrt(π/2) σ / sqrt(S)
+    np.testing.assert_allclose(err, math.sqrt(math.pi / 2) * np.array([1.0, 3.0]) / math.sqrt(401), rtol=0.3)
+    np.testing.assert_allclose(_scaling(5.0 * x + 1.0).median_err(), 5.0 * err, rtol=1e-12)  # deterministic, scale-equivariant
+
+
+def test_weight_alignment_is_the_rms_cosine_with_the_teacher():
+    # C = diag(4, 1), m = (1, 0.5), q⋆ = 1: cosines 1/2 and 1/2
+    C, m = np.diag([4.0, 1.0]), np.array([1.0, 0.5])
+    assert dmft.weight_alignment(C, m) == pytest.approx(0.5)
+    assert dmft.weight_alignment(C, m, q_star=4.0) == pytest.approx(0.25)
+    # from explicit weights: sqrt(mean_i cos²(w_i, β)), batched over a leading axis
+    g = torch.Generator().manual_seed(0)
+    D = 7
+    W, beta = torch.randn(3, 4, D, generator=g, dtype=torch.float64), torch.randn(D, generator=g, dtype=torch.float64)
+    cos = torch.nn.functional.cosine_similarity(W, beta.expand_as(W), dim=-1)
+    Cs = (W @ W.transpose(-1, -2) / D).numpy()
+    ms = (W @ beta / D).numpy()
+    np.testing.assert_allclose(dmft.weight_alignment(Cs, ms, q_star=float(beta @ beta) / D),
+                               cos.pow(2).mean(-1).sqrt().numpy(), rtol=1e-12)
+
+
+def test_dmft_matched_starts_each_solve_from_its_own_seed():
+    """One DMFT per simulation seed, from that seed's (C0, m0, q⋆): at t = 0 the matched theory's test
+    loss is then exactly the simulations' seed average, and the average is over the per-seed solves."""
+    sim = dmft.simulate_dmft_setting(2, 5.0, 1.0, 0.5, D=30, dt=0.4, steps=3, seeds=[4, 7])
+    th = dmft.dmft_matched(sim, samples=200, response_samples=50, iters=4, tol=1e-12)
+    assert len(th.runs) == 2
+    for k, r in enumerate(th.runs):
+        np.testing.assert_allclose(r.params["C0"], sim.C0[k], rtol=1e-12)
+        np.testing.assert_allclose(r.params["m0"], sim.m0[k], rtol=1e-12)
+        assert r.params["q_star"] == pytest.approx(sim.q_star[k], rel=1e-12)
+        assert (r.params["rho"], r.params["dt"], r.params["steps"], r.params["samples"]) == (5.0, 0.4, 3, 200)
+    np.testing.assert_allclose(th.t, sim.t, rtol=1e-12)
+    np.testing.assert_allclose(th.test_loss[0], sim.mean("test_loss")[0], rtol=1e-10)
+    np.testing.assert_allclose(th.train_loss, (th.runs[0].train_loss + th.runs[1].train_loss) / 2, rtol=1e-12)
+    np.testing.assert_allclose(th.gap, th.test_loss - th.train_loss)
+    assert th.seconds == pytest.approx(th.runs[0].seconds + th.runs[1].seconds)
+    assert th.converged == (th.runs[0].converged and th.runs[1].converged)

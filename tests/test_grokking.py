@@ -196,3 +196,25 @@ def test_run_toy_matches_direct_engine_and_animation_builds():
     assert "<script" in html.data
     with pytest.raises(ValueError, match="batched"):
         sweep_animation(h)
+
+
+def test_sweep_summary_peak_test_loss_is_the_largest_logged_value():
+    # run 0 rises to 2.5 before falling; run 1 has a NaN after stopping early: NaN never counts
+    h = synthetic([[1.0, 0.5, 0.05, 0.01], [1.0, 0.2, 0.01, np.nan]],
+                  [[2.0, 2.5, 1.5, 0.4], [1.0, 3.0, 0.7, np.nan]])
+    s = sweep_summary(h, 0.1)
+    np.testing.assert_array_equal(s["max_test"], [2.5, 3.0])
+    np.testing.assert_array_equal(s["t_train"], [20, 20])
+    np.testing.assert_array_equal(s["t_test"], [np.inf, np.inf])
+
+
+def test_first_below_interpolates_between_grid_points():
+    steps = np.array([0.0, 2.0, 4.0, 6.0])
+    v = np.array([[1.0, 0.8, 0.4, 0.2],        # 0.6 is crossed halfway from step 2 to step 4
+                  [1.0, 0.9, 0.8, 0.7],        # never
+                  [0.5, 0.4, 0.3, 0.2],        # below from the start
+                  [2.0, 1.6, 0.8, 0.4]])       # relative 0.5: below 1.0 three quarters of the way 2 -> 4
+    np.testing.assert_array_equal(first_below(steps, v[:3], 0.6, interpolate=True), [3.0, np.inf, 0.0])
+    np.testing.assert_array_equal(first_below(steps, v[:3], 0.6), [4.0, np.inf, 0.0])   # the grid point
+    assert first_below(steps, v[3], 0.5, relative=True, interpolate=True) == 3.5
+    assert first_below(steps, v[0], 0.6, interpolate=True) == 3.0

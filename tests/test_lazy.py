@@ -304,3 +304,33 @@ def test_validation_errors():
         train_linearized(m, task, 10, lr_scale=1e4)
     with pytest.raises(RuntimeError, match="diverged"):
         fit(net, (X, y), 200, lr=1e4, progress_bar=False)
+
+
+class _Bilinear(torch.nn.Module):
+    """f(x) = v (w·x): NTK K(x, x') = v² x·x' + (w·x)(w·x') in closed form."""
+
+    def __init__(self, w, v):
+        super().__init__()
+        self.w = torch.nn.Parameter(torch.as_tensor(w, dtype=f64))
+        self.v = torch.nn.Parameter(torch.as_tensor([v], dtype=f64))
+
+    def forward(self, x):
+        return self.v * (x @ self.w)
+
+
+def test_relative_ntk_change_of_a_module_against_the_closed_form():
+    X = torch.tensor([[1.0, 0.0], [0.0, 2.0], [1.0, -1.0]], dtype=f64)
+
+    def ntk(w, v):
+        w = torch.as_tensor(w, dtype=f64)
+        return v**2 * X @ X.T + torch.outer(X @ w, X @ w)
+
+    net = OutputScaled(_Bilinear([1.0, 0.5], 1.0), alpha=3.0)
+    assert relative_ntk_change(net, X) == 0.0
+    with torch.no_grad():
+        net.module.w.copy_(torch.tensor([2.0, -1.0], dtype=f64))
+        net.module.v.fill_(0.5)
+    K0, Kt = ntk([1.0, 0.5], 1.0), ntk([2.0, -1.0], 0.5)
+    expect = float((Kt - K0).norm() / K0.norm())             # relative to the initial kernel
+    assert abs(float(Kt.norm()) - float(K0.norm())) > 0.5 * float(K0.norm())   # so K_t would give another value
+    assert relative_ntk_change(net, X) == pytest.approx(expect, rel=1e-12)

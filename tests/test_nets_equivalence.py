@@ -64,8 +64,8 @@ def old_train_ensemble(model, task, alpha, steps, lr, lr_alpha_power=0.0, optimi
         if batch_size is None:
             idx = None
         else:
-            if pos + batch_size > P:
-                order, pos = torch.randperm(P, generator=gen), 0
+            if pos + batch_size > P:             # the schedule is also checked on its own, against a
+                order, pos = torch.randperm(P, generator=gen), 0    # hand-written list (test_minibatch_schedule_...)
             idx = order[pos: pos + batch_size].to(dev)
             pos += batch_size
         xb, f0b, Yb = (X, f0, Y) if idx is None else (X[idx], f0[:, idx], Y[idx])
@@ -150,3 +150,34 @@ def test_divergence_is_checked_every_step_and_frozen_runs_keep_their_weights():
     assert np.isnan(t[0]) and 0 < t[1] < 50
     assert np.isfinite(res.train_loss[0]).all() and np.isnan(res.train_loss[1, -1])
     assert all(torch.isfinite(v[1]).all() for v in res.trained.state.values())    # frozen, not updated with NaN
+
+
+class _Recorder(torch.nn.Module):
+    """A linear model that records which training points each forward pass sees (inputs are the indices)."""
+
+    seen = []                                   # class attribute: fit() deep-copies the module
+
+    def __init__(self):
+        super().__init__()
+        self.w = torch.nn.Parameter(torch.ones(1, dtype=F64))
+
+    def forward(self, x):
+        _Recorder.seen.append(x[:, 0].round().long().tolist())
+        return x[:, 0] * self.w
+
+
+def test_minibatch_schedule_is_seeded_shuffled_epochs_dropping_the_remainder():
+    """The schedule that ``old_train_ensemble`` shares with ``fit``, checked on its own: P = 5 points,
+    batches of 2, seed 0. Each epoch is one shuffle of the five indices cut into two batches, the odd
+    point left over is dropped, and the next epoch reshuffles. The shuffles of ``generator(0)`` are
+    [2, 1, 0, 3, 4], [4, 3, 0, 2, 1], [0, 2, 4, 3, 1]."""
+    P = 5
+    X = torch.arange(P, dtype=F64)[:, None]
+    _Recorder.seen.clear()
+    fit(_Recorder(), (X, torch.zeros(P, dtype=F64)), 6, alpha=1.0, lr=0.1, batch_size=2, seed=0, log_every=6,
+        center=False, dtype=F64, device="cpu")
+    batches = [b for b in _Recorder.seen if len(b) == 2]
+    assert batches == [[2, 1], [0, 3],
+                       [4, 3], [0, 2],
+                       [0, 2], [4, 3]]
+    assert all(len(b) in (2, P) for b in _Recorder.seen)          # otherwise only full-set evaluations

@@ -174,3 +174,30 @@ def test_population_alignment_against_monte_carlo():
         population_alignment(40, -0.1)
     with pytest.raises(ValueError, match="n"):
         population_alignment(40, 0.1, centered=False, n=10)
+
+
+@pytest.mark.parametrize("D", [1, 2, 5, 40])
+def test_power_split_is_the_trace_of_each_block(D):
+    """Kernel power = E[K0(x, x)]: the linear part E|x|² = 1 and the quadratic part ε² E|x|⁴ with
+    E|x|⁴ = (D² + 2D)/D² for x ~ N(0, I/D); also the Mercer eigenvalues times multiplicities."""
+    from gklib.kernels.spectrum import power_split
+    eps = np.array([0.0, 0.5, 2.0])
+    ps = power_split(D, eps)
+    quad = eps**2 * (D**2 + 2 * D) / D**2
+    np.testing.assert_allclose(ps["linear"], [1.0, 1.0, 1.0])
+    np.testing.assert_allclose(ps["quadratic"], quad, rtol=1e-14)
+    np.testing.assert_allclose(ps["quadratic_fraction"], quad / (1 + quad), rtol=1e-14)
+    sp = mercer_spectrum(D, 0.5)
+    lin = np.array([lab == "linear" for lab in sp.labels])
+    power = sp.eigenvalues * sp.multiplicities
+    np.testing.assert_allclose([power[lin].sum(), power[~lin].sum()], [1.0, power_split(D, 0.5)["quadratic"]],
+                               rtol=1e-12)
+
+
+def test_power_split_by_monte_carlo():
+    from gklib.kernels.spectrum import power_split
+    D, eps = 3, 1.5
+    x = torch.randn(400_000, D, generator=torch.Generator().manual_seed(0), dtype=torch.float64) / D**0.5
+    r2 = (x**2).sum(1)
+    mc = float((eps**2 * r2**2).mean())                      # E[ε²(x·x)²], the quadratic part of K0(x, x)
+    assert power_split(D, eps)["quadratic"] == pytest.approx(mc, rel=0.01)   # (D+1) would be 20 % off

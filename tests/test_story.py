@@ -61,6 +61,23 @@ def test_story_times(small_run):
     assert t["train"] == gk.first_below(hist.steps, hist.train_loss, 0.1, relative=True)
 
 
+def test_story_times_on_a_hand_made_history():
+    """Every time read off by hand: relative level 0.1, leave 0.1 and 90 % of the linear fall."""
+    steps = np.arange(6) * 10
+    hist = gk.History(steps=steps, train_loss=np.array([1.0, 0.6, 0.4, 0.09, 0.05, 0.01]),
+                      test_loss=np.array([2.0, 2.5, 1.5, 0.9, 0.15, 0.1]), weight_norm=np.ones(6),
+                      extra={"dist_train": np.array([0.0, 0.01, 0.05, 0.2, 0.6, 1.0]),
+                             "lin_train_loss": np.array([1.0, 0.5, 0.2, 0.12, 0.11, 0.1])})
+    t = story_times(hist)
+    assert t == {"train": 30,          # 0.09 < 0.1 × 1.0
+                 "test": 40,           # 0.15 < 0.1 × 2.0
+                 "leave": 30,          # 0.2 >= 0.1
+                 "lin_plateau": 30,    # excess over the final 0.1: 0.02 < 10 % of the fall 0.9
+                 "test_peak": 10}
+    t = story_times(hist, level=0.5, leave=0.5)
+    assert (t["train"], t["test"], t["leave"]) == (20, 30, 40)
+
+
 def test_lazy_rich_run_needs_a_single_run():
     task = gk.quadratic_task(D=6, P=20, P_test=20, seed=0)
     with pytest.raises(ValueError, match="single-run"):

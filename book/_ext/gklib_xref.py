@@ -6,10 +6,10 @@
    cross-reference every word. :func:`format_sections` turns each header into a rubric and each
    entry into a bullet ``**name** : description``; nothing else in the docstring changes.
 2. **Re-exported names.** gklib documents each object once, under the module that defines it
-   (``gklib.train.train``), but its docstrings, like its users, also write the names it is
+   (``gklib.toy.trainer.train``), but its docstrings, like its users, also write the names it is
    re-exported under: ``gklib.train`` (``gk.train``), ``gklib.dmft.solve_dmft``,
    ``~gklib.CommitteeMachine``, or a bare ``lazy_explorer`` inside a re-exporting module such as
-   ``gklib.widgets``. Sphinx resolves Python references by exact name only, so under ``-n`` these
+   ``gklib.viz`` (defined in ``gklib.viz.explorers``). Sphinx resolves Python references by exact name only, so under ``-n`` these
    would be "reference target not found". :func:`resolve` maps a ``py`` reference whose target
    starts with ``gklib.`` or has no dot to the *unique* documented gklib object with the same last
    name component and a matching object type. Ambiguous or unknown names are left to Sphinx, so

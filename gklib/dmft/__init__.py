@@ -1,10 +1,11 @@
-r"""Dynamical mean field theory (DMFT) of the toy model (paper.md §6) — chapter 4 of the course.
+r"""Dynamical mean field theory (DMFT) of the toy model (paper v1 §5.3 and App. 13) — chapter 4 of the course
+and the DMFT derivation page.
 
 Setting: the committee machine :math:`f=\frac\alpha N\sum_i\phi(\boldsymbol w_i\cdot\boldsymbol x)`,
 :math:`\phi(h)=h+\frac\epsilon2h^2`, **uncentred**, trained by full-batch GD on
 :math:`P=\rho D` points :math:`\boldsymbol x\sim\mathcal N(0,I/D)` with target
 :math:`y=\frac12(\boldsymbol\beta_\star\cdot\boldsymbol x)^2`, in the limit :math:`P,D\to\infty` at
-fixed :math:`\rho=P/D` and width :math:`N`. Time follows paper.md §1.3: one GD step of
+fixed :math:`\rho=P/D` and width :math:`N`. Time follows the DMFT derivation page (Setting): one GD step of
 :func:`gklib.train` with ``lr_scale = c`` is a DMFT time step :math:`\Delta t=2c/D`.
 
 Order parameters (:math:`N\times N` blocks or :math:`N`-vectors on the grid :math:`t_n=n\Delta t`):
@@ -21,7 +22,8 @@ Contents
 * closed forms and the online (ρ → ∞, Saad–Solla) limit: :func:`cm_test_loss`, :func:`online_response`,
   :func:`weight_alignment`, :func:`solve_online`, :func:`escape_rate`, :func:`escape_time`,
   :func:`typical_m0` (:mod:`gklib.dmft.online`);
-* the finite-ρ solver :func:`solve_dmft` (:mod:`gklib.dmft.solver`) and the train–test gap to
+* the finite-ρ solver :func:`solve_dmft` (:mod:`gklib.dmft.solver`; its fixed Gaussian draws in
+  :mod:`gklib.dmft.draws`) and the train–test gap to
   leading order in 1/ρ, :func:`gap_leading_order`, :func:`gap_from_dmft` (:mod:`gklib.dmft.gap`);
 * finite-D simulations in the same units, :func:`simulate_dmft_setting` (:mod:`gklib.dmft.sim`);
 * the chapter's figures, static slider and live explorer are not here but in :mod:`gklib.viz.dmft`.

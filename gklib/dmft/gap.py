@@ -1,4 +1,5 @@
-r"""The train–test gap of the finite-ρ DMFT to leading order in 1/ρ (paper.md §6.7); part of :mod:`gklib.dmft`.
+r"""The train–test gap of the finite-ρ DMFT to leading order in 1/ρ (paper v1 eqs. 7, 36–38; chapter 4);
+part of :mod:`gklib.dmft`.
 
 A training point's pre-activations carry the memory of its own past gradients,
 :math:`\boldsymbol h=\boldsymbol\chi+\delta\boldsymbol h` with
@@ -24,9 +25,9 @@ import numpy as np
 import torch
 
 from ._checks import check_dmft, check_init
+from .draws import _antithetic_normals
 from .online import _online_guess
-from .solver import (DMFTResult, _antithetic_normals, _data_process, _gaussian_fields, _memory_kernel,
-                     weight_process_closure)
+from .solver import DMFTResult, _data_process, _gaussian_fields, _memory_kernel, weight_process_closure
 
 
 def _gap_formula(Phi, G, N, rho, alpha, dt):
@@ -39,7 +40,7 @@ def _gap_formula(Phi, G, N, rho, alpha, dt):
 
 
 def gap_from_dmft(result: DMFTResult) -> np.ndarray:
-    r"""Leading-order gap formula (paper.md §6.7) evaluated with a DMFT solution's own Φ and G:
+    r"""Leading-order gap formula (paper v1 eqs. 7, 36–38) evaluated with a DMFT solution's own Φ and G:
     :math:`\mathcal L_{\rm test}-\mathcal L_{\rm train}\simeq\frac{2\alpha^2}{N\rho}\int_0^tds\,\mathrm{Tr}[R^w(t,s)G(t,s)^\top]`. Shape (T+1,)."""
     p = result.params
     return _gap_formula(result.Rw, result.G, p["N"], p["rho"], p["alpha"], p["dt"])
@@ -47,7 +48,8 @@ def gap_from_dmft(result: DMFTResult) -> np.ndarray:
 
 def gap_leading_order(N: int, rho: float, alpha: float, eps: float, *, q_star: float = 1.0, C0=None, m0=None,
                       dt: float = 0.4, steps: int = 60, samples: int = 20000, seed: int = 0):
-    r"""The :math:`O(1/\rho)` train–test gap (paper.md §6.7) with :math:`R^w` and :math:`G` at their ρ = ∞ values:
+    r"""The :math:`O(1/\rho)` train–test gap (paper v1 eqs. 7, 36–38)
+    with :math:`R^w` and :math:`G` at their ρ = ∞ values:
 
     .. math:: \mathcal L_{\rm test}(t)-\mathcal L_{\rm train}(t)\simeq\frac{2\alpha^2}{N\rho}\int_0^t\!ds\,
               \mathrm{Tr}\big[R^w(t,s)G(t,s)^\top\big] .

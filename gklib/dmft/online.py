@@ -1,4 +1,5 @@
-r"""Closed forms and the online (ρ → ∞, Saad–Solla) limit of the toy model's DMFT (paper.md §3.3, §6.6).
+r"""Closed forms and the online (ρ → ∞, Saad–Solla) limit of the toy model's DMFT (chapter 4, §“The online limit
+:math:`\rho\to\infty` and the slow escape”; the DMFT derivation page, Step 4).
 
 Part of :mod:`gklib.dmft`; see there for the conventions. Closed forms in the equal-time order
 parameters :math:`(C,\boldsymbol m,q_\star)`: the population test loss, the online response
@@ -20,7 +21,8 @@ from ._checks import F64, MAX_STEPS, check_common, check_init
 
 # ----------------------------------------------------------------------------- closed forms
 def cm_test_loss(C, m, alpha: float, eps: float, q_star: float):
-    r"""Population test loss (MSE, no ½) of the uncentred model from its order parameters (paper.md §3.3):
+    r"""Population test loss (MSE, no ½) of the uncentred model from its order parameters (paper v3 eq. 6 in
+    :math:`(C,\boldsymbol m)`; the DMFT derivation page, Step 4):
 
     .. math:: \mathcal L=\tfrac14\big(q_\star-\tfrac{\alpha\epsilon}N\mathrm{Tr}C\big)^2
               +\tfrac12\Big[\tfrac{\alpha^2\epsilon^2}{N^2}\textstyle\sum_{ij}C_{ij}^2
@@ -40,7 +42,7 @@ def cm_test_loss(C, m, alpha: float, eps: float, q_star: float):
 
 
 def online_response(C, alpha: float, eps: float, q_star: float):
-    r"""Equal-time gradient response at :math:`\rho=\infty` (Gaussian fields, paper.md §6.6):
+    r"""Equal-time gradient response at :math:`\rho=\infty` (Gaussian fields, Stein's lemma; derivation page, Step 4):
 
     .. math:: r=\frac{\epsilon}{2\alpha}\Big(q_\star-\frac{\alpha\epsilon}N\mathrm{Tr}C\Big)I
               -\frac1N\big(\boldsymbol1\boldsymbol1^\top+\epsilon^2C\big) .
@@ -54,7 +56,7 @@ def online_response(C, alpha: float, eps: float, q_star: float):
 
 
 def escape_rate(N: int, alpha: float, eps: float, *, q_star: float = 1.0) -> float:
-    r"""Early growth rate of the alignment near :math:`C=I`, :math:`m\to0` (paper.md §6.6):
+    r"""Early growth rate of the alignment near :math:`C=I`, :math:`m\to0` (chapter 4, §“The online limit”):
     :math:`\gamma_\perp=\frac{3\epsilon q_\star}{2\alpha}-\frac{\epsilon^2}2-\frac{\epsilon^2}N`
     for the modes of :math:`\boldsymbol m` orthogonal to :math:`\boldsymbol1` (``N >= 2``); for
     ``N = 1`` only the mean mode exists and it grows at :math:`\gamma_\perp-1`."""
@@ -65,7 +67,8 @@ def escape_rate(N: int, alpha: float, eps: float, *, q_star: float = 1.0) -> flo
 
 def escape_time(N: int, alpha: float, eps: float, *, q_star: float = 1.0, m0=None, D: int | None = None,
                 m_escape: float = 1.0) -> float:
-    r"""Escape time :math:`t_\star\approx\gamma_\perp^{-1}\ln(m_{\rm escape}/|m_0^\perp|)` (paper.md §6.6).
+    r"""Escape time :math:`t_\star\approx\gamma_\perp^{-1}\ln(m_{\rm escape}/|m_0^\perp|)`
+    (chapter 4, §“The online limit”).
 
     Give the initial alignment ``m0`` (N,) — its part orthogonal to :math:`\boldsymbol 1` is used
     (all of it for ``N = 1``) — or the dimension ``D``, which sets the typical
@@ -145,7 +148,7 @@ def _online_gd_step(C, m, dt, alpha, eps, q_star):
 
 def solve_online(N: int, alpha: float, eps: float, *, q_star: float = 1.0, C0=None, m0=None,
                  t_max: float = 30.0, dt: float = 0.05, method: str = "rk4") -> OnlineResult:
-    r"""Integrate the closed online (Saad–Solla) ODEs of paper.md §6.6,
+    r"""Integrate the closed online (Saad–Solla) ODEs (derivation page, Step 4),
 
     .. math:: \dot{\boldsymbol m}=\frac{\epsilon q_\star}\alpha\boldsymbol m+r\boldsymbol m,\qquad
               \dot C=\frac{2\epsilon}\alpha\boldsymbol m\boldsymbol m^\top+rC+Cr^\top ,

@@ -1,10 +1,11 @@
 r"""Finite-D simulations in DMFT units, for like-for-like comparisons (part of :mod:`gklib.dmft`).
 
 A simulation is plain :func:`gklib.train` (full-batch GD, uncentred model) with
-``lr_scale = Δt·D/2``, so that one GD step is one DMFT time step Δt (paper.md §1.3). At every
+``lr_scale = Δt·D/2``, so that one GD step is one DMFT time step Δt (the DMFT derivation page, Setting). At every
 step we record the order parameters :math:`C=WW^\top/D`, :math:`\boldsymbol m=W\boldsymbol\beta/D`
 and :math:`q_\star=|\boldsymbol\beta|^2/D`, the train loss, and the *population* test loss
-:math:`\mathcal L(C,\boldsymbol m)` of paper.md §3.3 (exact for Gaussian test inputs, so no test-set noise).
+:math:`\mathcal L(C,\boldsymbol m)` of :func:`~gklib.dmft.cm_test_loss` (exact for Gaussian test inputs, so no
+test-set noise).
 """
 from __future__ import annotations
 
@@ -13,11 +14,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from ..config import cap_steps
+from ..config import cap_steps, torch_threads
+from ..metrics import first_below
 from ..toy.model import CommitteeMachine
 from ..toy.tasks import quadratic_task
 from ..toy.trainer import train
-from ..validation import check_positive, check_positive_int
+from ..validation import check_positive, check_positive_int, check_seeds
 from ._checks import check_rho
 from .online import cm_test_loss
 from .solver import solve_dmft
@@ -107,14 +109,9 @@ def simulate_dmft_setting(N: int, rho: float, alpha: float, eps: float, *, D: in
     threads during the runs (restored afterwards; ``None`` keeps torch's setting) — at these sizes
     one thread is fastest on a busy machine.
     """
-    old_threads = torch.get_num_threads()
-    if num_threads is not None:
-        torch.set_num_threads(check_positive_int(num_threads, "num_threads"))
-    try:
+    with torch_threads(num_threads):
         return _simulate(N, rho, alpha, eps, D, dt, steps, seeds, record_every, beta_scale, engine, device, dtype,
                          m0, q_star)
-    finally:
-        torch.set_num_threads(old_threads)
 
 
 def _simulate(N, rho, alpha, eps, D, dt, steps, seeds, record_every, beta_scale, engine, device, dtype, m0, q_star):
@@ -134,9 +131,7 @@ def _simulate(N, rho, alpha, eps, D, dt, steps, seeds, record_every, beta_scale,
     dt = check_positive(dt, "dt")
     steps = check_positive_int(steps, "steps")
     record_every = check_positive_int(record_every, "record_every")
-    seed_list = list(range(check_positive_int(seeds, "seeds"))) if np.ndim(seeds) == 0 else [int(s) for s in seeds]
-    if not seed_list:
-        raise ValueError("seeds must not be empty")
+    seed_list = check_seeds(seeds)
     P = sample_size(rho, D)
     lr_scale = dt * D / 2
     out = {k: [] for k in ("train", "test", "C", "m", "q")}
@@ -225,16 +220,9 @@ def dmft_matched(sim: SimulationResult, *, samples: int = 2000, response_samples
 # ----------------------------------------------------------------------------- escape times
 def first_time_below(t, loss, level: float) -> float:
     """First time at which ``loss`` (on the grid ``t``) is below ``level``, linearly interpolated
-    between grid points; ``inf`` if never. Used as the escape time of a grokking curve."""
-    t, loss = np.asarray(t, float), np.asarray(loss, float)
-    below = np.flatnonzero(loss < level)
-    if below.size == 0:
-        return float("inf")
-    k = int(below[0])
-    if k == 0:
-        return float(t[0])
-    f = (loss[k - 1] - level) / (loss[k - 1] - loss[k])
-    return float(t[k - 1] + f * (t[k] - t[k - 1]))
+    between grid points; ``inf`` if never. Used as the escape time of a grokking curve. The name
+    chapter 4 uses for :func:`gklib.first_below` with ``interpolate=True``."""
+    return first_below(t, loss, level, interpolate=True)
 
 
 def _escape_run(N, P, D, alpha, eps, dt, seed, m0, q_star, level, max_steps, dtype):
@@ -256,7 +244,7 @@ def _escape_run(N, P, D, alpha, eps, dt, seed, m0, q_star, level, max_steps, dty
         H = X @ W.T
         Delta = y - alpha / N * (H + 0.5 * eps * H * H).sum(1)
         W = W + lr * ((Delta[:, None] * (1 + eps * H)) / alpha).T @ X
-    return first_time_below(np.arange(len(losses)) * dt, np.array(losses), level)
+    return first_below(np.arange(len(losses)) * dt, np.array(losses), level, interpolate=True)
 
 
 @dataclass
@@ -341,12 +329,9 @@ def escape_scaling(N: int, rho: float, alpha: float, eps: float, *, Ds=(50, 100,
         (alpha, "alpha"), (dt, "dt"), (level, "level"), (t_max, "t_max"), (t_max_dmft, "t_max_dmft")))
     eps = check_positive(eps, "eps", allow_zero=True)
     Ds = [check_positive_int(d, "Ds") for d in Ds]
-    seed_list = list(range(check_positive_int(seeds, "seeds"))) if np.ndim(seeds) == 0 else [int(s) for s in seeds]
+    seed_list = check_seeds(seeds)
     steps = cap_steps(int(round(t_max / dt)))           # $GKLIB_SMOKE_STEPS caps the simulations too
-    old_threads = torch.get_num_threads()
-    if num_threads is not None:
-        torch.set_num_threads(check_positive_int(num_threads, "num_threads"))
-    try:
+    with torch_threads(num_threads):
         t_sim, t_dmft, runs = [], [], []
         for D in Ds:
             m0 = typical_m0(N, D)
@@ -356,9 +341,7 @@ def escape_scaling(N: int, rho: float, alpha: float, eps: float, *, Ds=(50, 100,
                            steps=int(round(t_max_dmft / dt)),
                            samples=samples, response_samples=response_samples, num_threads=None, progress_bar=False)
             runs.append(r)
-            t_dmft.append(first_time_below(r.t, r.test_loss, level))
-    finally:
-        torch.set_num_threads(old_threads)
+            t_dmft.append(first_below(r.t, r.test_loss, level, interpolate=True))
     t_sim, t_dmft = np.array(t_sim), np.array(t_dmft)
     esc_sim, esc_dmft = np.isfinite(t_sim), np.isfinite(t_dmft)
     return EscapeScaling(D=np.array(Ds), t_sim=np.where(esc_sim, t_sim, steps * dt),

@@ -1,11 +1,12 @@
-r"""Finite-ρ DMFT solver of the toy model: the time-discretised scheme of paper.md §6.8.
+r"""Finite-ρ DMFT solver of the toy model: the time-discretised scheme of the DMFT derivation page
+(the DMFT of paper v1 App. 13, in the discrete time of gradient descent).
 
 Part of :mod:`gklib.dmft`. On the grid :math:`t_n=n\Delta t`, ``n = 0..T``, this is the *exact*
 DMFT of gradient descent with time step :math:`\Delta t` (a code GD step with
 ``lr_scale = Δt·D/2``). Blocks are :math:`N\times N`; a "block matrix" over time has shape
 ``(T+1, T+1, N, N)`` with entry ``[n, k]`` the block of times :math:`(t_n,t_k)`.
 
-Weight process (one per input coordinate, Gaussian, paper.md §6.3–6.4)
+Weight process (one per input coordinate, Gaussian; derivation page, Steps 2–3)
     :math:`\boldsymbol w^{n+1}=\boldsymbol w^n+\Delta t\,[\boldsymbol u^n+\beta\boldsymbol\nu^n+\sum_{n''\le n}R^g(n,n'')\boldsymbol w^{n''}]`,
     :math:`\langle\boldsymbol u^n\boldsymbol u^{k\top}\rangle=G(n,k)/\rho`. Its response
     :math:`\Phi(n,j)=\partial\boldsymbol w^n/\partial\boldsymbol w^j` obeys
@@ -16,7 +17,7 @@ Weight process (one per input coordinate, Gaussian, paper.md §6.3–6.4)
         C(n,k)=\Phi(n,0)C^0\Phi(k,0)^\top+\Phi(n,0)\boldsymbol m^0\boldsymbol s_k^\top+\boldsymbol s_n\boldsymbol m^{0\top}\Phi(k,0)^\top
         +q_\star\boldsymbol s_n\boldsymbol s_k^\top+\frac{\Delta t^2}\rho\sum_{n'<n,k'<k}\Phi(n,n'{+}1)G(n',k')\Phi(k,k'{+}1)^\top .
 
-Data-point process (one per training example, non-Gaussian, paper.md §6.2)
+Data-point process (one per training example, non-Gaussian; derivation page, Step 1)
     :math:`\boldsymbol h^n=\boldsymbol\chi^n+\frac{\Delta t}\rho\sum_{n'<n}\Phi(n,n'{+}1)\boldsymbol g^{n'}` with
     :math:`(\boldsymbol\chi^{0..T},h_\star)` Gaussian of covariance :math:`[[C,\boldsymbol m],[\boldsymbol m^\top,q_\star]]`,
     :math:`\boldsymbol g^n=\frac1\alpha\Delta^n\phi'(\boldsymbol h^n)`, :math:`\Delta^n=\frac12h_\star^2-\frac\alpha N\sum_i\phi(h_i^n)`.
@@ -32,7 +33,7 @@ The fixed point is found by damped iteration. The Gaussian draws use one fixed s
 normals (common random numbers) mapped through the current covariance's square root, so the
 iteration map is deterministic given ``seed`` and its residual falls geometrically instead of
 stalling at the Monte Carlo noise level. The normals are moment-matched (exact mean, covariance and
-fourth moment of h⋆; ``_antithetic_normals``): averages that are quadratic in the Gaussian fields
+fourth moment of h⋆; ``_antithetic_normals`` in :mod:`gklib.dmft.draws`): averages that are quadratic in the Gaussian fields
 are then exact, and at ε = 0 the whole solution is (closed-form Marchenko–Pastur GD, tested).
 Every residual has an absolute floor (``_rel``), so kernels that vanish at the fixed point
 (ν at ε = 0) do not block convergence.
@@ -47,9 +48,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from ..config import generator, get_device, progress
+from ..config import get_device, progress, torch_threads
 from ..validation import check_positive, check_positive_int
-from ._checks import F64, check_dmft, check_init
+from ._checks import check_dmft, check_init
+from .draws import _antithetic_normals, _pair_subset
 from .online import _online_guess, cm_test_loss, online_response
 
 
@@ -134,7 +136,8 @@ def _memory_kernel(Phi: torch.Tensor) -> torch.Tensor:
 
 
 def weight_process_closure(Rg, G, nu, *, C0, m0, q_star: float, rho: float, dt: float):
-    r"""Moments of the Gaussian weight process given :math:`(R^g, G, \boldsymbol\nu)` (paper.md §6.4, §6.8).
+    r"""Moments of the Gaussian weight process given :math:`(R^g, G, \boldsymbol\nu)`
+    (the DMFT derivation page, Step 3).
 
     Inputs: ``Rg``, ``G`` (T+1, T+1, N, N); ``nu`` (T+1, N); ``C0`` (N, N); ``m0`` (N,) (torch float64).
     Returns ``(Phi, C, m)``: the response Φ and two-time correlation C, both (T+1, T+1, N, N),
@@ -177,60 +180,6 @@ def _gaussian_fields(C, m, q_star, xi):
     return chi.reshape(-1, T1, N), hs
 
 
-def _matched_zeta(half: int) -> torch.Tensor:
-    r"""``half`` positive values of ζ (the standard normal that sets :math:`h_\star`), one per stratum:
-    the normal quantiles at the midpoints of ``half`` equal-probability strata of :math:`\zeta>0`,
-    then mapped by :math:`\zeta\mapsto a\zeta+b\zeta^3` with :math:`(a,b)` chosen so that, over the
-    pairs :math:`\pm\zeta`, :math:`\overline{\zeta^2}=1` and :math:`\overline{\zeta^4}=3` *exactly*.
-
-    Midpoint quantiles alone miss the tails: at ``half = 1000`` they give :math:`\overline{\zeta^4}`
-    0.65 % low, and :math:`\langle y^2\rangle=\frac{q_\star^2}4\langle\zeta^4\rangle` with it."""
-    u = 0.5 + 0.5 * (torch.arange(half, dtype=F64) + 0.5) / half          # in (1/2, 1)
-    z = math.sqrt(2) * torch.erfinv(2 * u - 1)
-    a, b = 1.0, 0.0
-    for _ in range(30):                                                     # Newton on (a, b)
-        w = a * z + b * z**3
-        f = torch.stack([(w**2).mean() - 1, (w**4).mean() - 3])
-        J = torch.stack([torch.stack([(2 * w * z).mean(), (2 * w * z**3).mean()]),
-                         torch.stack([(4 * w**3 * z).mean(), (4 * w**3 * z**3).mean()])])
-        da, db = torch.linalg.solve(J, -f).tolist()
-        a, b = a + da, b + db
-        if abs(da) + abs(db) < 1e-15:
-            break
-    return a * z + b * z**3
-
-
-def _antithetic_normals(samples: int, dim: int, seed: int, dev) -> torch.Tensor:
-    r"""``samples`` rows of length ``dim``, the solver's fixed "standard normals", **moment-matched**.
-
-    The last coordinate ζ sets :math:`h_\star=\sqrt{q_\star}\zeta`; the first ``dim-1`` coordinates ξ
-    set the Gaussian fields :math:`\boldsymbol\chi`. Rows come in antithetic pairs (ζ, ξ) and (−ζ, ξ)
-    that share ξ, so every odd function of ζ averages to exactly zero. ζ is stratified
-    (:func:`_matched_zeta`, exact second and fourth moments). ξ is Gaussian, then — when there are
-    enough pairs (``samples/2 > dim + 8``) — made exactly orthogonal to 1 and to ζ² and whitened, so
-    that over the draws :math:`\overline{\boldsymbol\xi}=0`, :math:`\overline{\boldsymbol\xi\zeta^k}=0`
-    (k = 1, 2), :math:`\overline{\boldsymbol\xi\boldsymbol\xi^\top}=I` hold exactly.
-
-    Why: the fixed point depends non-linearly on these sample moments (C enters the fields through
-    its square root and comes back through G), so their O(√(dim/samples)) errors do not average out
-    but leave a bias of order dim/samples — at ε = 0, N = 2, 41 time steps and 2000 draws, the excess
-    test loss came out about 3 % low. With the moments exact, every average that is a quadratic form
-    in (ξ, ζ²) is exact: at ε = 0 the whole solution is then free of Monte Carlo error.
-    """
-    half = (samples + 1) // 2
-    xi = torch.randn(half, dim, generator=generator(seed), dtype=F64)
-    xi[:, -1] = _matched_zeta(half)
-    if half > dim + 8:
-        X = xi[:, :-1]
-        B = torch.stack([torch.ones(half, dtype=F64), xi[:, -1] ** 2 - 1], 1)      # regress out 1 and ζ²
-        X = X - B @ torch.linalg.solve(B.T @ B, B.T @ X)
-        L = torch.linalg.cholesky(X.T @ X / half)                                 # then whiten
-        xi[:, :-1] = torch.linalg.solve_triangular(L, X.T, upper=False).T
-    flip = xi.clone()
-    flip[:, -1] = -flip[:, -1]
-    return torch.cat([xi, flip])[:samples].to(dev)
-
-
 def _data_process(chi, hs, K, alpha, eps, rho, dt, C=None, m=None, q_star=None, response=True,
                   response_idx=None, chunk=None):
     r"""Integrate the per-sample fields forward in time (causal, explicit) and average.
@@ -243,7 +192,7 @@ def _data_process(chi, hs, K, alpha, eps, rho, dt, C=None, m=None, q_star=None, 
 
     Control variates (when ``C``, ``m``, ``q_star`` are given): the Gaussian parts of ν and of the
     diagonal of :math:`R^g` are known exactly, :math:`\langle h_\star\phi'(\boldsymbol\chi)\rangle/\alpha=\epsilon\boldsymbol m/\alpha`
-    and :math:`\langle A(\boldsymbol\chi^n)\rangle=r(C(n,n))` (paper.md §6.6), so Monte Carlo only
+    and :math:`\langle A(\boldsymbol\chi^n)\rangle=r(C(n,n))` (derivation page, Step 4), so Monte Carlo only
     estimates the memory-induced differences.
     """
     S, T1, N = chi.shape
@@ -298,17 +247,6 @@ def _data_process(chi, hs, K, alpha, eps, rho, dt, C=None, m=None, q_star=None, 
     return Rg, G, nu, Delta, Delta_chi
 
 
-def _pair_subset(samples: int, n: int, dev):
-    """Indices of ``n`` of the ``samples`` antithetic draws: whole (ζ, −ζ) pairs, evenly spread over
-    the ζ strata."""
-    half = (samples + 1) // 2
-    if n >= samples or samples - half != half:
-        return None
-    k = max(1, n // 2)
-    j = torch.unique(torch.linspace(0, half - 1, k).round().long())
-    return torch.cat([j, j + half]).to(dev)
-
-
 def _control_variate(x, z, z_mean):
     """Per-sample values ``x - b (z - z_mean)`` (S, T+1) with the variance-optimal ``b`` per time:
     the same mean as ``x`` (``z_mean`` is the exact mean of ``z``) and a smaller variance."""
@@ -334,7 +272,8 @@ def solve_dmft(N: int, rho: float, alpha: float, eps: float, *, q_star: float = 
                iters: int = 40, tol: float = 1e-3, seed: int = 0, device=None,
                response_samples: int | None = 1000, num_threads: int | None = 1,
                progress_bar: bool | None = None) -> DMFTResult:
-    r"""Solve the finite-ρ DMFT of the toy model by damped fixed-point iteration (paper.md §6.2–6.5, §6.8).
+    r"""Solve the finite-ρ DMFT of the toy model by damped fixed-point iteration
+    (the DMFT derivation page, Steps 1–4).
 
     Parameters
     ----------
@@ -364,14 +303,9 @@ def solve_dmft(N: int, rho: float, alpha: float, eps: float, *, q_star: float = 
     """
     N, rho, alpha, eps, q_star, dt, steps, samples, damping, iters, tol = check_dmft(
         N, rho, alpha, eps, q_star, dt, steps, samples, damping, iters, tol)
-    old_threads = torch.get_num_threads()
-    if num_threads is not None:
-        torch.set_num_threads(check_positive_int(num_threads, "num_threads"))
-    try:
+    with torch_threads(num_threads):
         return _solve(N, rho, alpha, eps, q_star, C0, m0, dt, steps, samples, damping, iters, tol, seed,
                       device, response_samples, progress_bar)
-    finally:
-        torch.set_num_threads(old_threads)
 
 
 def _solve(N, rho, alpha, eps, q_star, C0, m0, dt, steps, samples, damping, iters, tol, seed, device,

@@ -3,7 +3,7 @@
 Kernel (ridge) regression predicts :math:`f(x) = k(x)^\\top (K + \\lambda I)^{+} y` from the Gram matrix
 :math:`K` of the training inputs; its learning curve against the sample size :math:`P` is what chapter 2
 compares with the Mercer theory (:mod:`gklib.kernels.spectrum`). The alignment :math:`\\mathcal A(K, y)`
-measures how much of the labels lies along the kernel's top directions (paper.md §4.1).
+measures how much of the labels lies along the kernel's top directions (chapter 2, §“Kernel–target alignment”).
 """
 from __future__ import annotations
 
@@ -100,7 +100,7 @@ def _check_pair(K, y):
 
 
 def cka(K, y):
-    """The paper's kernel–target alignment (paper.md §4.1), one-sided centring.
+    """The paper's kernel–target alignment (chapter 2, §“Kernel–target alignment”), one-sided centring.
 
     With :math:`y_c = y - \\bar y` and :math:`K_c` = ``K`` minus its column means,
 

@@ -1,8 +1,8 @@
 """Mercer theory of the toy model's initial NTK and what it predicts for kernel regression.
 
 For :math:`x\\sim\\mathcal N(0, I/D)` the infinite-width initial kernel
-:math:`K_0(x,x') = x\\cdot x' + \\epsilon^2 (x\\cdot x')^2` has the Mercer spectrum (paper.md §2.3,
-corrected)
+:math:`K_0(x,x') = x\\cdot x' + \\epsilon^2 (x\\cdot x')^2` has the Mercer spectrum (chapter 2,
+§“The Mercer spectrum of the initial kernel”; the paper's v3 eq. 16 and its “D” diagonal modes corrected)
 
 =====================================  ============================  ==========================
 eigenfunction                          eigenvalue                    multiplicity
@@ -18,7 +18,8 @@ The kernel is an inner product of explicit features, :math:`K_0 = \\varphi(x)\\c
 :math:`\\varphi(x) = (x,\\ \\epsilon\\,x_i^2,\\ \\sqrt2\\,\\epsilon\\,x_i x_j)`, so the Mercer eigenvalues are
 the eigenvalues of the second-moment matrix :math:`\\mathbb E[\\varphi\\varphi^\\top]` (rank
 :math:`D + D(D+1)/2`). The target :math:`y = \\frac12(\\beta\\cdot x)^2` splits into a traceless
-quadratic part (eigenvalue :math:`2\\epsilon^2/D^2`) and a :math:`|x|^2` part (paper.md §2.4).
+quadratic part (eigenvalue :math:`2\\epsilon^2/D^2`) and a :math:`|x|^2` part (paper v3 eq. 17, written there
+for :math:`|\\beta|=1`).
 
 Kernel-regression learning curves follow from the spectrum by the theory of Bordelon, Canatar &
 Pehlevan (2020) / Canatar et al. (2021): with :math:`P` samples and ridge :math:`\\lambda`, the
@@ -141,7 +142,8 @@ def spectrum_blocks(eigenvalues, D: int) -> dict:
 
 
 def target_decomposition(X: torch.Tensor, beta: torch.Tensor) -> dict:
-    """Split :math:`y = \\frac12(\\beta\\cdot x)^2` into Mercer eigenfunctions (paper.md §2.4).
+    """Split :math:`y = \\frac12(\\beta\\cdot x)^2` into Mercer eigenfunctions (paper v3 eq. 17; chapter 2,
+    §“The target in the kernel's eigenbasis”).
 
     Returns ``{"traceless": ½[(β·x)² − |β|²|x|²/D], "norm": |β|²|x|²/(2D)}`` evaluated on the rows
     of ``X`` (each ``(n,)``); they sum to the target.
@@ -241,7 +243,8 @@ def predicted_sample_sizes(D: int, eps: float, ridge: float = 0.0, q_star: float
 
 
 def population_alignment(D: int, eps, q_star: float = 1.0, centered: bool = True, n: int | None = None):
-    """Population kernel–target alignment of the initial kernel :math:`K_0` (paper.md §4.1).
+    """Population kernel–target alignment of the initial kernel :math:`K_0`
+    (chapter 2, §“Kernel–target alignment”).
 
     ``centered=False``: the paper's :math:`\\langle yKy'\\rangle/(\\sqrt{\\langle K^2\\rangle}\\langle y^2\\rangle)`
     with the corrected numerator :math:`\\frac{\\epsilon^2}{4D^4}(|\\beta|^4 D + 8|\\beta|^4)`, i.e.

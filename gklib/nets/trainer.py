@@ -1,6 +1,6 @@
 r"""One trainer for ``torch.nn.Module``\ s: a single network or ``R`` runs as one computation.
 
-Each run ``r`` trains the centred, α-scaled predictor (Chizat et al.; paper.md §1.2)
+Each run ``r`` trains the centred, α-scaled predictor (Chizat et al.; paper, App. 8.1)
 
 .. math:: \tilde f_r(x) = \alpha_r\,\bigl(f(\theta_r, x) - f(\theta_r(0), x)\bigr),
 

@@ -1,6 +1,6 @@
 """Two controlled experiments on the toy model (paper App 8.4).
 
-**Eigenvector labels** (paper.md §7 "Eigenvector labels"; v3 Fig 5). Draw ``P + P_test`` inputs,
+**Eigenvector labels** (paper App. 8.4; v3 Fig 5; chapter 3, §“Eigenvector labels”). Draw ``P + P_test`` inputs,
 compute the Gram matrix of the network's *initial* NTK on all of them, remove its global mean, and use
 its ``j``-th eigenvector (eigenvalues in decreasing order, ``j = 1`` the top) as labels: the first
 ``P`` entries are the training labels, the rest the test labels. A small ``j`` is a direction the
@@ -8,7 +8,7 @@ initial kernel already "likes" (learned at once, lazily); a large ``j`` has almo
 (never generalises); in between the kernel must change first — grokking.
 
 **Aligned-init interpolation** (App 8.4.2). With :math:`\\alpha\\epsilon M = \\beta\\beta^\\top` and
-:math:`\\bar w = 0` the population loss is zero (paper.md §3.2); for :math:`N = 2` this is
+:math:`\\bar w = 0` the population loss is zero (paper v3 eq. 6); for :math:`N = 2` this is
 :math:`w_{1,2} = \\pm\\beta/\\sqrt{\\alpha\\epsilon}`. Initialising at
 :math:`w_i = \\lambda\\,w_i^\\star + (1-\\lambda)\\,w_i^{\\rm rand}` puts a fraction λ of the aligned
 solution in the initial weights: a little of it removes the grokking delay.

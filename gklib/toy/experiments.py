@@ -59,7 +59,7 @@ def phase_diagram(task, alphas, epsilons, N: int = 500, steps: int = 20_000, lr_
     initial weights) trained by :func:`gklib.train` with :math:`\\eta = \\text{lr\\_scale}\\,N/\\alpha^2`.
     With ``stop=True`` a run leaves the batch as soon as its train and test losses are both below
     ``threshold`` (``train(stop_below=threshold)``), when both crossing times are known; the paper
-    instead stops when the losses stall (paper.md §7, Fig 3(e)), which gives the same crossings.
+    instead stops when the losses stall (paper, Fig 3(e)), which gives the same crossings.
     Runs that do not cross within ``steps`` are censored at ``steps`` (:func:`amount_of_grokking`).
     """
     a = as_param_array(alphas, "alphas")

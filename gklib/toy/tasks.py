@@ -1,6 +1,6 @@
 """Datasets of the course.
 
-The toy task of the paper (paper.md §1.1): inputs :math:`x \\sim \\mathcal N(0, I/D)`, a teacher
+The toy task of the paper (paper eq. 3): inputs :math:`x \\sim \\mathcal N(0, I/D)`, a teacher
 direction :math:`\\beta \\sim \\mathcal N(0, I_D)` and the quadratic target
 :math:`y(x) = \\tfrac12 (\\beta\\cdot x)^2`.
 """
@@ -91,7 +91,8 @@ def quadratic_task(D: int = 100, P: int = 550, P_test: int = 1000, seed: int = 0
     seed : seeds the draw of ``beta``, ``X`` and ``X_test`` (all drawn on the CPU in float64,
         so a seed gives the same data on every device and dtype).
     beta_scale : multiplies ``beta``; ``beta_scale=sqrt(2)`` is the "no ½" normalisation
-        :math:`y=(\\beta\\cdot x)^2` of some of the paper's figures (paper.md §1.1).
+        :math:`y=(\\beta\\cdot x)^2` of some of the paper's figures (the authors' code for Fig 3(a), the
+        weight-norm sweep and the eigenvector labels).
 
     The teacher's normalised norm is :math:`q_\\star = |\\beta|^2 / D \\approx \\text{beta_scale}^2`,
     stored in ``task.meta["q_star"]``.

@@ -2,7 +2,7 @@
 
 For Gaussian inputs :math:`x\\sim\\mathcal N(0, I/D)` and the quadratic target, the population
 loss of :math:`f(x) = \\alpha\\,\\bar w\\cdot x + \\frac{\\alpha\\epsilon}2 x^\\top M x` is
-(paper eq. 6, paper.md §3)
+(paper v3 eq. 6 = v1 eq. 22; chapter 3, §“Where the test loss sits”)
 
 .. math::
 
@@ -45,7 +45,7 @@ def loss_decomposition(model, task) -> dict:
     arrays over runs otherwise). For a centred model the decomposition is that of
     :math:`f - f_0`, i.e. it uses :math:`\\bar w - \\bar w_0` and :math:`M - M_0`; with trained
     readouts :math:`a`, :math:`\\bar w = \\frac1N\\sum_i a_iw_i`, :math:`M = \\frac1N\\sum_i a_iw_iw_i^\\top`
-    (paper.md §2.5).
+    (paper v3 eqs. 21–23).
     """
     if getattr(task, "quad_form", None) is None:
         raise ValueError("the decomposition needs a quadratic target (task.quad_form), "

@@ -4,14 +4,14 @@ Training minimises the mean squared error without ½ of the (centred) predictor,
 
 .. math:: \\mathcal L = \\frac1P\\sum_\\mu (f(x_\\mu) - f_0(x_\\mu) - y_\\mu)^2 ,
 
-by gradient descent with :math:`\\eta = \\text{lr\\_scale}\\cdot N/\\alpha^2` (paper.md §1.2).
+by gradient descent with :math:`\\eta = \\text{lr\\_scale}\\cdot N/\\alpha^2` (paper, App. 8.1).
 
 Two engines give the same trajectory:
 
 ``"direct"``
     plain GD on :math:`W` (cost :math:`O(PND)` per step); the reference.
 ``"stats"``
-    the dynamics closes on summary statistics (design.md §3). With residuals :math:`r_\\mu`,
+    the dynamics closes on summary statistics (derived here). With residuals :math:`r_\\mu`,
     :math:`v = \\sum_\\mu r_\\mu x_\\mu`, :math:`B = \\sum_\\mu r_\\mu x_\\mu x_\\mu^\\top` and
     :math:`s = \\eta\\,\\tfrac{2}{P}\\tfrac{\\alpha}{N}`, every hidden unit moves by the *same*
     affine map :math:`w_i \\leftarrow A w_i - s v` with :math:`A = (1-\\eta\\lambda) I - s\\epsilon B`

@@ -89,7 +89,8 @@ def plot_alignment(results: dict, *, ax=None, q_star: float = 1.0, escape_times:
 
 def plot_gap_vs_rho(inv_rho, gap_dmft, gap_formula, *, gap_sim=None, gap_sim_err=None, ax=None, t=None):
     r"""Train–test gap at a fixed time vs :math:`1/\rho`: DMFT (dots), the leading-order formula
-    (line through the origin, paper.md §6.7) and optionally simulations (squares with error bars)."""
+    (line through the origin; chapter 4, §“The train–test gap to leading order in 1/ρ”) and optionally
+    simulations (squares with error bars)."""
     ax = _axes(ax)
     x = np.asarray(inv_rho, float)
     order = np.argsort(x)

@@ -2,8 +2,7 @@
 
 - losses and sweeps: :func:`plot_losses`, :func:`plot_sweep` (any batched :class:`~gklib.History`:
   losses, accuracies, weight norm), :func:`plot_weight_norm`, :func:`plot_grokking` (paper Fig 1 layout);
-- the committee machine: :func:`plot_decomposition`, :func:`draw_toy_panels`, :func:`plot_phase_diagram`,
-  :func:`plot_fig1`;
+- the committee machine: :func:`plot_decomposition`, :func:`draw_toy_panels`, :func:`plot_phase_diagram`;
 - laziness (chapter 1): :func:`plot_vs_linear`, :func:`plot_powerlaw`;
 - kernels (chapter 2): :func:`plot_spectrum`, :func:`plot_eps_panel`.
 
@@ -24,7 +23,7 @@ from .style import TEXT_WIDTH
 
 __all__ = ["step_axis", "loss_range", "plot_losses", "panel_axes", "sweep_labels", "plot_sweep", "plot_weight_norm", "plot_grokking",
            "plot_decomposition", "draw_toy_panels", "draw_vs_linear", "plot_vs_linear", "plot_powerlaw", "plot_phase_diagram",
-           "plot_fig1", "plot_spectrum", "plot_eps_panel"]
+           "plot_spectrum", "plot_eps_panel"]
 
 
 def step_axis(steps):
@@ -340,35 +339,6 @@ def plot_phase_diagram(pd: PhaseDiagram, ax=None, cmap: str = "magma", log: bool
     ax.set_xlabel(r"$\alpha$")
     ax.set_ylabel(r"$\epsilon$")
     return ax
-
-
-def plot_fig1(hist: History, hist_lin: History | None = None, kernel_mse: float | None = None,
-              align=None, axes=None, title: str = ""):
-    """The paper's Fig 1: (left) train/test loss of the network and of its linearisation with the
-    initial-kernel regression baseline; (middle) the NTK alignment over training (``align`` =
-    ``(steps, values)``); (right) the weight norm :math:`\\|W_t\\|_F/\\|W_0\\|_F`."""
-    n = 2 + (align is not None)
-    if axes is None:
-        axes = panel_axes(n, height=3.0)
-    ax = axes[0]
-    x = hist.steps + 1
-    ax.plot(x, hist.train_loss, "--", color="C0", label="train")
-    ax.plot(x, hist.test_loss, "-", color="C0", label="test")
-    if hist_lin is not None:
-        ax.plot(hist_lin.steps + 1, hist_lin.train_loss, "--", color="C1", label="linearised train")
-        ax.plot(hist_lin.steps + 1, hist_lin.test_loss, "-", color="C1", label="linearised test")
-    if kernel_mse is not None:
-        ax.axhline(kernel_mse, color="k", lw=1, label="kernel regression $K_0$")
-    ax.set(xscale="log", yscale="log", xlabel="step + 1", ylabel="MSE", title=title or "losses")
-    ax.legend(fontsize="small")
-    if align is not None:
-        s, v = align
-        axes[1].plot(np.asarray(s) + 1, v, color="C2")
-        axes[1].set(xscale="log", xlabel="step + 1", ylabel="alignment (cka)", title="NTK–target alignment")
-    w = np.asarray(hist.weight_norm, dtype=float)
-    axes[-1].plot(x, w / w[0], color="C3")
-    axes[-1].set(xscale="log", xlabel="step + 1", ylabel=r"$\|W_t\|_F/\|W_0\|_F$", title="weight norm")
-    return axes
 
 
 def plot_spectrum(D: int, eps: float, empirical=None, ax=None, label_empirical="Monte Carlo", **kw):
