@@ -11,7 +11,12 @@ from .data import modular_addition
 from .modules import QuadraticMLP
 from .trainer import fit
 
-__all__ = ["modular_mlp_sweep", "seed_sweep"]
+__all__ = ["modular_mlp_sweep", "modular_mlp_steps", "seed_sweep"]
+
+
+def modular_mlp_steps() -> int:
+    """The number of GD steps of :func:`modular_mlp_sweep` at the active profile."""
+    return by_profile(quick=6000, book=10_000, paper=100_000)
 
 
 def modular_mlp_sweep(s=(0.5, 1.0, 1.5, 2.0), p: int = 23, N: int = 100, steps: int | None = None,
@@ -23,7 +28,7 @@ def modular_mlp_sweep(s=(0.5, 1.0, 1.5, 2.0), p: int = 23, N: int = 100, steps: 
     (:math:`f_0` is :math:`O(s^2/\\sqrt{DN})`). Weight norm :math:`\\|W_1\\|_F+\\|W_2\\|_F`.
     ``hist.params["alpha"]`` holds :math:`s^2`; ``callback`` goes to :func:`~gklib.nets.trainer.fit`."""
     s = as_param_array(s, "s")
-    steps = steps if steps is not None else by_profile(quick=6000, book=10_000, paper=100_000)
+    steps = steps if steps is not None else modular_mlp_steps()
     task = modular_addition(p, train_frac, seed=1, device=device)
     net = QuadraticMLP(2 * p, N, p, seed=seed)
     return fit(net, task, alpha=s**2, steps=steps, lr=lr, lr_alpha_power=2, loss="mse", optimizer="sgd",

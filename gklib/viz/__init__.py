@@ -8,13 +8,15 @@ The models, trainers and theory never import this subpackage.
 - :mod:`gklib.viz.slider` — :func:`slider_figure` (precomputed frames behind an HTML range input) and
   the chapters' static sliders;
 - :mod:`gklib.viz.explorers` — the ipywidgets live explorers (JupyterLab) and :func:`live_explorer`;
+- :mod:`gklib.viz.chapter_explorers` — :func:`chapter_explorer`: each chapter's explorer at its sizes;
 - :mod:`gklib.viz.story` — the lazy-to-rich story of the introduction and chapters 1–3 (Fig 1 with its
   diagnostics, the schematic, mode learning);
 - :mod:`gklib.viz.nets` — chapter 5: sweeps at the column width, laziness along training, seed sweeps;
 - :mod:`gklib.viz.dmft` — chapter 4: DMFT against simulations, alignment and escape, convergence,
   the train–test gap against 1/ρ, its static slider and live explorer.
 """
-from . import dmft, explorers, figures, nets, slider, style
+from . import chapter_explorers, dmft, explorers, figures, nets, slider, style
+from .chapter_explorers import CHAPTER_EXPLORERS, chapter_explorer, explorer_settings
 from .dmft import (dmft_explorer, dmft_rho_slider, plot_alignment, plot_convergence, plot_dmft_vs_simulation,
                    plot_escape_scaling, plot_gap_vs_rho, plot_grokking_curve)
 from .explorers import *  # noqa: F401,F403
@@ -25,6 +27,6 @@ from .style import TEXT_WIDTH, use_style
 from .story import plot_lazy_rich, plot_lazy_rich_schematic, plot_mode_learning
 
 __all__ = (["use_style", "TEXT_WIDTH", "plot_lazy_rich", "plot_lazy_rich_schematic", "plot_mode_learning"]
-           + figures.__all__ + slider.__all__ + explorers.__all__ + nets.__all__
+           + figures.__all__ + slider.__all__ + explorers.__all__ + chapter_explorers.__all__ + nets.__all__
            + ["plot_dmft_vs_simulation", "plot_alignment", "plot_gap_vs_rho", "plot_convergence", "dmft_rho_slider",
               "dmft_explorer", "plot_grokking_curve", "plot_escape_scaling"])

@@ -27,13 +27,14 @@ abandoned at the trainer's next logged step (its ``callback``).
 from __future__ import annotations
 
 import functools
+import time
 from collections import OrderedDict
 
 import numpy as np
 
 from ..config import headless_execution
 from ..history import History
-from ..nets.experiments import modular_mlp_sweep
+from ..nets.experiments import modular_mlp_steps, modular_mlp_sweep
 from ..toy.experiments import run_toy
 from ..toy.linearized import KernelGD
 from ..toy.model import CommitteeMachine
@@ -58,8 +59,9 @@ class ExplorerPlaceholder:
 
     def _repr_html_(self) -> str:
         return ('<div class="gk-explorer-placeholder" style="border:1px dashed #999;padding:.5em 1em;'
-                'color:#444"><b>Live explorer</b> (needs a running Python kernel): open this chapter in '
-                'JupyterLab and run the cell to move its sliders. In the book, use the static slider on this page.</div>')
+                'color:#444"><b>Live explorer</b> (needs a running Python kernel): open this page in '
+                'JupyterLab and run the cell to move its sliders. In the book, each chapter\'s static '
+                'slider shows precomputed frames.</div>')
 
 
 def _sliders(widget):
@@ -95,6 +97,10 @@ def live_explorer(build):
         return box
 
     return wrapper
+
+
+#: Seconds after a move at which an explorer that trains for longer shows its run so far (chapter 5).
+FIRST_SHOW = 0.15
 
 
 # ----------------------------------------------------------------------- the explorers
@@ -235,9 +241,10 @@ def modular_mlp_explorer(res: History | None = None, labels=None, *, s=(0.4, 2.0
     ``modular_mlp_explorer()``: a slider over ``s`` in the range ``s`` (or over the values ``s``, if
     more than two are given); each move retrains the network for that scale (:func:`gklib.nets.modular_mlp_sweep`,
     the run :func:`modular_mlp_sweep` would compute, ``steps`` defaulting to its
-    profile's) and draws accuracies, losses and the weight norm, first at 5 % of the steps, then
-    as the run grows (a newer value abandons it). Runs already computed stay in the figure, faded,
-    so moving the slider builds up a sweep.
+    profile's) and draws accuracies, losses and the weight norm: the run so far :data:`FIRST_SHOW`
+    seconds after the move, then as it grows (every 1.5 s, later every 40 % of the time so far),
+    with the step reached in the status line; a newer value abandons the run. Runs already computed
+    stay in the figure, faded, so moving the slider builds up a sweep.
 
     ``modular_mlp_explorer(res=sweep, labels=...)``: a slider over the runs of a precomputed sweep
     (no training). Returns the widget.
@@ -267,6 +274,10 @@ def modular_mlp_explorer(res: History | None = None, labels=None, *, s=(0.4, 2.0
         if unknown:
             raise ValueError(f"unknown arguments {unknown}")
     run_kw = {k: v for k, v in sweep_kw.items() if k in ("train_frac", "seed", "n_log")}
+    n_steps = check_positive_int(steps, "steps") if steps is not None else modular_mlp_steps()
+    # A logged step about every 2 % of the run (log-spaced: ~50 ln T points), so the figure grows and
+    # a newer value abandons the run within about 2 % of its time.
+    run_kw.setdefault("n_log", max(80, int(50 * np.log(max(n_steps, 2)))))
     s_vals = as_param_array(s, "s")
     s0 = check_positive(s0, "s0")
     if s_vals.size == 2:
@@ -300,16 +311,18 @@ def modular_mlp_explorer(res: History | None = None, labels=None, *, s=(0.4, 2.0
                        title=f"modular addition p={p}, N={N}: s = {sv:g}{status}")
             return fig
 
-        marks = [0.05, 0.25, 0.6]                              # show the run at these fractions of its steps
+        t0 = time.perf_counter()
+        next_show = [FIRST_SHOW]
 
         def grow(step, h):
             check()                                            # a newer value: abandon this run
-            if marks and step >= marks[0] * h.steps[-1] and step < h.steps[-1]:
-                while marks and step >= marks[0] * h.steps[-1]:
-                    marks.pop(0)
-                show(draw(h.run(0)))
+            t = time.perf_counter() - t0
+            if t >= next_show[0] and step < h.steps[-1]:
+                show(draw(h.run(0)), note=f"step {step:,} of {n_steps:,}")
+                t = time.perf_counter() - t0
+                next_show[0] = max(t + 1.5, 1.4 * t)           # every 1.5 s, later every 40 % of the time so far
 
-        h = modular_mlp_sweep(s=[sv], p=p, N=N, steps=steps, lr=lr, progress_bar=False, callback=grow,
+        h = modular_mlp_sweep(s=[sv], p=p, N=N, steps=n_steps, lr=lr, progress_bar=False, callback=grow,
                               **run_kw).run(0)
         done[sv] = h
         show(draw(h))
