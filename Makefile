@@ -131,7 +131,7 @@ browser: $(STAMP) chromium
 # and compares it byte for byte with the committed source (~1-2 min). Without Chromium: skipped
 # loudly, as the browser test (an error under CI). Run on its own: make lab-browser.
 lab-browser: $(STAMP) chromium
-	$(if $(HAVE_CHROMIUM),,@exit 0;) $(BIN)/pytest tests_browser/test_lab_explorers.py -q -p no:cacheprovider \
+	$(if $(HAVE_CHROMIUM),,@exit 0;) $(BIN)/pytest tests_browser/test_lab_explorers.py tests_browser/test_lab_markdown.py -q -p no:cacheprovider \
 	    --durations=0
 
 # CPU smoke run of the paper profile (not part of `test`): every chapter without its hidden asserts,
