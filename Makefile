@@ -140,14 +140,15 @@ lab-browser: $(STAMP) chromium
 paper-smoke: $(STAMP)
 	$(BIN)/python benchmarks/paper_smoke.py $(SMOKE_ARGS)
 
-# JupyterLab on the chapters themselves (book/): lab/jupyter_server_config.py drops outputs, execution
+# JupyterLab on the chapters themselves (book/), opening the Explorers page (every chapter's live explorer,
+# ready in a few seconds): lab/jupyter_server_config.py drops outputs, execution
 # counts and widget state whenever a notebook is saved, so running and saving chapters leaves
 # `git status` clean and edits to the cells are saved as usual. Progress bars on (a person is at it);
 # jupyterlab-myst renders the MyST markdown. As root (containers) Jupyter needs --allow-root.
 LAB_ARGS ?=
 lab: $(STAMP)
 	GKLIB_PROGRESS= $(BIN)/jupyter lab --config=$(abspath lab/jupyter_server_config.py) \
-	    --ServerApp.root_dir=$(abspath book) $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
+	    --ServerApp.root_dir=$(abspath book) --LabApp.default_url=/lab/tree/explorers.ipynb $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
 clean:
 	rm -rf _build $(TESTSRC) .jupyter_cache .pytest_cache

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 import gklib as gk
+from gklib.config import profile
 from gklib.viz import explorers as ex
 from gklib.viz.live import LiveFigure, figure
 
@@ -144,3 +145,30 @@ def test_lab_save_hook_strips_outputs():
     other = {"type": "file", "content": "text"}
     ns["strip_outputs"](model=other, path="a.txt", contents_manager=None)
     assert other == {"type": "file", "content": "text"}
+
+
+def test_chapter_explorers_build_on_their_own_and_show_a_run_as_it_grows(monkeypatch):
+    """Each chapter's explorer (what its cell and the Explorers page build) needs only the imports:
+    it shows a figure without error; chapter 5's shows its run before the run is finished."""
+    monkeypatch.setattr(ex, "FIRST_SHOW", 0.0)
+    with profile("quick"):
+        for ch in sorted(gk.viz.CHAPTER_EXPLORERS):
+            box = gk.viz.chapter_explorer(ch)
+            live = box.explorer
+            _wait(live, 180)
+            assert live.image.value and live.error is None, (ch, live.error)
+            first, done = live.moves[-1]["first"], live.moves[-1]["seconds"]
+            if ch == 5:
+                assert first < done / 3, (first, done)        # partial curves long before the end
+    with pytest.raises(ValueError, match="chapter"):
+        gk.viz.chapter_explorer(6)
+    with pytest.raises(ValueError, match="chapter"):
+        gk.viz.explorer_settings("1")
+
+
+def test_chapter_explorer_settings_follow_the_profile():
+    with profile("quick"):
+        quick = gk.viz.explorer_settings(4)
+    with profile("book"):
+        book = gk.viz.explorer_settings(4)
+    assert quick["samples"] < book["samples"] and quick["steps"] < book["steps"]

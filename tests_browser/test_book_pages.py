@@ -1,6 +1,7 @@
 """Browser test of the built HTML book (run by ``make browser``, after the book build).
 
-Opens every chapter page (intro + chapters, i.e. one page per ``book/*.ipynb``) of the built book
+Opens every chapter page (intro + chapters, i.e. one page per ``book/*.ipynb`` but the Explorers page,
+which has its own test) of the built book
 in headless Chromium (Debian ``chromium`` + ``chromium-driver``; Selenium never downloads a driver
 or a browser) served from a localhost ``http.server`` thread, and checks for each page:
 
@@ -30,7 +31,8 @@ import chromium
 
 ROOT = Path(__file__).resolve().parents[1]
 HTML = Path(os.environ.get("GKLIB_BOOK_HTML", ROOT / "_build" / "html")).resolve()
-PAGES = sorted(p.stem for p in (ROOT / "book").glob("*.ipynb"))
+EXPLORERS_PAGE = "explorers"          # every live explorer, for JupyterLab: no static slider of its own
+PAGES = sorted(p.stem for p in (ROOT / "book").glob("*.ipynb") if p.stem != EXPLORERS_PAGE)
 TIMEOUT = 60
 
 
@@ -252,5 +254,24 @@ def test_scorecard_page(driver, base_url):
         target = a.get_attribute("href").split("#")[0].replace(base_url, "")
         assert (HTML / target).is_file(), target
     assert "records of this build" in driver.find_element(By.TAG_NAME, "main").text
+    severe = [e for e in driver.get_log("browser") if e.get("level") == "SEVERE"]
+    assert not severe, severe
+
+
+def test_explorers_page(driver, base_url):
+    """The Explorers page: in the book, one placeholder per chapter's live explorer (they need a
+    kernel), each under a heading linking to its chapter; no console error."""
+    from selenium.webdriver.common.by import By
+
+    driver.get_log("browser")
+    driver.get(f"{base_url}book/{EXPLORERS_PAGE}.html")
+    _wait(driver, lambda d: d.execute_script("return document.readyState") == "complete", "page load")
+    boxes = driver.find_elements(By.CSS_SELECTOR, ".gk-explorer-placeholder")
+    assert len(boxes) == 5, len(boxes)
+    links = {a.get_attribute("href").split("#")[0].replace(base_url, "")
+             for a in driver.find_elements(By.CSS_SELECTOR, "main a.reference.internal")}
+    for page in PAGES:
+        if page[:2].isdigit():
+            assert f"book/{page}.html" in links, (page, links)
     severe = [e for e in driver.get_log("browser") if e.get("level") == "SEVERE"]
     assert not severe, severe

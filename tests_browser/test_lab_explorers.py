@@ -15,7 +15,9 @@ one) opens it, runs all cells, and checks:
 * no SEVERE console message, no "Error displaying widget", no stderr output in the notebook;
 * saving the notebook writes no outputs (the ``make lab`` save hook);
 * a real chapter (the introduction), run in Lab and saved, is byte for byte its committed source:
-  what ``git diff --quiet`` checks, on a copy, so that a failure never dirties the checkout.
+  what ``git diff --quiet`` checks, on a copy, so that a failure never dirties the checkout;
+* the Explorers page (``book/explorers.ipynb``, what ``make lab`` opens): Run All builds every
+  chapter's explorer, each shows a figure and its sliders, and the time until all are ready is printed.
 
 The server is stopped at the end. Without Chromium the test is skipped with a message saying how to
 install it. Screenshots go to a temporary folder (printed with ``-s``).
@@ -39,8 +41,9 @@ import pytest
 import chromium
 
 ROOT = Path(__file__).resolve().parents[1]
-NAME = "explorers.ipynb"
+NAME = "tiny_explorers.ipynb"      # the test notebook (not the book's Explorers page)
 CHAPTER = ROOT / "book" / "intro.ipynb"     # the chapter run and saved in Lab (quick profile: ~10 s)
+EXPLORERS = ROOT / "book" / "explorers.ipynb"
 MOVE_TIMEOUT = 60          # one slider move, on a loaded 2-core machine
 RUN_TIMEOUT = 240          # all cells
 
@@ -107,6 +110,7 @@ def lab(chromium_ok):
     (work / "nb").mkdir()
     (work / "nb" / NAME).write_text(json.dumps(_notebook(), indent=1))
     (work / "nb" / CHAPTER.name).write_bytes(CHAPTER.read_bytes())
+    (work / "nb" / EXPLORERS.name).write_bytes(EXPLORERS.read_bytes())
     settings = work / "settings" / "@jupyterlab" / "apputils-extension"
     settings.mkdir(parents=True)
     (settings / "notification.jupyterlab-settings").write_text(json.dumps({"fetchNews": "false",
@@ -353,3 +357,44 @@ def test_a_chapter_run_and_saved_in_lab_is_unchanged(lab, driver):
                                             "committed", "saved in Lab", n=1))
         raise AssertionError(f"running and saving {CHAPTER.name} in JupyterLab changes it:\n{diff[:3000]}")
     print(f"{CHAPTER.name}: run ({n_out} cells with outputs) and saved in Lab, unchanged; {time.time() - t0:.0f} s")
+
+
+# Code cells of the notebook in the current tab (not the document: several notebooks are open).
+CURRENT_CODE_CELLS = """
+const nb = window.jupyterapp.shell.currentWidget.content;
+return nb.widgets.filter(c => c.model.type === 'code').map(c => ({
+  imgs: c.node.querySelectorAll('.jp-Cell-outputArea img').length,
+  sliders: c.node.querySelectorAll('.jp-Cell-outputArea .widget-slider').length,
+  busy: Array.from(c.node.querySelectorAll('.gk-explorer-status')).some(s => s.textContent.includes('computing')),
+  text: c.node.querySelector('.jp-Cell-outputArea') ? c.node.querySelector('.jp-Cell-outputArea').innerText : '',
+  ran: c.model.executionCount !== null}));
+"""
+
+
+def test_the_explorers_page_builds_every_explorer(lab, driver):
+    """Run All on the Explorers page: every chapter's explorer shows its figure and sliders."""
+    drv = driver
+    drv.get(f"{lab['base']}/lab/tree/{EXPLORERS.name}?token={lab['token']}")
+    _wait(lambda: drv.execute_script(
+        "const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;"
+        "return !!(w && w.context && w.context.path === arguments[0] && w.sessionContext.session)",
+        EXPLORERS.name), "the Explorers page to open with a kernel", 90)
+    _wait(lambda: _idle(lab), "the kernel to start", 90)
+    t0 = time.time()
+    drv.execute_script("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    first = {}
+
+    def ready():
+        cells = drv.execute_script(CURRENT_CODE_CELLS)[1:]          # the explorers (after the imports)
+        for k, c in enumerate(cells):
+            if c["imgs"] and k not in first:
+                first[k] = time.time() - t0
+        return len(cells) == 5 and all(c["ran"] and c["imgs"] and c["sliders"] and not c["busy"] for c in cells)
+
+    _wait(ready, "every explorer on the Explorers page to show its figure", RUN_TIMEOUT)
+    total = time.time() - t0
+    cells = drv.execute_script(CURRENT_CODE_CELLS)[1:]
+    assert not any("Error" in c["text"] for c in cells), [c["text"][:300] for c in cells]
+    _shot(drv, "explorers-page")
+    print(f"Explorers page: first figures after " + ", ".join(f"{first[k]:.1f}" for k in sorted(first))
+          + f" s (in cell order); all finished after {total:.1f} s")
