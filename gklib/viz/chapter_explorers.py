@@ -6,15 +6,11 @@ opens) and the explorer benchmark (``benchmarks/bench_explorers.py``) all build 
 chapter's other cells: it makes its own task and trains its own models, so its cell runs right
 after the chapter's imports.
 
-======= ===================================== ==================================================
-chapter explorer                              what a move recomputes
-======= ===================================== ==================================================
-1       :func:`~gklib.viz.explorers.lazy_explorer`   the network at one α against its linearisation
-2       :func:`~gklib.viz.explorers.eps_explorer`    Mercer spectrum, power split, learning curves
-3       :func:`~gklib.viz.explorers.toy_explorer`    losses and decomposition at (α, ε, P)
-4       :func:`~gklib.viz.dmft.dmft_explorer`        the DMFT at (ρ, α) with the online curve
-5       :func:`~gklib.viz.explorers.modular_mlp_explorer`  the modular-addition MLP at scale s
-======= ===================================== ==================================================
+- chapter 1, :func:`~gklib.viz.explorers.lazy_explorer`: the network at one α against its linearisation;
+- chapter 2, :func:`~gklib.viz.explorers.eps_explorer`: Mercer spectrum, power split, learning curves;
+- chapter 3, :func:`~gklib.viz.explorers.toy_explorer`: losses and decomposition at (α, ε, P);
+- chapter 4, :func:`~gklib.viz.dmft.dmft_explorer`: the DMFT at (ρ, α) with the online curve;
+- chapter 5, :func:`~gklib.viz.explorers.modular_mlp_explorer`: the modular-addition MLP at scale s.
 """
 from __future__ import annotations
 
