@@ -13,8 +13,8 @@ import numpy as np
 import torch
 
 from ..config import generator
+from ..data import gaussian_inputs
 from ..toy.linearized import kernel_gd_gain
-from ..toy.tasks import gaussian_inputs
 from ..validation import check_positive, check_positive_int
 from .spectrum import mercer_spectrum, quadratic_features
 

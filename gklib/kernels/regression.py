@@ -102,13 +102,24 @@ def _check_pair(K, y):
 def cka(K, y):
     """The paper's kernel–target alignment (chapter 2, §“Kernel–target alignment”), one-sided centring.
 
-    With :math:`y_c = y - \\bar y` and :math:`K_c` = ``K`` minus its column means,
+    **Not** the standard centred kernel alignment (CKA, :func:`centered_kernel_alignment`), despite the
+    name (kept as the public ``gk.cka``). With :math:`y_c = y - \\bar y` and :math:`K_c` = ``K`` minus its
+    column means (:math:`K_c = HK`, :math:`H = I - \\tfrac1n\\mathbf 1\\mathbf 1^\\top`, centred on one side
+    only), it computes
 
-    .. math:: \\mathcal A = \\frac{y_c^\\top K_c\\, y_c}{\\|K_c\\|_F\\,\\|y_c\\|^2} .
+    .. math:: \\mathcal A(K, y) = \\frac{y_c^\\top K_c\\, y_c}{\\|K_c\\|_F\\,\\|y_c\\|^2}
+              = \\frac{y_c^\\top K y_c}{\\|HK\\|_F\\,\\|y_c\\|^2} .
 
-    Since :math:`\\mathbf 1^\\top y_c = 0` the numerator equals :math:`y_c^\\top K y_c`. Invariant to the
-    scale of ``K`` and ``y`` and to adding a constant to ``y``. ``K`` may carry leading batch axes
-    (``(..., n, n)``; one value each). See :func:`centered_kernel_alignment` for the standard CKA.
+    How it differs from :func:`centered_kernel_alignment` ``(K, y)``, i.e. CKA with :math:`L = yy^\\top`,
+    :math:`\\langle HKH, Hyy^\\top H\\rangle_F / (\\|HKH\\|_F\\|y_c\\|^2)`: the numerators are equal
+    (:math:`\\mathbf 1^\\top y_c = 0`), only the denominator differs, :math:`\\|HK\\|_F` here against
+    :math:`\\|HKH\\|_F` there. Since :math:`\\|HKH\\|_F \\le \\|HK\\|_F`, :math:`|\\mathcal A| \\le
+    |\\mathrm{CKA}|`, with equality when the row means of :math:`HK` vanish (e.g. a kernel whose rows all
+    have the same mean). Adding :math:`\\mathbf 1 c^\\top` to ``K`` (one row added to every row) changes
+    neither; adding :math:`c\\mathbf 1^\\top` changes ``cka`` but not the CKA. ``cka`` takes labels only; the CKA also compares two kernels.
+
+    Invariant to the scale of ``K`` and ``y`` and to adding a constant to ``y``. ``K`` may carry leading
+    batch axes (``(..., n, n)``; one value each).
     """
     K, yc = _check_pair(K, y)
     Kc = K - K.mean(-2, keepdim=True)
@@ -125,7 +136,9 @@ def centered_kernel_alignment(K, L):
     ``L`` is a second ``(n, n)`` kernel, or labels ``(n,)`` / ``(n, k)`` meaning :math:`L = yy^\\top`
     (then the numerator is :math:`\\|H y\\|`-weighted exactly as in :func:`cka`, only the
     denominator differs: :math:`\\|HKH\\|_F` instead of :math:`\\|K_c\\|_F`). In :math:`[-1, 1]`,
-    equal to 1 when ``HKH`` is a positive multiple of ``HLH``. ``K`` may be batched ``(..., n, n)``.
+    equal to 1 when ``HKH`` is a positive multiple of ``HLH``. ``K`` may be batched ``(..., n, n)``, and
+    so may a kernel ``L`` (the batch axes broadcast; one value each). :func:`gklib.nets.kernel_distance`
+    is one minus this.
     """
     K = torch.as_tensor(K)
     if K.ndim < 2 or K.shape[-1] != K.shape[-2]:
@@ -137,14 +150,14 @@ def centered_kernel_alignment(K, L):
             raise ValueError(f"L (labels) must have {n} rows, got shape {tuple(L.shape)}")
         Yc = (L if L.ndim == 2 else L[:, None]) - L.mean(0)
         L = Yc @ Yc.T
-    elif L.shape != (n, n):
+    elif L.shape[-2:] != (n, n):
         raise ValueError(f"L must be an ({n}, {n}) kernel or labels with {n} rows, got {tuple(L.shape)}")
 
     def centre(A):
         return A - A.mean(-1, keepdim=True) - A.mean(-2, keepdim=True) + A.mean((-1, -2), keepdim=True)
 
     Kc, Lc = centre(K), centre(L)
-    nl = Lc.norm()
-    if float(nl) == 0:
+    nl = Lc.flatten(-2).norm(dim=-1)
+    if bool((nl == 0).any()):
         raise ValueError("L is constant after centring: the alignment is undefined")
     return (Kc * Lc).sum((-1, -2)) / (Kc.flatten(-2).norm(dim=-1) * nl)

@@ -36,7 +36,7 @@ import torch
 from scipy.optimize import brentq
 
 from ..config import generator
-from ..toy.tasks import gaussian_inputs
+from ..data import gaussian_inputs
 from ..validation import check_positive, check_positive_int
 
 __all__ = ["MercerSpectrum", "mercer_spectrum", "quadratic_features", "feature_covariance_spectrum",

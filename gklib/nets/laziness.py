@@ -21,6 +21,7 @@ import torch
 from torch import nn
 
 from ..kernels.ntk import empirical_ntk
+from ..kernels.regression import centered_kernel_alignment
 from ..metrics import prediction_distance
 from ..toy.model import CommitteeMachine
 from ..toy.ntk import committee_ntk
@@ -106,23 +107,17 @@ def relative_ntk_change(model, X):
 def kernel_distance(K, L):
     r"""Scale-free distance between kernels: :math:`1 - \mathrm{CKA}(K, L)`, with
     :math:`\mathrm{CKA}(K, L) = \langle HKH, HLH\rangle_F / (\|HKH\|_F\|HLH\|_F)` and :math:`H` the
-    centring matrix (Kornblith et al. 2019; Fort et al. 2020 use the uncentred version).
+    centring matrix (Kornblith et al. 2019; Fort et al. 2020 use the uncentred version): one minus
+    :func:`gklib.kernels.centered_kernel_alignment`, in float64.
 
     0 when ``K`` is a positive multiple of ``L`` (up to constant shifts of the features), so shrinking all
     features by a common factor (weight decay) does not count as a change. ``K`` and ``L`` are
     ``(..., n, n)`` and broadcast; returns a tensor ``(...)``.
     """
     K, L = torch.as_tensor(K), torch.as_tensor(L)
-    if K.ndim < 2 or K.shape[-1] != K.shape[-2] or L.shape[-2:] != K.shape[-2:]:
+    if K.ndim < 2 or K.shape[-1] != K.shape[-2] or L.ndim < 2 or L.shape[-2:] != K.shape[-2:]:
         raise ValueError(f"K and L must be square kernels of one size, got {tuple(K.shape)}, {tuple(L.shape)}")
-
-    def centre(A):
-        return A - A.mean(-1, keepdim=True) - A.mean(-2, keepdim=True) + A.mean((-1, -2), keepdim=True)
-
-    Kc, Lc = centre(K.double()), centre(L.to(K.device).double())
-    num = (Kc * Lc).sum((-1, -2))
-    den = Kc.flatten(-2).norm(dim=-1) * Lc.flatten(-2).norm(dim=-1)
-    return 1 - num / den
+    return 1 - centered_kernel_alignment(K.double(), L.to(K.device).double())
 
 
 def feature_kernel_change(X_probe, method: str = "features"):

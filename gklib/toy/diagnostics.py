@@ -18,8 +18,10 @@ which the network leaves its linearisation.
 from __future__ import annotations
 
 import numpy as np
+import torch
 
 from ..history import History
+from ..kernels.regression import cka
 from ..metrics import first_below, first_crossing
 from ..validation import check_positive, check_positive_int
 from .linearized import KernelGD, check_closed_form
@@ -34,12 +36,9 @@ DIAGNOSTICS = ("lin_train_loss", "lin_test_loss", "dist_train", "dist_test", "we
 """The series that :func:`lazy_rich_run` adds to ``History.extra``."""
 
 
-def _alignment(K, y):
-    """The one-sided centred alignment of :func:`gklib.kernels.cka` (kept here: ``toy`` does not import
-    ``kernels``)."""
-    yc = y - y.mean()
-    Kc = K - K.mean(-2, keepdim=True)
-    return float((yc @ K @ yc) / (Kc.norm() * (yc @ yc)))
+def _alignment(K, y) -> float:
+    """:func:`gklib.kernels.cka` of the current NTK (NaN once the kernel is not finite: a diverged run)."""
+    return float(cka(K, y)) if bool(torch.isfinite(K).all()) else float("nan")
 
 
 def lazy_rich_run(model: CommitteeMachine, task, steps: int, lr_scale: float = 1.0, *, n_log: int = 60,

@@ -2,11 +2,13 @@
 
 The models, trainers and theory never import this subpackage.
 
-- :mod:`gklib.viz.style` — the house style (:func:`use_style`, called once per chapter);
-- :mod:`gklib.viz.figures` — loss curves, sweeps (:func:`plot_sweep`), the committee machine's
-  decomposition and phase diagram, laziness and kernel-spectrum figures;
-- :mod:`gklib.viz.slider` — :func:`slider_figure` (precomputed frames behind an HTML range input) and
-  the chapters' static sliders;
+- :mod:`gklib.viz.style` — the house style (:func:`use_style`, called once per chapter), the panel layout
+  (:func:`panel_axes`) and the parameters' displayed names (:data:`PARAM_LABELS`);
+- :mod:`gklib.viz.figures` — loss curves (:func:`plot_losses`, the one loss plotter), sweeps
+  (:func:`plot_sweep`), the committee machine's decomposition and phase diagram, laziness figures;
+- :mod:`gklib.viz.kernel_figures` — chapter 2's kernel-spectrum figures (re-exported by ``figures``);
+- :mod:`gklib.viz.slider` — :func:`slider_figure`, the one static-slider builder (precomputed frames behind
+  an HTML range input), and the chapters' static sliders, its presets;
 - :mod:`gklib.viz.explorers` — the ipywidgets live explorers (JupyterLab) and :func:`live_explorer`;
 - :mod:`gklib.viz.chapter_explorers` — :func:`chapter_explorer`: each chapter's explorer at its sizes;
 - :mod:`gklib.viz.story` — the lazy-to-rich story of the introduction and chapters 1–3 (Fig 1 with its
@@ -15,7 +17,7 @@ The models, trainers and theory never import this subpackage.
 - :mod:`gklib.viz.dmft` — chapter 4: DMFT against simulations, alignment and escape, convergence,
   the train–test gap against 1/ρ, its static slider and live explorer.
 """
-from . import chapter_explorers, dmft, explorers, figures, nets, slider, style
+from . import chapter_explorers, dmft, explorers, figures, kernel_figures, nets, slider, style
 from .chapter_explorers import CHAPTER_EXPLORERS, chapter_explorer, explorer_settings
 from .dmft import (dmft_explorer, dmft_rho_slider, plot_alignment, plot_convergence, plot_dmft_vs_simulation,
                    plot_escape_scaling, plot_gap_vs_rho, plot_grokking_curve)
@@ -23,10 +25,11 @@ from .explorers import *  # noqa: F401,F403
 from .figures import *  # noqa: F401,F403
 from .nets import laziness_figure, plot_seed_sweep, plot_tracked, seed_sweep_figure, sweep_figure
 from .slider import *  # noqa: F401,F403
-from .style import TEXT_WIDTH, use_style
+from .style import PARAM_LABELS, TEXT_WIDTH, param_label, use_style
 from .story import plot_lazy_rich, plot_lazy_rich_schematic, plot_mode_learning
 
-__all__ = (["use_style", "TEXT_WIDTH", "plot_lazy_rich", "plot_lazy_rich_schematic", "plot_mode_learning"]
+__all__ = (["use_style", "TEXT_WIDTH", "PARAM_LABELS", "param_label",
+            "plot_lazy_rich", "plot_lazy_rich_schematic", "plot_mode_learning"]
            + figures.__all__ + slider.__all__ + explorers.__all__ + chapter_explorers.__all__ + nets.__all__
            + ["plot_dmft_vs_simulation", "plot_alignment", "plot_gap_vs_rho", "plot_convergence", "dmft_rho_slider",
               "dmft_explorer", "plot_grokking_curve", "plot_escape_scaling"])

@@ -12,6 +12,7 @@ import math
 import numpy as np
 
 from .explorers import live_explorer
+from .figures import plot_losses
 from .live import LiveFigure, figure
 from ..dmft import solve_dmft, solve_online, typical_m0, weight_alignment
 from .slider import SLIDER_DPI, slider_figure
@@ -156,8 +157,8 @@ def dmft_explorer(*, rhos=(2, 3, 5, 10, 30), alphas=(0.5, 1.0, 2.0), eps: float 
         res, on = get(values["rho"], values["alpha"])
         fig, ax = figure((5.5, 3.6))
         fig.subplots_adjust(left=0.12, right=0.97, bottom=0.14, top=0.9)
-        ax.plot(res.t, res.train_loss, label="DMFT train")
-        ax.plot(res.t, res.test_loss, label="DMFT test")
+        plot_losses(res, ax, label="DMFT", x=res.t, train_kw={"ls": "-", "color": "C0"}, test_kw={"color": "C1"},
+                    setup=False)
         ax.plot(on.t, on.test_loss, "k--", lw=1, label="online (ρ=∞)")
         ax.set_xlabel("time $t$")
         ax.set_ylabel("MSE")
@@ -199,30 +200,25 @@ def dmft_rho_slider(runs: dict, *, online=None, dpi: float = SLIDER_DPI):
         top = max(top, float(np.nanmax(online.test_loss)))
     gtop = max(float(np.nanmax(np.abs(res.test_loss - res.train_loss))) for res, _ in items)
     t_max = max(float(res.t[-1]) for res, _ in items)
-    fig, (a0, a1) = plt.subplots(1, 2, figsize=(TEXT_WIDTH, 3.3), constrained_layout=True)
 
-    def draw(i):
+    def draw(i, axes):
         (res, lo), rho = items[i], rhos[i]
-        for ax in (a0, a1):
-            ax.clear()
-        a0.plot(res.t, res.train_loss, "--", color="C0", label="DMFT train")
-        a0.plot(res.t, res.test_loss, "-", color="C0", label="DMFT test")
+        a0, a1 = axes
+        plot_losses(res, a0, label="DMFT", color="C0", x=res.t, setup=False)
         if online is not None:
             sel = online.t <= t_max + 1e-9
             a0.plot(online.t[sel], online.test_loss[sel], "k:", lw=1.5, label=r"online ($\rho=\infty$)")
-        a0.set(xlabel="time $t$", ylabel="MSE", ylim=(0, 1.05 * top), xlim=(0, t_max),
-               title=f"losses, {_label(rho)}")
-        a0.legend(fontsize=8)
-        a0.grid(alpha=0.3)
+        a0.set(xlabel="time $t$", ylabel="MSE", title=f"losses, {_label(rho)}")
         a1.plot(res.t, res.test_loss - res.train_loss, "-", color="C1", label="DMFT gap")
         if lo is not None:
             a1.plot(res.t, lo, "k--", lw=1, label="leading order in 1/ρ")
-        a1.set(xlabel="time $t$", ylabel="test − train", ylim=(0, 1.1 * gtop), xlim=(0, t_max),
-               title="train–test gap")
-        a1.legend(fontsize=8)
-        a1.grid(alpha=0.3)
+        a1.set(xlabel="time $t$", ylabel="test − train", title="train–test gap")
+        for a in axes:
+            a.legend(fontsize=8)
+            a.grid(alpha=0.3)
 
-    return slider_figure(draw, rhos, label="ρ = P/D", fmt="{:g}", fig=fig, dpi=dpi,
+    limits = ({"ylim": (0, 1.05 * top), "xlim": (0, t_max)}, {"ylim": (0, 1.1 * gtop), "xlim": (0, t_max)})
+    return slider_figure(draw, rhos, label="ρ = P/D", fmt="{:g}", panels=2, limits=limits, dpi=dpi,
                          title="DMFT losses and train–test gap")
 
 

@@ -4,7 +4,11 @@
   losses, accuracies, weight norm), :func:`plot_weight_norm`, :func:`plot_grokking` (paper Fig 1 layout);
 - the committee machine: :func:`plot_decomposition`, :func:`draw_toy_panels`, :func:`plot_phase_diagram`;
 - laziness (chapter 1): :func:`plot_vs_linear`, :func:`plot_powerlaw`;
-- kernels (chapter 2): :func:`plot_spectrum`, :func:`plot_eps_panel`.
+- kernels (chapter 2): :func:`plot_spectrum`, :func:`plot_eps_panel` (in :mod:`gklib.viz.kernel_figures`,
+  re-exported here); :func:`panel_axes` is the house layout of :mod:`gklib.viz.style`, re-exported too.
+
+:func:`plot_losses` is the one train/test-loss plotter: the other figures and sliders draw their loss curves
+with it.
 
 Static sliders for the HTML book are in :mod:`gklib.viz.slider`, live explorers in
 :mod:`gklib.viz.explorers`, the DMFT chapter's figures in :mod:`gklib.viz.dmft`.
@@ -15,11 +19,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from ..history import History
-from ..kernels.spectrum import kernel_theory_curve, mercer_spectrum, power_split, predicted_sample_sizes
 from ..metrics import loglog_slope
 from ..toy.experiments import PhaseDiagram
-from ..validation import check_positive, check_positive_int
-from .style import TEXT_WIDTH
+from .kernel_figures import plot_eps_panel, plot_spectrum
+from .style import TEXT_WIDTH, panel_axes, param_label
 
 __all__ = ["step_axis", "loss_range", "plot_losses", "panel_axes", "sweep_labels", "plot_sweep", "plot_weight_norm", "plot_grokking",
            "plot_decomposition", "draw_toy_panels", "draw_vs_linear", "plot_vs_linear", "plot_powerlaw", "plot_phase_diagram",
@@ -39,26 +42,40 @@ def loss_range(hist: History, floor: float = 0.0):
     return max(allv.min() / 2, floor * allv.max()), allv.max() * 2
 
 
-def plot_losses(hist: History, ax=None, label: str = "", train: bool = True, test: bool = True,
-                color=None, normalize: bool = False, **kw):
+def plot_losses(hist, ax=None, label: str = "", train: bool = True, test: bool = True, color=None,
+                normalize: bool = False, *, x=None, train_kw: dict | None = None, test_kw: dict | None = None,
+                test_first: bool = False, setup: bool = True, **kw):
     """Train (dashed) and test (solid) loss of a single-run history against ``step + 1`` (log-log).
 
-    ``normalize=True`` divides each curve by its initial value (as in the paper's Fig 3).
+    ``normalize=True`` divides each curve by its initial value (as in the paper's Fig 3). The curves are
+    labelled "``label`` train" / "``label`` test" and share ``color`` (default: the next colour of the
+    cycle, taken by the first curve). The course's one loss plotter; for the other figures:
+
+    - ``hist``: anything with ``train_loss`` and ``test_loss`` (a :class:`~gklib.History`, a DMFT result);
+    - ``x``: the abscissa (default ``step + 1`` of ``hist.steps``; a DMFT result passes its times ``t``);
+    - ``train_kw``, ``test_kw``: ``plot`` keywords of one curve over ``kw`` (``ls``, ``lw``, ``color``,
+      ``label``: ``None`` keeps it out of the legend);
+    - ``test_first``: draw the test curve first (under the train curve);
+    - ``setup=False`` leaves the axis scales and labels alone.
     """
     ax = ax or plt.gca()
-    for on, name, style in ((train, "train_loss", "--"), (test, "test_loss", "-")):
+    x = step_axis(hist.steps) if x is None else x
+    curves = {"train": (train, "train_loss", {"ls": "--", **(train_kw or {})}),
+              "test": (test, "test_loss", {"ls": "-", **(test_kw or {})})}
+    for key in ("test", "train") if test_first else ("train", "test"):
+        on, name, own = curves[key]
         if not on:
             continue
         y = np.asarray(getattr(hist, name), dtype=float)
         if normalize:
             y = y / y[0]
-        lab = f"{label} {name.split('_')[0]}".strip()
-        line, = ax.plot(step_axis(hist.steps), y, style, color=color, label=lab, **kw)
-        color = line.get_color()
-    ax.set_xscale("log")
-    ax.set_yscale("log")
-    ax.set_xlabel("step + 1")
-    ax.set_ylabel("loss / initial loss" if normalize else "MSE")
+        line, = ax.plot(x, y, **{"color": color, "label": f"{label} {key}".strip(), **kw, **own})
+        color = line.get_color() if color is None else color
+    if setup:
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("step + 1")
+        ax.set_ylabel("loss / initial loss" if normalize else "MSE")
     return ax
 
 
@@ -73,26 +90,11 @@ def sweep_labels(hist: History, by=None, fmt: str = "{:.3g}") -> list:
     if isinstance(by, str):
         if by not in hist.params:
             raise ValueError(f"by must be one of {sorted(hist.params)} or one label per run, got {by!r}")
-        name = {"alpha": "α", "eps": "ε", "lr_scale": "lr_scale"}.get(by, by)
-        return [f"{name} = {fmt.format(v)}" for v in np.atleast_1d(hist.params[by])]
+        return [f"{param_label(by)} = {fmt.format(v)}" for v in np.atleast_1d(hist.params[by])]
     labels = [fmt.format(v) if isinstance(v, (int, float, np.number)) else str(v) for v in by]
     if len(labels) != hist.R:
         raise ValueError(f"by has {len(labels)} labels but the history has {hist.R} runs")
     return labels
-
-
-def panel_axes(n: int, height: float = 2.9):
-    """``n`` axes in the house layout: one row of at most two panels across the text width
-    (:data:`~gklib.viz.style.TEXT_WIDTH`); three or more panels wrap onto further rows."""
-    n = check_positive_int(n, "n")
-    cols = min(n, 2)
-    rows = -(-n // cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(TEXT_WIDTH, height * rows), constrained_layout=True,
-                             squeeze=False)
-    axes = axes.ravel()
-    for a in axes[n:]:
-        a.remove()
-    return axes[:n]
 
 
 MAX_LEGEND_RUNS = 6
@@ -111,7 +113,7 @@ def _sweep_colorbar(axes, values, cmap, name, two):
     step = max(1, n // 8)
     cb.set_ticks(np.arange(0, n, step))
     cb.set_ticklabels([f"{v:.3g}" for v in values[::step]])
-    cb.set_label({"alpha": "α", "eps": "ε"}.get(name, name))
+    cb.set_label(param_label(name))
     if two:
         axes[0].plot([], [], "k--", lw=1.2, label="train")
         axes[0].plot([], [], "k-", lw=1.2, label="test")
@@ -224,10 +226,9 @@ def draw_toy_panels(hist: History, axes, title: str = "", ylim=None):
     """Left: train (dashed) / test (solid) MSE; right: variance, misalignment and linear-power terms
     of the population test loss. ``hist`` is a single-run history with a decomposition."""
     ax0, ax1 = axes
-    x = np.asarray(hist.steps) + 1
-    ax0.plot(x, hist.train_loss, "--", color="C0", label="train")
-    ax0.plot(x, hist.test_loss, "-", color="C0", label="test")
-    ax0.set(xscale="log", yscale="log", xlabel="step + 1", ylabel="MSE", title=title)
+    x = step_axis(hist.steps)
+    plot_losses(hist, ax0, color="C0")
+    ax0.set_title(title)
     if ylim is not None:
         ax0.set_ylim(*ylim)
     ax0.legend(fontsize="small", loc="lower left")
@@ -241,18 +242,17 @@ def draw_toy_panels(hist: History, axes, title: str = "", ylim=None):
     return axes
 
 
-def _draw(ax, steps, net_tr, net_te, lin_tr, lin_te, color, label):
-    ax.plot(step_axis(steps), net_te, "-", color=color, label=label)
-    ax.plot(step_axis(steps), net_tr, "--", color=color)
-    if lin_tr is not None:
-        ax.plot(step_axis(steps), lin_te, ":", color="k", lw=2)
-        ax.plot(step_axis(steps), lin_tr, "-.", color="k", lw=1)
+_LIN = {"color": "k", "train_kw": {"ls": "-.", "lw": 1, "label": None}, "test_kw": {"ls": ":", "lw": 2, "label": None},
+        "test_first": True, "setup": False}
+"""The linearised model's curves: test dotted, train dash-dot, in black (:func:`plot_losses` keywords)."""
 
 
 def draw_vs_linear(ax, hist: History, hist_lin: History, color="C0", label: str = "network"):
     """One run against its linearisation: network test (solid) / train (dashed) in ``color``, the
     linearised model's test (dotted) / train (dash-dot) in black."""
-    _draw(ax, hist.steps, hist.train_loss, hist.test_loss, hist_lin.train_loss, hist_lin.test_loss, color, label)
+    plot_losses(hist, ax, color=color, test_kw={"label": label}, train_kw={"label": None}, test_first=True,
+                setup=False)
+    plot_losses(hist_lin, ax, **_LIN)
     ax.plot([], [], ":", color="k", lw=2, label="linearised test")
     return ax
 
@@ -276,17 +276,15 @@ def plot_vs_linear(hist: History, hist_lin: History, ax=None, param: str = "alph
     lins = [lins[i] for i in idx]
     runs = [hist.run(i) for i in idx]
     colors = plt.get_cmap(cmap)(np.linspace(0, 0.9, len(runs)))
-    name = {"alpha": "α", "eps": "ε"}.get(param, param)
     drawn = []
     for i, h in enumerate(runs):                      # networks first ...
-        _draw(ax, h.steps, h.train_loss, h.test_loss, None, None, colors[i],
-              f"{name} = {fmt.format(vals[i % len(vals)])}")
+        lab = f"{param_label(param)} = {fmt.format(vals[i % len(vals)])}"
+        plot_losses(h, ax, color=colors[i], test_kw={"label": lab}, train_kw={"label": None}, test_first=True, setup=False)
     for h, hl in zip(runs, lins):                     # ... then the linearisations on top, each once
         if any(np.allclose(hl.test_loss, d, rtol=1e-6) for d in drawn):
             continue
         drawn.append(hl.test_loss)
-        ax.plot(step_axis(hl.steps), hl.test_loss, ":", color="k", lw=2, zorder=5)
-        ax.plot(step_axis(hl.steps), hl.train_loss, "-.", color="k", lw=1.2, zorder=5)
+        plot_losses(hl, ax, **{**_LIN, "train_kw": {**_LIN["train_kw"], "lw": 1.2}}, zorder=5)
     ax.plot([], [], "-", color="0.5", label="network test")
     ax.plot([], [], "--", color="0.5", label="network train")
     ax.plot([], [], ":", color="k", lw=2, label="linearised test")
@@ -339,78 +337,3 @@ def plot_phase_diagram(pd: PhaseDiagram, ax=None, cmap: str = "magma", log: bool
     ax.set_xlabel(r"$\alpha$")
     ax.set_ylabel(r"$\epsilon$")
     return ax
-
-
-def plot_spectrum(D: int, eps: float, empirical=None, ax=None, label_empirical="Monte Carlo", **kw):
-    """Mercer eigenvalues of :math:`K_0` against mode index (log scale), optionally with an
-    empirical spectrum (decreasing array, e.g. from :func:`~gklib.kernels.spectrum.feature_covariance_spectrum`)."""
-    ax = ax or plt.gca()
-    theory = mercer_spectrum(D, eps).expanded()
-    idx = np.arange(1, theory.size + 1)
-    if empirical is not None:
-        ev = np.asarray(empirical, dtype=float)
-        ev = ev[ev > 0]
-        ax.plot(np.arange(1, ev.size + 1), ev, ".", ms=3, alpha=0.5, label=label_empirical, **kw)
-    ax.step(idx, theory, where="mid", color="k", lw=1.5, label="Mercer theory")
-    ax.set_xscale("log")
-    ax.set_yscale("log")
-    ax.set_xlabel("mode index k")
-    ax.set_ylabel(r"eigenvalue $\lambda_k$")
-    s = mercer_spectrum(D, eps)
-    ax.annotate(f"linear: 1/D, ×{D}", (1, s['linear']), xytext=(3, 3), textcoords="offset points", fontsize=8)
-    ax.annotate(r"$|x|^2$: $\epsilon^2(D+2)/D^2$", (D + 1, s['norm']), xytext=(3, 3),
-                textcoords="offset points", fontsize=8)
-    ax.annotate(rf"quadratic: $2\epsilon^2/D^2$, ×{s.rank - D - 1}", (D + 2, s['offdiag']), xytext=(3, -12),
-                textcoords="offset points", fontsize=8)
-    return ax
-
-
-def plot_eps_panel(D: int, eps: float, ridge: float = 0.0, axes=None, eps_max: float = 1.0):
-    """The three panels described in the module docstring for one ε (returns the axes)."""
-    D = check_positive_int(D, "D")
-    eps = check_positive(eps, "eps")
-    ridge = check_positive(ridge, "ridge", allow_zero=True)
-    if axes is None:
-        axes = panel_axes(3, height=3.0)
-    a1, a2, a3 = axes
-    for a in axes:
-        a.clear()
-    plot_spectrum(D, eps, ax=a1)
-    a1.set_ylim(1e-9, 1)
-    a1.set_title(f"Mercer spectrum, D={D}, ε={eps:.3g}")
-
-    grid = np.geomspace(1e-3, eps_max, 200)
-    ps = power_split(D, grid)
-    a2.plot(grid, 1 - ps["quadratic_fraction"], label="linear functions")
-    a2.plot(grid, ps["quadratic_fraction"], label="quadratic functions")
-    a2.axvline(eps, color="k", ls=":")
-    a2.set_xscale("log")
-    a2.set_xlabel("ε")
-    a2.set_ylabel(r"share of $\mathrm{Tr}\,K_0$")
-    a2.set_ylim(0, 1)
-    a2.legend(fontsize=8, loc="center left")      # the curves run along the top and the bottom
-    a2.set_title("where the kernel puts its power")
-
-    rank = mercer_spectrum(D, eps).rank
-    Ps = np.unique(np.geomspace(1, 30 * rank, 300).astype(int))
-    th = kernel_theory_curve(D, eps, Ps, ridge=ridge)
-    a3.plot(Ps, th["norm"], label=r"$|x|^2$ part")
-    a3.plot(Ps, th["traceless"], label="traceless quadratic part")
-    pred = predicted_sample_sizes(D, eps, ridge=ridge)
-    for part, c in (("norm", "C0"), ("traceless", "C1")):
-        if pred[part] is not None:
-            a3.axvline(pred[part], color=c, ls=":", lw=1, label="learned (theory)" if part == "norm" else None)
-    a3.axvline(D, color="gray", ls="--", lw=0.8, label="P = D")
-    a3.axvline(rank, color="gray", ls="-.", lw=0.8, label="P = rank of $K_0$")
-    a3.set_xscale("log")
-    a3.set_ylim(0, 1.6)
-    a3.set_xlabel("training-set size P")
-    a3.set_ylabel("test error / power of the part\n(> 1: overfitting)")
-    a3.set_title(f"kernel regression theory, ridge={ridge:.3g}")
-    spec = a3.get_subplotspec()
-    if spec is not None and spec.colspan.stop < spec.get_gridspec().ncols:
-        # an empty grid cell to the right (panel_axes(3)): the legend goes there, off the curves
-        a3.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.12, 0.5)).set_in_layout(False)
-    else:
-        a3.legend(fontsize=8, loc="upper right")
-    return axes

@@ -23,7 +23,8 @@ with labels as large as the inline figures'), so keep sweeps to a dozen values o
 
 The ``gk-slider`` class and the ``data-gk-slider`` attribute are stable hooks for the browser
 tests (``tests_browser/``). The chapters' sliders below (and ``dmft_rho_slider`` in
-:mod:`gklib.viz.dmft`) only supply a ``draw(i)`` function.
+:mod:`gklib.viz.dmft`) are presets of :func:`slider_figure`: they supply a ``draw(i, axes)`` function, the
+number of panels and the limits fixed across frames; the figure, the clearing and the limits are its work.
 """
 from __future__ import annotations
 
@@ -40,9 +41,9 @@ from IPython.display import HTML
 
 from ..history import History
 from ..validation import check_positive, check_positive_int
-from .style import TEXT_WIDTH
-from .figures import (draw_toy_panels, draw_vs_linear, loss_range, panel_axes, plot_eps_panel, plot_grokking,
-                      plot_sweep, sweep_labels)
+from .figures import (draw_toy_panels, draw_vs_linear, loss_range, plot_eps_panel, plot_grokking, plot_sweep,
+                      sweep_labels)
+from .style import TEXT_WIDTH, panel_axes, param_label
 
 __all__ = ["StaticSlider", "slider_figure", "SLIDER_DPI", "DEFAULT_NOTE", "sweep_animation", "grokking_slider", "alpha_animation",
            "eps_explorer_static", "sweep_slider_html"]
@@ -118,8 +119,15 @@ def _png(fig, dpi: float) -> str:
 
 def slider_figure(draw, values, *, label: str = "α", fmt="{:.3g}", sep: str = " = ", fig=None, figsize=(8.0, 3.6),
                   dpi: float = SLIDER_DPI, initial: int = 0, note: str | None = DEFAULT_NOTE,
-                  title: str | None = None, close: bool = True) -> StaticSlider:
+                  title: str | None = None, close: bool = True, panels: int | None = None, height: float = 3.3,
+                  width: float = TEXT_WIDTH, limits=None) -> StaticSlider:
     """Render ``draw(i)`` for every ``values[i]`` into a self-contained HTML slider.
+
+    The course's one static-slider builder. With ``panels`` it also makes the figure and keeps the frames
+    comparable: ``panels`` axes in the house layout (:func:`~gklib.viz.style.panel_axes`, ``width`` ×
+    ``height`` a row), cleared before each frame, ``draw(i, axes)`` draws frame ``i``, and ``limits`` (one
+    ``dict`` of ``Axes.set`` keywords per axis, e.g. ``{"ylim": (1e-3, 1)}``, or ``None``) is applied
+    after it, the same for every frame.
 
     Parameters
     ----------
@@ -147,6 +155,8 @@ def slider_figure(draw, values, *, label: str = "α", fmt="{:.3g}", sep: str = "
         and that the live explorer needs a kernel.
     close : bool
         Close the figure afterwards (so Jupyter does not also display it as a still image).
+    panels, height, width, limits : int, float, float, sequence of dict
+        See above; ``fig`` and ``figsize`` are then not used (``fig`` must be ``None``).
 
     Returns
     -------
@@ -184,7 +194,15 @@ def slider_figure(draw, values, *, label: str = "α", fmt="{:.3g}", sep: str = "
     initial = check_positive_int(initial, "initial", allow_zero=True)
     if initial >= len(vals):
         raise ValueError(f"initial must be < len(values) = {len(vals)}, got {initial}")
-    if fig is None:
+    if panels is not None:
+        if fig is not None:
+            raise ValueError("pass fig or panels, not both")
+        axes = panel_axes(panels, check_positive(height, "height"), check_positive(width, "width"))
+        limits = [{}] * len(axes) if limits is None else [dict(lim or {}) for lim in limits]
+        if len(limits) != len(axes):
+            raise ValueError(f"limits must hold one dict per panel ({len(axes)}), got {len(limits)}")
+        fig, draw = axes[0].figure, _framed(draw, axes, limits)
+    elif fig is None:
         if len(figsize) != 2:
             raise ValueError(f"figsize must be (width, height), got {figsize!r}")
         fig = plt.figure(figsize=tuple(check_positive(s, "figsize") for s in figsize))
@@ -228,32 +246,37 @@ def slider_figure(draw, values, *, label: str = "α", fmt="{:.3g}", sep: str = "
     return StaticSlider(html, frames, vals, labels, uid)
 
 
+def _framed(draw, axes, limits):
+    """``draw(i, axes)`` on cleared axes, with the same ``limits`` on every frame: one frame of a preset."""
+    def frame(i):
+        for ax in axes:
+            ax.clear()
+        draw(i, axes)
+        for ax, lim in zip(axes, limits):
+            ax.set(**lim)
+    return frame
+
+
 # ----------------------------------------------------------------------- the chapters' sliders
-def _sweep_values_and_ylim(hist: History, param: str):
-    """Validate a batched sweep; return the swept values and a loss-axis range shared by all runs."""
+def _run_slider(hist: History, param: str, fmt: str, draw_run, **kw) -> StaticSlider:
+    """:func:`slider_figure` over the runs of a batched sweep, one frame per value of ``hist.params[param]``:
+    ``draw_run(i, axes, caption)`` draws run ``i``; ``caption`` reads "α = 0.5"."""
     if not isinstance(hist, History) or not hist.batched:
         raise ValueError("hist must be a batched History (a sweep)")
     if param not in hist.params:
         raise ValueError(f"param must be one of {sorted(hist.params)}, got {param!r}")
-    values = np.atleast_1d(hist.params[param])
-    return values, loss_range(hist, floor=1e-6)
+    values, name = np.atleast_1d(hist.params[param]), param_label(param)
+    return slider_figure(lambda i, axes: draw_run(i, axes, f"{name} = {fmt.format(values[i])}"), values,
+                         label=name, fmt=fmt, **kw)
 
 
 def sweep_animation(hist: History, param: str = "alpha", fmt: str = "{:.3g}", dpi: float = SLIDER_DPI):
     """Static slider (:func:`~gklib.viz.slider.slider_figure`) over the runs of a batched sweep:
     :func:`draw_toy_panels` (losses and decomposition) for each value of ``hist.params[param]``, on
     fixed axes. Works in the static book. Returns a :class:`~gklib.viz.slider.StaticSlider`."""
-    values, ylim = _sweep_values_and_ylim(hist, param)
-    fig, axes = plt.subplots(1, 2, figsize=(TEXT_WIDTH, 3.3), constrained_layout=True)
-    name = {"alpha": "α", "eps": "ε"}.get(param, param)
-
-    def draw(i):
-        for ax in axes:
-            ax.clear()
-        draw_toy_panels(hist.run(i), axes, title=f"{name} = {fmt.format(values[i])}", ylim=ylim)
-
-    return slider_figure(draw, values, label=name, fmt=fmt, fig=fig, dpi=dpi,
-                         title="losses and test-loss decomposition")
+    ylim = loss_range(hist, floor=1e-6) if isinstance(hist, History) else None
+    return _run_slider(hist, param, fmt, lambda i, axes, cap: draw_toy_panels(hist.run(i), axes, title=cap, ylim=ylim),
+                       panels=2, dpi=dpi, title="losses and test-loss decomposition")
 
 
 def grokking_slider(hist: History, param: str = "alpha", fmt: str = "{:.3g}", dpi: float = SLIDER_DPI,
@@ -263,22 +286,17 @@ def grokking_slider(hist: History, param: str = "alpha", fmt: str = "{:.3g}", dp
     :math:`\|W_t\|_F/\|W_0\|_F`), on axes fixed across frames. Works in the static book.
     ``note`` is the line under the figure (:func:`slider_figure`); a page without a live explorer
     of its own says where one is. Returns a :class:`~gklib.viz.slider.StaticSlider`."""
-    values, ylim = _sweep_values_and_ylim(hist, param)
+    if not isinstance(hist, History) or not hist.batched:
+        raise ValueError("hist must be a batched History (a sweep)")
     wn = np.asarray(hist.weight_norm, dtype=float)
     wn = wn / wn[:, :1]
-    wlim = (0.9 * np.nanmin(wn), 1.1 * np.nanmax(wn))
-    fig, axes = plt.subplots(1, 2, figsize=(TEXT_WIDTH, 3.3), constrained_layout=True)
-    name = {"alpha": "α", "eps": "ε"}.get(param, param)
+    limits = ({"ylim": loss_range(hist, floor=1e-6)}, {"ylim": (0.9 * np.nanmin(wn), 1.1 * np.nanmax(wn))})
 
-    def draw(i):
-        for ax in axes:
-            ax.clear()
-        plot_grokking(hist.run(i), title=f"{name} = {fmt.format(values[i])}: train and test loss", axes=axes)
-        axes[0].set_ylim(*ylim)
-        axes[1].set_ylim(*wlim)
+    def draw(i, axes, cap):
+        plot_grokking(hist.run(i), title=f"{cap}: train and test loss", axes=axes)
 
-    return slider_figure(draw, values, label=name, fmt=fmt, fig=fig, dpi=dpi, note=note,
-                         title="train/test loss and weight norm")
+    return _run_slider(hist, param, fmt, draw, panels=2, limits=limits, dpi=dpi, note=note,
+                       title="train/test loss and weight norm")
 
 
 def alpha_animation(hist: History, hist_lin: History, dpi: float = SLIDER_DPI):
@@ -287,26 +305,19 @@ def alpha_animation(hist: History, hist_lin: History, dpi: float = SLIDER_DPI):
     Works in the static book (no kernel). ``hist`` is a batched history with ``params["alpha"]``;
     ``hist_lin`` is one run or one run per α. Returns a :class:`~gklib.viz.slider.StaticSlider`."""
     if not isinstance(hist, History) or not hist.batched:
-        raise ValueError("hist must be a batched history (an α sweep)")
-    if "alpha" not in hist.params:
-        raise ValueError("hist must have params['alpha'] (an α sweep)")
+        raise ValueError("hist must be a batched History (an α sweep)")
     lins = list(hist_lin.runs()) if hist_lin.batched else [hist_lin] * hist.R
     if len(lins) != hist.R:
         raise ValueError(f"hist_lin has {len(lins)} runs but hist has {hist.R}")
-    alphas = np.atleast_1d(hist.params["alpha"])
-    fig, ax = plt.subplots(figsize=(TEXT_WIDTH * 0.8, 3.6), constrained_layout=True)
-    lim = loss_range(hist)
 
-    def draw(i):
-        ax.clear()
-        h, hl = hist.run(i), lins[i]
-        draw_vs_linear(ax, h, hl)
-        ax.set(xscale="log", yscale="log", ylim=lim, xlabel="step + 1", ylabel="MSE",
-               title=f"α = {alphas[i]:.3g}: network (blue) vs linearised (black)")
-        ax.legend(fontsize="small", loc="lower left")
+    def draw(i, axes, cap):
+        draw_vs_linear(axes[0], hist.run(i), lins[i])
+        axes[0].set(xscale="log", yscale="log", xlabel="step + 1", ylabel="MSE",
+                    title=f"{cap}: network (blue) vs linearised (black)")
+        axes[0].legend(fontsize="small", loc="lower left")
 
-    return slider_figure(draw, alphas, label="α", fmt="{:.3g}", fig=fig, dpi=dpi,
-                         title="network vs linearised model")
+    return _run_slider(hist, "alpha", "{:.3g}", draw, panels=1, width=TEXT_WIDTH * 0.8, height=3.6,
+                       limits=[{"ylim": loss_range(hist)}], dpi=dpi, title="network vs linearised model")
 
 
 def eps_explorer_static(D: int = 40, eps_values=(0.01, 0.03, 0.1, 0.3, 1.0), ridge: float = 0.0,
@@ -317,13 +328,8 @@ def eps_explorer_static(D: int = 40, eps_values=(0.01, 0.03, 0.1, 0.3, 1.0), rid
     D = check_positive_int(D, "D")
     ridge = check_positive(ridge, "ridge", allow_zero=True)
     eps_values = [check_positive(e, "eps_values") for e in np.atleast_1d(eps_values)]
-    axes = panel_axes(3, height=3.0)
-    fig = axes[0].figure
-
-    def draw(i):
-        plot_eps_panel(D, eps_values[i], ridge, axes=axes)
-
-    return slider_figure(draw, eps_values, label="ε", fmt="{:.3g}", fig=fig, dpi=dpi,
+    return slider_figure(lambda i, axes: plot_eps_panel(D, eps_values[i], ridge, axes=axes), eps_values,
+                         label=param_label("eps"), panels=3, height=3.0, dpi=dpi,
                          title="Mercer spectrum, power split and kernel learning curves")
 
 
@@ -333,14 +339,10 @@ def sweep_slider_html(hist: History, by=None, panels=("acc", "norm"), dpi: float
     Works in the static HTML book without a kernel. Returns a :class:`StaticSlider`."""
     if not isinstance(hist, History) or not hist.batched:
         raise ValueError(f"hist must be a batched History (a sweep), got {type(hist).__name__}")
-    axes = panel_axes(len(panels))
-    fig = axes[0].figure
     labels = sweep_labels(hist, by)
 
-    def draw(i):
-        for ax in np.atleast_1d(axes):
-            ax.clear()
+    def draw(i, axes):
         plot_sweep(hist, by, panels=panels, axes=axes, highlight=i, title=labels[i])
 
-    return slider_figure(draw, labels, label="run", fmt="{}", sep=": ", fig=fig, dpi=dpi,
+    return slider_figure(draw, labels, label="run", fmt="{}", sep=": ", panels=len(panels), height=2.9, dpi=dpi,
                          title="sweep with one run highlighted")

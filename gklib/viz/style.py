@@ -18,7 +18,7 @@ import matplotlib as mpl
 
 from ..config import get_profile
 
-__all__ = ["TEXT_WIDTH", "HOUSE_STYLE", "use_style", "profile_banner"]
+__all__ = ["TEXT_WIDTH", "HOUSE_STYLE", "PARAM_LABELS", "param_label", "use_style", "profile_banner", "panel_axes"]
 
 TEXT_WIDTH = 7.5
 """Width of the book's text column in inches (at ``figure.dpi = 100``): the widest a figure should be."""
@@ -76,3 +76,29 @@ def use_style(retina: bool = True) -> None:
     banner = profile_banner()
     if banner is not None:
         display(banner)
+
+
+PARAM_LABELS = {"alpha": "α", "eps": "ε"}
+"""How the figures, sliders and legends name a swept parameter (the one place that says α for ``"alpha"``)."""
+
+
+def param_label(name: str) -> str:
+    """The displayed name of the parameter ``name``: ``"alpha"`` → "α", ``"eps"`` → "ε", others unchanged."""
+    return PARAM_LABELS.get(name, name)
+
+
+def panel_axes(n: int, height: float = 2.9, width: float = TEXT_WIDTH):
+    """``n`` axes in the house layout: one row of at most two panels across ``width`` (by default the text
+    width :data:`TEXT_WIDTH`); three or more panels wrap onto further rows."""
+    import matplotlib.pyplot as plt
+
+    from ..validation import check_positive_int
+
+    n = check_positive_int(n, "n")
+    cols = min(n, 2)
+    rows = -(-n // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(width, height * rows), constrained_layout=True, squeeze=False)
+    axes = axes.ravel()
+    for a in axes[n:]:
+        a.remove()
+    return axes[:n]

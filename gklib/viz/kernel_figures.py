@@ -1,0 +1,91 @@
+"""Chapter 2's kernel figures: the Mercer spectrum of :math:`K_0` (:func:`plot_spectrum`) and, for one ε, the
+spectrum, the power split and the kernel-regression learning curves side by side (:func:`plot_eps_panel`,
+the frame of :func:`gklib.viz.slider.eps_explorer_static` and of the live :func:`gklib.viz.explorers.eps_explorer`).
+Re-exported by :mod:`gklib.viz.figures`.
+"""
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from ..kernels.spectrum import kernel_theory_curve, mercer_spectrum, power_split, predicted_sample_sizes
+from ..validation import check_positive, check_positive_int
+from .style import panel_axes
+
+__all__ = ["plot_spectrum", "plot_eps_panel"]
+
+
+def plot_spectrum(D: int, eps: float, empirical=None, ax=None, label_empirical="Monte Carlo", **kw):
+    """Mercer eigenvalues of :math:`K_0` against mode index (log scale), optionally with an
+    empirical spectrum (decreasing array, e.g. from :func:`~gklib.kernels.spectrum.feature_covariance_spectrum`)."""
+    ax = ax or plt.gca()
+    theory = mercer_spectrum(D, eps).expanded()
+    idx = np.arange(1, theory.size + 1)
+    if empirical is not None:
+        ev = np.asarray(empirical, dtype=float)
+        ev = ev[ev > 0]
+        ax.plot(np.arange(1, ev.size + 1), ev, ".", ms=3, alpha=0.5, label=label_empirical, **kw)
+    ax.step(idx, theory, where="mid", color="k", lw=1.5, label="Mercer theory")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("mode index k")
+    ax.set_ylabel(r"eigenvalue $\lambda_k$")
+    s = mercer_spectrum(D, eps)
+    ax.annotate(f"linear: 1/D, ×{D}", (1, s['linear']), xytext=(3, 3), textcoords="offset points", fontsize=8)
+    ax.annotate(r"$|x|^2$: $\epsilon^2(D+2)/D^2$", (D + 1, s['norm']), xytext=(3, 3),
+                textcoords="offset points", fontsize=8)
+    ax.annotate(rf"quadratic: $2\epsilon^2/D^2$, ×{s.rank - D - 1}", (D + 2, s['offdiag']), xytext=(3, -12),
+                textcoords="offset points", fontsize=8)
+    return ax
+
+
+def plot_eps_panel(D: int, eps: float, ridge: float = 0.0, axes=None, eps_max: float = 1.0):
+    """For one ε: the Mercer spectrum, the share of :math:`\\mathrm{Tr}\\,K_0` on linear and quadratic functions
+    against ε, and the kernel-regression learning curves of the target's parts (returns the three axes)."""
+    D = check_positive_int(D, "D")
+    eps = check_positive(eps, "eps")
+    ridge = check_positive(ridge, "ridge", allow_zero=True)
+    if axes is None:
+        axes = panel_axes(3, height=3.0)
+    a1, a2, a3 = axes
+    for a in axes:
+        a.clear()
+    plot_spectrum(D, eps, ax=a1)
+    a1.set_ylim(1e-9, 1)
+    a1.set_title(f"Mercer spectrum, D={D}, ε={eps:.3g}")
+
+    grid = np.geomspace(1e-3, eps_max, 200)
+    ps = power_split(D, grid)
+    a2.plot(grid, 1 - ps["quadratic_fraction"], label="linear functions")
+    a2.plot(grid, ps["quadratic_fraction"], label="quadratic functions")
+    a2.axvline(eps, color="k", ls=":")
+    a2.set_xscale("log")
+    a2.set_xlabel("ε")
+    a2.set_ylabel(r"share of $\mathrm{Tr}\,K_0$")
+    a2.set_ylim(0, 1)
+    a2.legend(fontsize=8, loc="center left")      # the curves run along the top and the bottom
+    a2.set_title("where the kernel puts its power")
+
+    rank = mercer_spectrum(D, eps).rank
+    Ps = np.unique(np.geomspace(1, 30 * rank, 300).astype(int))
+    th = kernel_theory_curve(D, eps, Ps, ridge=ridge)
+    a3.plot(Ps, th["norm"], label=r"$|x|^2$ part")
+    a3.plot(Ps, th["traceless"], label="traceless quadratic part")
+    pred = predicted_sample_sizes(D, eps, ridge=ridge)
+    for part, c in (("norm", "C0"), ("traceless", "C1")):
+        if pred[part] is not None:
+            a3.axvline(pred[part], color=c, ls=":", lw=1, label="learned (theory)" if part == "norm" else None)
+    a3.axvline(D, color="gray", ls="--", lw=0.8, label="P = D")
+    a3.axvline(rank, color="gray", ls="-.", lw=0.8, label="P = rank of $K_0$")
+    a3.set_xscale("log")
+    a3.set_ylim(0, 1.6)
+    a3.set_xlabel("training-set size P")
+    a3.set_ylabel("test error / power of the part\n(> 1: overfitting)")
+    a3.set_title(f"kernel regression theory, ridge={ridge:.3g}")
+    spec = a3.get_subplotspec()
+    if spec is not None and spec.colspan.stop < spec.get_gridspec().ncols:
+        # an empty grid cell to the right (panel_axes(3)): the legend goes there, off the curves
+        a3.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.12, 0.5)).set_in_layout(False)
+    else:
+        a3.legend(fontsize=8, loc="upper right")
+    return axes
