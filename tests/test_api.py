@@ -103,3 +103,66 @@ def test_used_from_import_resolves(module, name):
     if not hasattr(mod, name):  # a submodule not yet imported
         importlib.import_module(f"{module}.{name}")
     assert hasattr(mod, name), f"from {module} import {name}"
+
+
+# -- the explicit namespace -------------------------------------------------------------------------------------
+
+PACKAGES = ["gklib", "gklib.toy", "gklib.kernels", "gklib.nets", "gklib.dmft", "gklib.viz"]
+
+
+@pytest.mark.parametrize("package", PACKAGES)
+def test_all_has_no_duplicates_and_resolves(package):
+    mod = importlib.import_module(package)
+    names = mod.__all__
+    assert len(names) >= 20
+    dups = sorted({n for n in names if names.count(n) > 1})
+    assert not dups, f"{package}.__all__ lists {dups} more than once"
+    missing = [n for n in names if not hasattr(mod, n)]
+    assert not missing, f"{package}.__all__ names {missing}, which do not resolve"
+    assert set(names) <= set(dir(mod)), "dir() hides names of __all__"
+
+
+@pytest.mark.parametrize("package", PACKAGES)
+def test_all_lists_every_public_name(package):
+    """``__all__`` lists every public object of the snapshot (the submodules of a subpackage aside)."""
+    expected = {n for n, origin in SNAPSHOT[package].items()
+                if n != "__version__" and (package == "gklib" or not origin.startswith("module "))}
+    assert set(importlib.import_module(package).__all__) == expected
+
+
+@pytest.mark.parametrize("package", ["gklib", "gklib.toy", "gklib.kernels", "gklib.nets", "gklib.dmft"])
+def test_no_star_imports(package):
+    source = Path(importlib.import_module(package).__file__).read_text()
+    assert not re.search(r"^\s*from\s+\S+\s+import\s+\*", source, re.M)
+
+
+def test_unknown_attribute_raises_attribute_error():
+    import gklib as gk
+
+    with pytest.raises(AttributeError, match="no_such_name"):
+        gk.no_such_name
+    with pytest.raises(AttributeError, match="no_such_name"):
+        gk.kernels.no_such_name
+    assert not hasattr(gk, "no_such_name")
+
+
+def test_import_is_light_and_lazy_names_load():
+    """``import gklib`` loads neither pyplot, IPython, ipywidgets nor scipy.optimize; the lazy names then load."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, gklib as gk\n"
+        "heavy = ('matplotlib.pyplot', 'IPython', 'ipywidgets', 'scipy.optimize')\n"
+        "print(sorted(m for m in heavy if m in sys.modules))\n"
+        "from gklib import viz\n"
+        "assert gk.viz is viz and callable(gk.viz.use_style) and gk.plot_sweep is viz.plot_sweep\n"
+        "assert gk.mercer_spectrum is gk.kernels.spectrum.mercer_spectrum\n"
+        "assert gk.mode_learning is gk.kernels.dynamics.mode_learning\n"
+        "from gklib.kernels import MercerSpectrum, power_split\n"
+        "print(sorted(m for m in heavy if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    before, after = out.stdout.strip().splitlines()
+    assert before == "[]", f"import gklib loaded {before}"
+    assert "matplotlib.pyplot" in after and "scipy.optimize" in after
