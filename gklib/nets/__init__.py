@@ -9,12 +9,28 @@
 - :mod:`gklib.nets.experiments`: the modular-arithmetic MLP sweep (paper Fig 2).
 """
 from . import data, experiments, laziness, modules, trainer, wrappers
-from .data import *  # noqa: F401,F403
-from .experiments import *  # noqa: F401,F403
-from .laziness import *  # noqa: F401,F403
-from .modules import *  # noqa: F401,F403
-from .trainer import *  # noqa: F401,F403
-from .wrappers import *  # noqa: F401,F403
+from .data import (MNIST_FILES, MNIST_MIRRORS, find_mnist_dir, load_mnist, mirrored_fraction, modular_addition,
+                   student_teacher)
+from .experiments import modular_mlp_steps, modular_mlp_sweep, seed_sweep
+from .laziness import (feature_kernel_change, kernel_distance, net_vs_linear, ntk_change, relative_ntk_change,
+                       relative_weight_change)
+from .modules import ACTIVATIONS, MLP, QuadraticMLP, Transformer1L
+from .trainer import TrainedModules, fit
+from .wrappers import Anchored, CommitteeModule, Linearized, OutputScaled, lazy_lr, linearize
 
-__all__ = (modules.__all__ + wrappers.__all__ + trainer.__all__ + laziness.__all__ + data.__all__
-           + experiments.__all__)
+__all__ = [
+    # modules
+    "QuadraticMLP", "MLP", "Transformer1L", "ACTIVATIONS",
+    # wrappers
+    "Anchored", "OutputScaled", "Linearized", "CommitteeModule", "linearize", "lazy_lr",
+    # trainer
+    "fit", "TrainedModules",
+    # laziness
+    "net_vs_linear", "relative_weight_change", "relative_ntk_change", "kernel_distance", "feature_kernel_change",
+    "ntk_change",
+    # data
+    "modular_addition", "mirrored_fraction", "student_teacher", "load_mnist", "find_mnist_dir", "MNIST_FILES",
+    "MNIST_MIRRORS",
+    # experiments
+    "modular_mlp_sweep", "modular_mlp_steps", "seed_sweep",
+]

@@ -13,16 +13,31 @@ r"""The paper's toy model: a committee machine learning a quadratic target (chap
 - :mod:`gklib.toy.experiments` — one explorer run and the α × ε phase diagram.
 """
 from . import alignment, diagnostics, experiments, linearized, model, ntk, tasks, theory, trainer
-from .alignment import *  # noqa: F401,F403
-from .diagnostics import *  # noqa: F401,F403
-from .experiments import *  # noqa: F401,F403
-from .linearized import *  # noqa: F401,F403
+from .alignment import aligned_weights, eigenvector_task, gram_eigenvectors, interpolated_model
+from .diagnostics import DIAGNOSTICS, lazy_rich_run, story_times
+from .experiments import PhaseDiagram, phase_diagram, run_toy
+from .linearized import (KernelGD, check_closed_form, kernel_gd_gain, label_scaled_task, train_linearized,
+                         weight_scaled_model)
 from .model import CommitteeMachine
-from .ntk import *  # noqa: F401,F403
+from .ntk import committee_ntk, initial_ntk, ntk_from_stats
 from .tasks import Task, gaussian_inputs, hermite_task, multi_index_task, quadratic_task
 from .theory import decomposition_from_stats, loss_decomposition
 from .trainer import train
 
-__all__ = (["CommitteeMachine", "Task", "gaussian_inputs", "quadratic_task", "multi_index_task", "hermite_task",
-            "decomposition_from_stats", "loss_decomposition", "train"] + ntk.__all__ + linearized.__all__
-           + alignment.__all__ + diagnostics.__all__ + experiments.__all__)
+__all__ = [
+    # model and data
+    "CommitteeMachine", "Task", "gaussian_inputs", "quadratic_task", "multi_index_task", "hermite_task",
+    # theory and training
+    "decomposition_from_stats", "loss_decomposition", "train",
+    # the NTK in closed form (toy.ntk)
+    "ntk_from_stats", "committee_ntk", "initial_ntk",
+    # the linearisation (toy.linearized)
+    "check_closed_form", "kernel_gd_gain", "KernelGD", "train_linearized", "label_scaled_task",
+    "weight_scaled_model",
+    # aligned initialisations (toy.alignment)
+    "gram_eigenvectors", "eigenvector_task", "aligned_weights", "interpolated_model",
+    # lazy or rich (toy.diagnostics)
+    "lazy_rich_run", "story_times", "DIAGNOSTICS",
+    # experiments (toy.experiments)
+    "run_toy", "PhaseDiagram", "phase_diagram",
+]
