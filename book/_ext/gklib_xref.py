@@ -12,9 +12,11 @@
    ``gklib.viz`` (defined in ``gklib.viz.explorers``). Sphinx resolves Python references by exact name only, so under ``-n`` these
    would be "reference target not found". :func:`resolve` maps a ``py`` reference whose target
    starts with ``gklib.`` or has no dot to the *unique* documented gklib object with the same last
-   name component and a matching object type. Ambiguous or unknown names are left to Sphinx, so
-   real mistakes still fail the build.
+   name component and a matching object type; where a re-exporting module documents the object too,
+   to the module that defines it. Ambiguous or unknown names are left to Sphinx, so real mistakes
+   still fail the build.
 """
+import importlib
 import re
 
 from sphinx.util.nodes import make_refnode
@@ -78,6 +80,16 @@ def _process_docstring(app, what, name, obj, options, lines):
         format_sections(lines)
 
 
+def _defined_in(name: str) -> bool:
+    """Is the documented ``module.attr`` the object's own module (not a re-export)?"""
+    mod, _, attr = name.rpartition(".")
+    try:
+        obj = getattr(importlib.import_module(mod), attr)
+    except (ImportError, AttributeError, ValueError):
+        return False
+    return getattr(obj, "__module__", None) == mod
+
+
 def resolve(app, env, node, contnode):
     if node.get("refdomain") != "py":
         return None
@@ -90,6 +102,8 @@ def resolve(app, env, node, contnode):
     hits = [(name, obj) for name, obj in domain.objects.items()
             if name.startswith("gklib.") and name.rsplit(".", 1)[-1] == last
             and obj.objtype in objtypes and not obj.aliased]
+    if len(hits) > 1:                      # a re-exporting module documents it too: take where it is defined
+        hits = [(name, obj) for name, obj in hits if _defined_in(name)]
     if len(hits) != 1:
         return None
     name, obj = hits[0]
