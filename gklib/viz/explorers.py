@@ -100,7 +100,7 @@ def live_explorer(build):
 
 
 #: Seconds after a move at which an explorer that trains for longer shows its run so far (chapter 5).
-FIRST_SHOW = 0.15
+FIRST_SHOW = 0.05
 
 
 # ----------------------------------------------------------------------- the explorers
@@ -241,7 +241,7 @@ def modular_mlp_explorer(res: History | None = None, labels=None, *, s=(0.4, 2.0
     ``modular_mlp_explorer()``: a slider over ``s`` in the range ``s`` (or over the values ``s``, if
     more than two are given); each move retrains the network for that scale (:func:`gklib.nets.modular_mlp_sweep`,
     the run :func:`modular_mlp_sweep` would compute, ``steps`` defaulting to its
-    profile's) and draws accuracies, losses and the weight norm: the run so far ``FIRST_SHOW`` (0.15)
+    profile's) and draws accuracies, losses and the weight norm: the run so far ``FIRST_SHOW`` (0.05)
     seconds after the move, then as it grows (every 1.5 s, later every 40 % of the time so far),
     with the step reached in the status line; a newer value abandons the run. Runs already computed
     stay in the figure, faded, so moving the slider builds up a sweep.
