@@ -54,7 +54,8 @@ def diverged(loss, ref):
 
 
 def check_on_divergence(on_divergence: str) -> str:
-    """What a trainer does with a diverged run: ``"raise"`` or ``"nan"`` (freeze it, history NaN); else ``ValueError``."""
+    """What a trainer does with a diverged run: ``"raise"`` or ``"nan"`` (freeze it, history NaN);
+    anything else raises ``ValueError``."""
     if on_divergence not in ("raise", "nan"):
         raise ValueError(f"on_divergence must be 'raise' or 'nan', got {on_divergence!r}")
     return on_divergence

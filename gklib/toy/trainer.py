@@ -378,7 +378,8 @@ class _DirectRunner(_Runner):
 
     def gradients(self, r):
         """:math:`\\partial\\mathcal L/\\partial w_i = \\frac{2\\alpha}{PN}\\sum_\\mu r_\\mu a_i\\phi'(h_{i\\mu})x_\\mu`,
-        :math:`\\partial\\mathcal L/\\partial a_i = \\frac{2\\alpha}{PN}\\sum_\\mu r_\\mu\\phi(h_{i\\mu})` (weight decay is applied by :class:`~gklib.training.RunOptimizer`)."""
+        :math:`\\partial\\mathcal L/\\partial a_i = \\frac{2\\alpha}{PN}\\sum_\\mu r_\\mu\\phi(h_{i\\mu})`
+        (weight decay is applied by :class:`~gklib.training.RunOptimizer`)."""
         m = self.m
         coef = 2 * self.alpha / (self.t.P * m.N)
         G = r[:, :, None] * m.dphi(self.H)                     # (R, P, N)
