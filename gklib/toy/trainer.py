@@ -369,12 +369,7 @@ class _DirectRunner(_Runner):
         return self.m._W.flatten(1).norm(dim=1)
 
     def residual(self):
-        m = self.m
-        self.H = torch.einsum("pd,rnd->rpn", self.t.X, m._W)
-        phi = m.phi(self.H)
-        f = phi.sum(-1) if m._a is None else torch.einsum("rpn,rn->rp", phi, m._a)
-        self.phi_H = phi
-        return self.alpha[:, None] / m.N * f - self.f0 - self.t.y
+        return self.m.raw_output(self.t.X) - self.f0 - self.t.y     # the model's one formula (committee_output)
 
     def gradients(self, r):
         """:math:`\\partial\\mathcal L/\\partial w_i = \\frac{2\\alpha}{PN}\\sum_\\mu r_\\mu a_i\\phi'(h_{i\\mu})x_\\mu`,
@@ -382,12 +377,13 @@ class _DirectRunner(_Runner):
         (weight decay is applied by :class:`~gklib.training.RunOptimizer`)."""
         m = self.m
         coef = 2 * self.alpha / (self.t.P * m.N)
-        G = r[:, :, None] * m.dphi(self.H)                     # (R, P, N)
+        H = torch.einsum("pd,rnd->rpn", self.t.X, m._W)        # pre-activations h_{iμ}
+        G = r[:, :, None] * m.dphi(H)                          # (R, P, N)
         if m._a is not None:
             G = G * m._a[:, None, :]
         grads = {"_W": coef[:, None, None] * torch.einsum("rpn,pd->rnd", G, self.t.X)}
         if m._a is not None:
-            grads["_a"] = coef[:, None] * torch.einsum("rp,rpn->rn", r, self.phi_H)
+            grads["_a"] = coef[:, None] * torch.einsum("rp,rpn->rn", r, m.phi(H))
         return grads
 
     def step(self, r):
