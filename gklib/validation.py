@@ -1,4 +1,7 @@
-"""Argument checks shared by every public function (scikit-learn style messages)."""
+"""Argument checks shared by every public function (scikit-learn style messages).
+
+The training policy (optimiser names, the divergence rule) is :mod:`gklib.training`; its names
+``OPTIMIZERS``, ``DIVERGENCE_FACTOR``, ``check_optimizer`` and ``diverged`` can still be imported from here."""
 from __future__ import annotations
 
 import math
@@ -91,22 +94,6 @@ def broadcast_runs(**arrays: np.ndarray) -> tuple[int, dict]:
     return R, {k: np.broadcast_to(v, (R,)).copy() for k, v in arrays.items()}
 
 
-# One optimiser vocabulary for every trainer (the names of the torch.optim classes).
-OPTIMIZERS = ("sgd", "adam", "adamw")
-DIVERGENCE_FACTOR = 1e6
-
-
-def check_optimizer(optimizer, aliases: dict | None = None) -> str:
-    """``optimizer`` as one of ``OPTIMIZERS``: ``"sgd"`` (gradient descent, heavy-ball momentum
-    with ``momentum > 0``; weight decay adds λθ to the gradient), ``"adam"`` (weight decay added to
-    the gradient) or ``"adamw"`` (decoupled weight decay). ``aliases`` maps older spellings."""
-    name = (aliases or {}).get(optimizer, optimizer)
-    if name not in OPTIMIZERS:
-        known = OPTIMIZERS + tuple(aliases or ())
-        raise ValueError(f"optimizer must be one of {known}, got {optimizer!r}")
-    return name
-
-
 def check_betas(betas) -> tuple:
     """Adam's ``betas``: two numbers in ``[0, 1)`` (moment decay rates), as a tuple of floats."""
     ok = isinstance(betas, (tuple, list)) and len(betas) == 2 and all(
@@ -114,14 +101,6 @@ def check_betas(betas) -> tuple:
     if not ok:
         raise ValueError(f"betas must be two numbers in [0, 1), got {betas!r}")
     return tuple(float(b) for b in betas)
-
-
-def diverged(loss, ref):
-    """The divergence rule of every trainer: a boolean mask (per run) of losses that are not finite
-    or exceed ``DIVERGENCE_FACTOR`` (10⁶) times the initial loss ``ref`` (tensors of equal shape)."""
-    import torch
-
-    return ~torch.isfinite(loss) | (loss > DIVERGENCE_FACTOR * ref.clamp_min(1e-12))
 
 
 def as_inputs(X, name: str, D=None, like=None):
@@ -169,3 +148,15 @@ def check_data(X, y, X_test=None, y_test=None):
             raise ValueError(f"y_test has labels of shape {tuple(y_test.shape[1:])} but y has {tuple(y.shape[1:])}")
         if y_test.dtype.is_floating_point != y.dtype.is_floating_point:
             raise TypeError("y and y_test must both be class labels (integers) or both regression targets (floats)")
+
+
+_MOVED_TO_TRAINING = ("OPTIMIZERS", "DIVERGENCE_FACTOR", "check_optimizer", "diverged")
+
+
+def __getattr__(name):
+    """The old import paths of the training policy, now in :mod:`gklib.training`."""
+    if name in _MOVED_TO_TRAINING:
+        from . import training
+
+        return getattr(training, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -13,13 +13,14 @@ run ``r``: :math:`\eta_r = \text{lr}_r/\alpha_r^{k}` with ``k = lr_alpha_power``
 
 Every run has its own parameter tensors, one ``torch.optim`` parameter group (its own learning
 rate and weight decay) and one optimiser for all: ``"sgd"`` (``momentum`` for heavy ball),
-``"adam"`` or ``"adamw"`` (``gklib.validation.OPTIMIZERS``). In the forward pass the runs'
+``"adam"`` or ``"adamw"`` (``gklib.training.OPTIMIZERS``). In the forward pass the runs'
 parameters are stacked along a leading axis and the network is evaluated with
 ``torch.func.vmap(functional_call(...))``; the per-run losses are summed, so one backward pass
 gives every run its own gradient. A linear warm-up :math:`\min(1, t/\text{warmup})` is a
-``LambdaLR`` schedule. The divergence rule (:func:`gklib.validation.diverged`) is checked on the
-step's loss at every step; a diverged run raises, or (``on_divergence="nan"``) is frozen — its
-group's learning rate set to 0 and its gradients dropped — and reported with its step.
+``LambdaLR`` schedule. The divergence rule (:class:`gklib.training.DivergenceWatch`, shared with
+:func:`gklib.train`) is checked on the step's loss at every step; a diverged run raises, or
+(``on_divergence="nan"``) is frozen — its group's learning rate set to 0 and its gradients dropped —
+and reported with its step.
 ``torch.set_flush_denormal(True)`` is set while training (tiny Adam moments otherwise make CPU
 steps many times slower) and reset afterwards.
 """
@@ -27,7 +28,6 @@ from __future__ import annotations
 
 import copy
 import time
-import warnings
 
 import numpy as np
 import torch
@@ -35,8 +35,8 @@ from torch.func import functional_call, vmap
 
 from ..config import cap_steps, generator, get_device, progress
 from ..history import History, log_grid
-from ..validation import (as_param_array, broadcast_runs, check_betas, check_data, check_optimizer, check_positive,
-                          check_positive_int, diverged)
+from ..training import DivergenceWatch, check_on_divergence, check_optimizer
+from ..validation import as_param_array, broadcast_runs, check_betas, check_data, check_positive, check_positive_int
 
 __all__ = ["fit", "TrainedModules"]
 
@@ -134,10 +134,7 @@ def fit(model, data, steps: int = 1000, *, alpha=1.0, lr=1e-3, lr_alpha_power: f
     """
     if loss not in ("mse", "ce"):
         raise ValueError(f"loss must be 'mse' or 'ce', got {loss!r}")
-    optimizer = check_optimizer(optimizer)
-    momentum = check_positive(momentum, "momentum", allow_zero=True)
-    if momentum >= 1 or (momentum and optimizer != "sgd"):
-        raise ValueError(f"momentum must be in [0, 1) and needs optimizer='sgd', got {momentum}")
+    optimizer, momentum = check_optimizer(optimizer, momentum=check_positive(momentum, "momentum", allow_zero=True))
     betas = check_betas(betas)
     track = dict(track or {})
     if not all(callable(fn) for fn in track.values()):
@@ -148,8 +145,7 @@ def fit(model, data, steps: int = 1000, *, alpha=1.0, lr=1e-3, lr_alpha_power: f
         raise ValueError(f"track names {sorted(clash)} are taken by fit's own series")
     if norm not in ("total", "layers"):
         raise ValueError(f"norm must be 'total' or 'layers', got {norm!r}")
-    if on_divergence not in ("raise", "nan"):
-        raise ValueError(f"on_divergence must be 'raise' or 'nan', got {on_divergence!r}")
+    check_on_divergence(on_divergence)
     if callback is not None and not callable(callback):
         raise TypeError(f"callback must be callable(step, hist), got {type(callback).__name__}")
     steps = cap_steps(check_positive_int(steps, "steps", allow_zero=True))   # $GKLIB_SMOKE_STEPS
@@ -280,24 +276,15 @@ def fit(model, data, steps: int = 1000, *, alpha=1.0, lr=1e-3, lr_alpha_power: f
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda t: min(1.0, (t + 1) / warmup)) if warmup else None
     gen = generator(seed)
     order, pos = torch.randperm(P, generator=gen), 0
-    frozen = np.zeros(R, dtype=bool)
-    diverged_at = np.full(R, np.nan)
     hparams = {k: np.asarray(v) for k, v in hp.items() if k != "n_models"}
-    start, li, ref = time.perf_counter(), 0, None
+    watch = DivergenceWatch(hparams, on_divergence, "lr")
+    frozen, diverged_at = watch.bad, watch.diverged_at
+    start, li = time.perf_counter(), 0
 
     def check(L, t):
         """Apply the divergence rule to the runs' losses ``L`` at step ``t``; raise or freeze."""
-        bad = diverged(L, ref).cpu().numpy() & ~frozen
-        if not bad.any():
-            return
-        i = int(np.flatnonzero(bad)[0])
-        msg = (f"training diverged at step {t} in run {i} (alpha={hp['alpha'][i]:.4g}, "
-               f"lr={hp['lr'][i]:.4g}): the train loss became {float(L[i]):.3g}. Try a smaller lr.")
-        if on_divergence == "raise":
-            raise RuntimeError(msg)
-        warnings.warn(msg, RuntimeWarning, stacklevel=3)
-        frozen[bad], diverged_at[bad] = True, t
-        for r in np.flatnonzero(bad):
+        watch.record(L)
+        for r in watch.check(t):
             opt.param_groups[r]["lr"] = 0.0
             if sched is not None:
                 sched.base_lrs[r] = 0.0
@@ -330,8 +317,8 @@ def fit(model, data, steps: int = 1000, *, alpha=1.0, lr=1e-3, lr_alpha_power: f
                 if callback is not None:
                     callback(t, history(copy=True))
             if t == steps:
-                if ref is not None:                   # the final weights, on the full training set
-                    check(torch.as_tensor(rec["train_loss"][:, li - 1], device=dev, dtype=ref.dtype), t)
+                if watch.ref is not None:             # the final weights, on the full training set
+                    check(torch.as_tensor(rec["train_loss"][:, li - 1], device=dev, dtype=watch.ref.dtype), t)
                 break
             if batch_size is None:
                 idx = None
@@ -342,7 +329,6 @@ def fit(model, data, steps: int = 1000, *, alpha=1.0, lr=1e-3, lr_alpha_power: f
                 pos += batch_size
             xb, f0b, Yb = (X, f0, Y) if idx is None else (X[idx], f0[:, idx], Y[idx])
             L, _ = losses(runs, xb, f0b, Yb)
-            ref = L.detach().clone() if ref is None else ref
             check(L.detach(), t)
             opt.zero_grad(set_to_none=True)
             L.sum().backward()
@@ -357,5 +343,6 @@ def fit(model, data, steps: int = 1000, *, alpha=1.0, lr=1e-3, lr_alpha_power: f
     finally:
         bar.close()
         torch.set_flush_denormal(False)
+    watch.warn(stacklevel=2)
     state = {n: sq(v.detach()) for n, v in {**stack(runs), **bufs}.items()}
     return history(trained=TrainedModules(base, state, single=not batched))

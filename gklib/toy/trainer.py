@@ -30,10 +30,11 @@ from ..config import cap_steps, progress
 from ..history import History, log_grid
 from .model import CommitteeMachine
 from .theory import decomposition_from_stats
-from ..validation import as_param_array, check_betas, check_optimizer, check_positive, check_positive_int, diverged
+from ..training import OPTIMIZER_ALIASES, DivergenceWatch, RunOptimizer, check_on_divergence, check_optimizer
+from ..validation import as_param_array, check_betas, check_positive, check_positive_int
 
 ENGINES = ("auto", "stats", "direct")
-LEGACY_OPTIMIZERS = {"gd": "sgd", "momentum": "sgd"}   # older spellings, still accepted by train()
+LEGACY_OPTIMIZERS = OPTIMIZER_ALIASES   # the older spellings train() accepts (gklib.training)
 
 
 def _steps_per_run(steps, R):
@@ -60,56 +61,7 @@ def _pick_engine(engine, optimizer, momentum, model, P):
     return "stats" if stats_ok and 2 * P * D * D + 3 * D**3 < 4 * P * N * D else "direct"
 
 
-class _Divergence(RuntimeError):
-    pass
-
-
 _CHECK_EVERY = 512   # steps between divergence checks at most (and at every logged step)
-
-
-class _DivergenceWatch:
-    """The divergence rule (:func:`gklib.validation.diverged`) applied to every step's train loss.
-
-    The losses stay on the device and are checked in blocks (at every logged step, and at least every
-    ``_CHECK_EVERY`` steps), so the loop does not wait for the device at each step; the step reported is
-    still the first step at which a run broke the rule. A run that diverged is frozen from the check
-    on (its history is NaN from its divergence step; its weights are those of a diverged run).
-    """
-
-    def __init__(self, R, P, params, on_divergence):
-        self.params, self.raise_, self._P = params, on_divergence == "raise", P
-        self.bad = np.zeros(R, dtype=bool)
-        self.diverged_at = np.full(R, np.nan)
-        self.losses, self.first, self.ref = [], 0, None
-
-    def record(self, sq_sum):
-        self.losses.append(sq_sum)
-
-    def select(self, keep):
-        self.losses = [v[torch.as_tensor(keep, device=v.device)] for v in self.losses]
-        self.ref = self.ref[torch.as_tensor(keep, device=self.ref.device)]
-
-    def check(self, step, idx):
-        """Apply the rule to the steps recorded since the last check (runs ``idx``); raise or record."""
-        L = torch.stack(self.losses)                              # (steps, runs): sums of squares
-        self.losses = []
-        if self.ref is None:
-            self.ref = L[0].clone()
-        bad = diverged(L, self.ref.expand_as(L))
-        hit = bad.any(0).cpu().numpy() & ~self.bad[idx]
-        if hit.any():
-            first = bad.to(torch.int8).argmax(0).cpu().numpy()
-            steps = self.first + first
-            if self.raise_:
-                i = int(np.flatnonzero(hit)[np.argmin(steps[hit])])
-                desc = ", ".join(f"{k}={np.asarray(v)[idx][i]:.4g}" for k, v in self.params.items())
-                loss = float(L[first[i], i]) / self._P
-                raise _Divergence(
-                    f"training diverged at step {steps[i]} in run {idx[i]} ({desc}): the train loss became "
-                    f"{loss:.3g}. Try a smaller lr_scale.")
-            self.bad[idx[hit]] = True
-            self.diverged_at[idx[hit]] = steps[hit]
-        self.first = step + 1
 
 
 def train(model: CommitteeMachine, task, steps, lr_scale=1.0, *, engine: str = "auto",
@@ -134,7 +86,7 @@ def train(model: CommitteeMachine, task, steps, lr_scale=1.0, *, engine: str = "
         ``W ← W − η v``), ``"adam"`` or ``"adamw"`` (step :math:`\\text{lr\\_scale}/\\alpha`, so the
         function moves at an α-independent rate); all but plain ``"sgd"`` use the direct engine.
         The older spellings ``"gd"`` (= ``"sgd"``) and ``"momentum"`` (= ``"sgd"`` with momentum)
-        are accepted.
+        are accepted (the aliases :data:`gklib.training.OPTIMIZER_ALIASES`; :func:`gklib.nets.fit` takes none).
     weight_decay : λ, adds :math:`\\lambda W` to the gradient (``"adamw"``: decoupled,
         :math:`W \\leftarrow (1-\\eta\\lambda) W` before the Adam step).
     on_divergence : ``"raise"`` (``RuntimeError`` naming the run and step) or ``"nan"`` (warn, freeze
@@ -158,17 +110,12 @@ def train(model: CommitteeMachine, task, steps, lr_scale=1.0, *, engine: str = "
     if task.y.ndim != 1 or not task.y.is_floating_point() or not task.X.is_floating_point():
         raise ValueError("task must be a regression task with float inputs X (P, D) and one float label per "
                          f"sample, got X {tuple(task.X.shape)} {task.X.dtype}, y {tuple(task.y.shape)} {task.y.dtype}")
-    if on_divergence not in ("raise", "nan"):
-        raise ValueError(f"on_divergence must be 'raise' or 'nan', got {on_divergence!r}")
+    check_on_divergence(on_divergence)
     weight_decay = check_positive(weight_decay, "weight_decay", allow_zero=True)
     if stop_below is not None:
         stop_below = check_positive(stop_below, "stop_below")
-    momentum = check_positive(momentum, "momentum", allow_zero=True)
-    heavy_ball = optimizer in ("sgd", "momentum")
-    if momentum >= 1 or (optimizer == "momentum" and not momentum) or (momentum and not heavy_ball):
-        raise ValueError(f"momentum must be in (0, 1) with optimizer='sgd' (or 'momentum') and 0 otherwise, "
-                         f"got {momentum} with {optimizer!r}")
-    optimizer = check_optimizer(optimizer, LEGACY_OPTIMIZERS)
+    optimizer, momentum = check_optimizer(optimizer, OPTIMIZER_ALIASES,
+                                          check_positive(momentum, "momentum", allow_zero=True))
     lr = as_param_array(lr_scale, "lr_scale")
     if lr.size > 1 and lr.size != model.R:
         hint = f" (model.expand({lr.size}) repeats a single run)" if model.R == 1 else ""
@@ -188,6 +135,7 @@ def train(model: CommitteeMachine, task, steps, lr_scale=1.0, *, engine: str = "
         eta = lr_t / model.alpha
     params = {"alpha": model.alpha.cpu().numpy(), "eps": model.eps.cpu().numpy(),
               "lr_scale": lr_t.cpu().numpy(), "seed": model.seeds}
+    watch = DivergenceWatch(params, on_divergence, "lr_scale", loss_scale=1 / t.P)
     opts = dict(optimizer=optimizer, weight_decay=weight_decay, momentum=momentum, betas=check_betas(betas))
 
     rec = {k: np.full((R, len(grid)), np.nan) for k in
@@ -198,7 +146,6 @@ def train(model: CommitteeMachine, task, steps, lr_scale=1.0, *, engine: str = "
     sub = model.select(idx) if compact else model
     state = runner(sub, t, eta, **opts)
     start = time.perf_counter()
-    watch = _DivergenceWatch(R, t.P, params, on_divergence)
     finished = np.zeros(R, dtype=bool)
     checkpoints = {0} | set(grid.tolist()) | set(run_steps.tolist())   # where the runs' state is looked at
     bar = progress(T, desc=f"train ({engine}, {R} run{'s' * (R > 1)})", enabled=progress_bar)
@@ -240,20 +187,12 @@ def train(model: CommitteeMachine, task, steps, lr_scale=1.0, *, engine: str = "
             state.step(r)
             if step % 256 == 0:
                 bar.update(min(256, T - step))
-    except _Divergence as err:
-        raise RuntimeError(str(err)) from None
     finally:
         bar.close()
         state.sync()
         _write_back(model, sub, idx)
-    bad_runs, diverged_at = watch.bad, watch.diverged_at
-    if bad_runs.any():
-        import warnings
-
-        bad = np.flatnonzero(np.isfinite(diverged_at))
-        warnings.warn(f"runs {bad.tolist()} diverged at steps {diverged_at[bad].astype(int).tolist()}; their "
-                      "history is NaN from then on (History.diverged_at). Try a smaller lr_scale.",
-                      RuntimeWarning, stacklevel=2)
+    watch.warn(stacklevel=2)
+    diverged_at = watch.diverged_at
     squeeze = (lambda a: a) if batched else (lambda a: a[0])
     series = {k: squeeze(v) for k, v in rec.items()
               if state.decompose or k not in ("variance", "misalignment", "linear")}
@@ -406,15 +345,19 @@ class _StatsRunner(_Runner):
 class _DirectRunner(_Runner):
     """Gradient descent on ``W`` (and the readouts ``a``, if any) with analytic gradients."""
 
-    STATE = ("buf", "buf2")
+    STATE = ()
 
     def __init__(self, model, task, eta, optimizer, weight_decay, momentum, betas):
         super().__init__(model, task, eta, optimizer, weight_decay, momentum, betas)
-        self.opt, self.mom, self.betas = optimizer, momentum, betas
         self.names = ["_W"] + (["_a"] if model._a is not None else [])
-        self.buf = {n: torch.zeros_like(getattr(model, n)) for n in self.names}
-        self.buf2 = {n: torch.zeros_like(getattr(model, n)) for n in self.names}
-        self.k = 0
+        self.optim = RunOptimizer(optimizer, self.params(), momentum=momentum, betas=betas, weight_decay=weight_decay)
+
+    def params(self):
+        return {n: getattr(self.m, n) for n in self.names}
+
+    def select(self, keep):
+        super().select(keep)
+        self.optim.select(torch.as_tensor(keep, device=self.alpha.device, dtype=torch.long))
 
     def stats(self):
         return self.m.stats()
@@ -426,47 +369,26 @@ class _DirectRunner(_Runner):
         return self.m._W.flatten(1).norm(dim=1)
 
     def residual(self):
-        m = self.m
-        self.H = torch.einsum("pd,rnd->rpn", self.t.X, m._W)
-        phi = m.phi(self.H)
-        f = phi.sum(-1) if m._a is None else torch.einsum("rpn,rn->rp", phi, m._a)
-        self.phi_H = phi
-        return self.alpha[:, None] / m.N * f - self.f0 - self.t.y
+        return self.m.raw_output(self.t.X) - self.f0 - self.t.y     # the model's one formula (committee_output)
 
     def gradients(self, r):
         """:math:`\\partial\\mathcal L/\\partial w_i = \\frac{2\\alpha}{PN}\\sum_\\mu r_\\mu a_i\\phi'(h_{i\\mu})x_\\mu`,
-        :math:`\\partial\\mathcal L/\\partial a_i = \\frac{2\\alpha}{PN}\\sum_\\mu r_\\mu\\phi(h_{i\\mu})`, plus weight decay."""
+        :math:`\\partial\\mathcal L/\\partial a_i = \\frac{2\\alpha}{PN}\\sum_\\mu r_\\mu\\phi(h_{i\\mu})`
+        (weight decay is applied by :class:`~gklib.training.RunOptimizer`)."""
         m = self.m
         coef = 2 * self.alpha / (self.t.P * m.N)
-        G = r[:, :, None] * m.dphi(self.H)                     # (R, P, N)
+        H = torch.einsum("pd,rnd->rpn", self.t.X, m._W)        # pre-activations h_{iμ}
+        G = r[:, :, None] * m.dphi(H)                          # (R, P, N)
         if m._a is not None:
             G = G * m._a[:, None, :]
         grads = {"_W": coef[:, None, None] * torch.einsum("rpn,pd->rnd", G, self.t.X)}
         if m._a is not None:
-            grads["_a"] = coef[:, None] * torch.einsum("rp,rpn->rn", r, self.phi_H)
-        if self.opt == "adamw":                                # decoupled: applied in step()
-            return grads
-        return {n: g + self.wd * getattr(m, n) for n, g in grads.items()}
+            grads["_a"] = coef[:, None] * torch.einsum("rp,rpn->rn", r, m.phi(H))
+        return grads
 
     def step(self, r):
-        active = self.active
-        grads = self.gradients(r)
-        self.k += 1
-        for n, g in grads.items():
-            lr = (self.eta * active).view(-1, *([1] * (g.ndim - 1)))
-            if self.opt == "sgd" and not self.mom:
-                upd = g
-            elif self.opt == "sgd":
-                self.buf[n] = self.mom * self.buf[n] + g
-                upd = self.buf[n]
-            else:
-                if self.opt == "adamw":
-                    setattr(self.m, n, getattr(self.m, n) * (1 - lr * self.wd))
-                b1, b2 = self.betas
-                self.buf[n] = b1 * self.buf[n] + (1 - b1) * g
-                self.buf2[n] = b2 * self.buf2[n] + (1 - b2) * g * g
-                upd = (self.buf[n] / (1 - b1**self.k)) / ((self.buf2[n] / (1 - b2**self.k)).sqrt() + 1e-8)
-            setattr(self.m, n, getattr(self.m, n) - lr * upd)
+        for n, p in self.optim.step(self.params(), self.gradients(r), self.eta * self.active).items():
+            setattr(self.m, n, p)
 
     def sync(self):
         pass
