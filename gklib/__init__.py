@@ -29,7 +29,7 @@ functions re-exported here) and the kernel spectrum and mode dynamics are import
 """
 import importlib as _importlib
 
-from . import config, dmft, history, kernels, metrics, nets, scorecard, toy, validation
+from . import config, data, dmft, history, kernels, metrics, nets, scorecard, toy, training, validation
 from .config import PROFILES, by_profile, generator, get_device, get_profile, profile, progress, set_profile
 from .dmft import (DMFTAverage, DMFTResult, EscapeScaling, OnlineResult, SimulationResult, cm_test_loss,
                    dmft_matched, escape_rate, escape_scaling, escape_time, first_time_below, gap_from_dmft,
