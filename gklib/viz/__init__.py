@@ -21,10 +21,15 @@ from . import chapter_explorers, dmft, explorers, figures, kernel_figures, nets,
 from .chapter_explorers import CHAPTER_EXPLORERS, chapter_explorer, explorer_settings
 from .dmft import (dmft_explorer, dmft_rho_slider, plot_alignment, plot_convergence, plot_dmft_vs_simulation,
                    plot_escape_scaling, plot_gap_vs_rho, plot_grokking_curve)
-from .explorers import *  # noqa: F401,F403
-from .figures import *  # noqa: F401,F403
+from .explorers import (ExplorerPlaceholder, live_explorer, LiveFigure, lazy_explorer, eps_explorer,
+                        toy_explorer, modular_mlp_explorer)
+from .figures import (step_axis, loss_range, plot_losses, panel_axes, sweep_labels, plot_sweep,
+                      plot_weight_norm, plot_grokking, plot_decomposition, draw_toy_panels,
+                      draw_vs_linear, plot_vs_linear, plot_powerlaw, plot_phase_diagram,
+                      plot_spectrum, plot_eps_panel)
 from .nets import laziness_figure, plot_seed_sweep, plot_tracked, seed_sweep_figure, sweep_figure
-from .slider import *  # noqa: F401,F403
+from .slider import (StaticSlider, slider_figure, SLIDER_DPI, DEFAULT_NOTE, sweep_animation,
+                     grokking_slider, alpha_animation, eps_explorer_static, sweep_slider_html)
 from .style import PARAM_LABELS, TEXT_WIDTH, param_label, use_style
 from .story import plot_lazy_rich, plot_lazy_rich_schematic, plot_mode_learning
 
