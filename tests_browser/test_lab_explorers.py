@@ -25,20 +25,14 @@ install it. Screenshots go to a temporary folder (printed with ``-s``).
 from __future__ import annotations
 
 import json
-import os
-import secrets
-import signal
-import socket
-import subprocess
-import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 import chromium
+from labserver import get, skip_without_chromium, start_lab, wait
 
 ROOT = Path(__file__).resolve().parents[1]
 NAME = "tiny_explorers.ipynb"      # the test notebook (not the book's Explorers page)
@@ -83,25 +77,9 @@ def _notebook() -> dict:
                          "language_info": {"name": "python"}}}
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _get(url, token):
-    req = urllib.request.Request(url, headers={"Authorization": f"token {token}"})
-    with urllib.request.urlopen(req, timeout=10) as r:
-        return json.loads(r.read().decode())
-
-
 @pytest.fixture(scope="module")
 def chromium_ok():
-    if not chromium.available():
-        msg = (f"SKIPPED: the JupyterLab browser test needs Debian's chromium and chromium-driver "
-               f"({chromium.CHROMIUM}, {chromium.CHROMEDRIVER}; sudo apt-get install chromium chromium-driver)")
-        print("\n" + "!" * 80 + "\n" + msg + "\n" + "!" * 80)
-        pytest.skip(msg)
+    skip_without_chromium()
 
 
 @pytest.fixture(scope="module")
@@ -111,66 +89,15 @@ def lab(chromium_ok):
     (work / "nb" / NAME).write_text(json.dumps(_notebook(), indent=1))
     (work / "nb" / CHAPTER.name).write_bytes(CHAPTER.read_bytes())
     (work / "nb" / EXPLORERS.name).write_bytes(EXPLORERS.read_bytes())
-    settings = work / "settings" / "@jupyterlab" / "apputils-extension"
-    settings.mkdir(parents=True)
-    (settings / "notification.jupyterlab-settings").write_text(json.dumps({"fetchNews": "false",
-                                                                           "checkForUpdates": False}))
-    port = _free_port()
-    token = secrets.token_hex(24)       # nothing else on the machine can use the server meanwhile
-    env = dict(os.environ, GKLIB_PROFILE="quick", JUPYTER_RUNTIME_DIR=str(work / "runtime"),
-               JUPYTER_DATA_DIR=str(work / "data"), JUPYTER_CONFIG_DIR=str(work / "config"),
-               IPYTHONDIR=str(work / "ipython"), MPLBACKEND="module://matplotlib_inline.backend_inline")
-    env.pop("GKLIB_HEADLESS", None)
-    # JUPYTER_DATA_DIR moved: the kernel spec and the lab extensions are found through sys.prefix.
-    cmd = [sys.executable, "-m", "jupyter", "lab", "--no-browser", f"--port={port}", "--ip=127.0.0.1",
-           "--allow-root", f"--IdentityProvider.token={token}", "--ServerApp.password=",
-           f"--ServerApp.root_dir={work / 'nb'}", "--LabApp.expose_app_in_browser=True",
-           f"--LabServerApp.user_settings_dir={work / 'settings'}",
-           f"--LabServerApp.workspaces_dir={work / 'workspaces'}",
-           f"--config={ROOT / 'lab' / 'jupyter_server_config.py'}"]
-    log = open(work / "server.log", "w")
-    proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.time() + 90
-        while True:
-            try:
-                _get(f"{base}/api/status", token)
-                break
-            except Exception:
-                if proc.poll() is not None or time.time() > deadline:
-                    raise AssertionError("jupyter lab did not start:\n" + (work / "server.log").read_text()[-3000:])
-                time.sleep(0.5)
-        yield {"base": base, "token": token, "work": work, "nb": work / "nb" / NAME,
-               "chapter": work / "nb" / CHAPTER.name}
-    finally:
-        if proc.poll() is None:                  # the server and the kernels it started
-            os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(20)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(10)
-        log.close()
-        print(f"\nserver log: {work / 'server.log'}")
+    env = dict(GKLIB_PROFILE="quick", MPLBACKEND="module://matplotlib_inline.backend_inline")
+    with start_lab(work, work / "nb", env=env) as server:
+        yield {**server, "work": work, "nb": work / "nb" / NAME, "chapter": work / "nb" / CHAPTER.name}
+    print(f"\nserver log: {work / 'server.log'}")
 
 
 @pytest.fixture(scope="module")
 def driver(chromium_ok):
     yield from chromium.session("1400,1200", 90)
-
-
-def _wait(cond, what, timeout):
-    end = time.time() + timeout
-    while time.time() < end:
-        try:
-            v = cond()
-        except Exception:          # a node replaced while we looked: look again
-            v = None
-        if v:
-            return v
-        time.sleep(0.2)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
 
 
 # The output area of code cell k (in document order) and what it shows.
@@ -201,7 +128,7 @@ return Array.from(document.querySelectorAll('.jp-Notebook .jp-InputPrompt')).som
 
 
 def _idle(lab):
-    sessions = _get(f"{lab['base']}/api/sessions", lab["token"])
+    sessions = get(f"{lab['base']}/api/sessions", lab["token"])
     return sessions and all(s["kernel"]["execution_state"] == "idle" for s in sessions)
 
 
@@ -223,9 +150,9 @@ def test_explorers_in_jupyterlab(lab, driver):
     t_start = time.time()
     drv, base = driver, lab["base"]
     drv.get(f"{base}/lab/tree/{NAME}?reset&token={lab['token']}")
-    _wait(lambda: drv.execute_script("return !!(window.jupyterapp && document.querySelector('.jp-Notebook .jp-Cell'))"),
+    wait(lambda: drv.execute_script("return !!(window.jupyterapp && document.querySelector('.jp-Notebook .jp-Cell'))"),
           "the notebook to open", 90)
-    _wait(lambda: _idle(lab), "the kernel to start", 90)
+    wait(lambda: _idle(lab), "the kernel to start", 90)
     for b in drv.find_elements(By.CSS_SELECTOR, ".jp-toast-button, .Toastify__close-button"):
         try:
             b.click()                                              # the news / update toasts
@@ -234,7 +161,7 @@ def test_explorers_in_jupyterlab(lab, driver):
 
     # MyST: the admonition is a rendered box, not raw text
     md = drv.find_element(By.CSS_SELECTOR, ".jp-Notebook .jp-Cell.jp-MarkdownCell")
-    _wait(lambda: "If this shows as a box" in md.text, "the markdown cell to render", 30)
+    wait(lambda: "If this shows as a box" in md.text, "the markdown cell to render", 30)
     assert "{admonition}" not in md.text, f"MyST not rendered in Lab (jupyterlab-myst missing?): {md.text[:200]}"
     assert md.find_elements(By.CSS_SELECTOR, ".myst aside.myst-admonition, .admonition"), \
         "no admonition box in the rendered markdown (jupyterlab-myst)"
@@ -250,7 +177,7 @@ def test_explorers_in_jupyterlab(lab, driver):
         return all(s and s["imgs"] and s["sliders"] and not any("computing" in x for x in s["status"])
                    for s in states)
 
-    _wait(ready, "all cells to run and every explorer to show a figure", RUN_TIMEOUT)
+    wait(ready, "all cells to run and every explorer to show a figure", RUN_TIMEOUT)
     t_run = time.time() - t_start
     shots = _shot(drv, "after-run")
     print(f"\nscreenshots in {shots}; all cells run after {t_run:.0f} s")
@@ -307,7 +234,7 @@ def test_explorers_in_jupyterlab(lab, driver):
                     return (now["readouts"] != before["readouts"] and now["imgs"] and now["imgs"] != before["imgs"]
                             and not busy and _idle(lab))
 
-                _wait(moved, f"cell {k} slider {j} ({how}): a new figure and readout", MOVE_TIMEOUT)
+                wait(moved, f"cell {k} slider {j} ({how}): a new figure and readout", MOVE_TIMEOUT)
         after = drv.execute_script(CELL_STATE, k)
         assert not any("Error" in s for s in after["status"]), f"cell {k}: {after['status']}"
         cell.screenshot(str(shots / f"explorer-cell{k}.png"))
@@ -318,7 +245,7 @@ def test_explorers_in_jupyterlab(lab, driver):
 
     # saving writes the sources only (lab/jupyter_server_config.py)
     drv.execute_script("return window.jupyterapp.commands.execute('docmanager:save')")
-    _wait(lambda: lab["nb"].stat().st_mtime > t_start + 1, "the notebook to be saved", 30)
+    wait(lambda: lab["nb"].stat().st_mtime > t_start + 1, "the notebook to be saved", 30)
     saved = json.loads(lab["nb"].read_text())
     assert all(c.get("outputs", []) == [] and c.get("execution_count") is None for c in saved["cells"]
                if c["cell_type"] == "code"), "outputs were saved into the notebook"
@@ -326,15 +253,20 @@ def test_explorers_in_jupyterlab(lab, driver):
     print(f"JupyterLab browser test: {time.time() - t_start:.0f} s")
 
 
+def _open_with_kernel(drv, lab, name):
+    """Open notebook ``name`` in its own tab and wait until its kernel is idle."""
+    drv.get(f"{lab['base']}/lab/tree/{name}?token={lab['token']}")
+    wait(lambda: drv.execute_script(
+        "const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;"
+        "return !!(w && w.context && w.context.path === arguments[0] && w.sessionContext.session)",
+        name), f"{name} to open with a kernel", 90)
+    wait(lambda: _idle(lab), "the kernel to start", 90)
+
+
 def test_a_chapter_run_and_saved_in_lab_is_unchanged(lab, driver):
     """Run All on the introduction, save, and compare the file with the committed source."""
     drv, t0 = driver, time.time()
-    drv.get(f"{lab['base']}/lab/tree/{CHAPTER.name}?token={lab['token']}")
-    _wait(lambda: drv.execute_script(
-        "const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;"
-        "return !!(w && w.context && w.context.path === arguments[0] && w.sessionContext.session)",
-        CHAPTER.name), "the chapter to open with a kernel", 90)
-    _wait(lambda: _idle(lab), "the kernel to start", 90)
+    _open_with_kernel(drv, lab, CHAPTER.name)
     drv.execute_script("window.jupyterapp.commands.execute('notebook:run-all-cells')")
     time.sleep(1)
 
@@ -343,12 +275,12 @@ def test_a_chapter_run_and_saved_in_lab_is_unchanged(lab, driver):
             "return window.jupyterapp.shell.currentWidget.content.widgets"
             ".filter(c => c.model.type === 'code').every(c => c.model.executionCount !== null)")
 
-    _wait(done, "the chapter to run", RUN_TIMEOUT)
+    wait(done, "the chapter to run", RUN_TIMEOUT)
     n_out = drv.execute_script("return window.jupyterapp.shell.currentWidget.content.widgets"
                                ".filter(c => c.model.type === 'code' && c.model.outputs.length).length")
     assert n_out >= 3, f"the chapter ran but shows outputs in only {n_out} cells"
     drv.execute_script("return window.jupyterapp.commands.execute('docmanager:save')")
-    _wait(lambda: lab["chapter"].stat().st_mtime > t0, "the chapter to be saved", 30)
+    wait(lambda: lab["chapter"].stat().st_mtime > t0, "the chapter to be saved", 30)
     time.sleep(0.5)
     saved, committed = lab["chapter"].read_bytes(), CHAPTER.read_bytes()
     if saved != committed:
@@ -374,12 +306,7 @@ return nb.widgets.filter(c => c.model.type === 'code').map(c => ({
 def test_the_explorers_page_builds_every_explorer(lab, driver):
     """Run All on the Explorers page: every chapter's explorer shows its figure and sliders."""
     drv = driver
-    drv.get(f"{lab['base']}/lab/tree/{EXPLORERS.name}?token={lab['token']}")
-    _wait(lambda: drv.execute_script(
-        "const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;"
-        "return !!(w && w.context && w.context.path === arguments[0] && w.sessionContext.session)",
-        EXPLORERS.name), "the Explorers page to open with a kernel", 90)
-    _wait(lambda: _idle(lab), "the kernel to start", 90)
+    _open_with_kernel(drv, lab, EXPLORERS.name)
     t0 = time.time()
     drv.execute_script("window.jupyterapp.commands.execute('notebook:run-all-cells')")
     first = {}
@@ -391,10 +318,10 @@ def test_the_explorers_page_builds_every_explorer(lab, driver):
                 first[k] = time.time() - t0
         return len(cells) == 5 and all(c["ran"] and c["imgs"] and c["sliders"] and not c["busy"] for c in cells)
 
-    _wait(ready, "every explorer on the Explorers page to show its figure", RUN_TIMEOUT)
+    wait(ready, "every explorer on the Explorers page to show its figure", RUN_TIMEOUT)
     total = time.time() - t0
     cells = drv.execute_script(CURRENT_CODE_CELLS)[1:]
     assert not any("Error" in c["text"] for c in cells), [c["text"][:300] for c in cells]
     _shot(drv, "explorers-page")
-    print(f"Explorers page: first figures after " + ", ".join(f"{first[k]:.1f}" for k in sorted(first))
+    print("Explorers page: first figures after " + ", ".join(f"{first[k]:.1f}" for k in sorted(first))
           + f" s (in cell order); all finished after {total:.1f} s")

@@ -19,23 +19,16 @@ render too), and checks, chapter by chapter:
 """
 from __future__ import annotations
 
-import json
-import os
 import re
-import secrets
 import shutil
-import signal
-import socket
-import subprocess
-import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 import chromium
+from labserver import skip_without_chromium, start_lab, wait
 
 ROOT = Path(__file__).resolve().parents[1]
 BOOK = ROOT / "book"
@@ -56,19 +49,9 @@ EXPECTED = {
 RAW = re.compile(r"\{(?:py|cite|ref|doc|numref|eq|term)[:}]|\S+ <gklib\.[\w.]*>")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def chromium_ok():
-    if not chromium.available():
-        msg = (f"SKIPPED: the JupyterLab browser test needs Debian's chromium and chromium-driver "
-               f"({chromium.CHROMIUM}, {chromium.CHROMEDRIVER}; sudo apt-get install chromium chromium-driver)")
-        print("\n" + "!" * 80 + "\n" + msg + "\n" + "!" * 80)
-        pytest.skip(msg)
+    skip_without_chromium()
 
 
 @pytest.fixture(scope="module")
@@ -76,63 +59,14 @@ def lab(chromium_ok):
     """``jupyter lab`` as ``make lab`` starts it, on a temporary copy of book/; stopped afterwards."""
     work = Path(tempfile.mkdtemp(prefix="gk-lab-md-"))
     shutil.copytree(BOOK, work / "book", ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
-    settings = work / "settings" / "@jupyterlab"
-    for ext, name, value in (("apputils-extension", "notification", {"fetchNews": "false", "checkForUpdates": False}),
-                             ("notebook-extension", "tracker", {"windowingMode": "none"})):
-        (settings / ext).mkdir(parents=True)
-        (settings / ext / f"{name}.jupyterlab-settings").write_text(json.dumps(value))
-    port, token = _free_port(), secrets.token_hex(24)
-    env = dict(os.environ, JUPYTER_RUNTIME_DIR=str(work / "runtime"), JUPYTER_DATA_DIR=str(work / "data"),
-               JUPYTER_CONFIG_DIR=str(work / "config"), IPYTHONDIR=str(work / "ipython"))
-    cmd = [sys.executable, "-m", "jupyter", "lab", "--no-browser", f"--port={port}", "--ip=127.0.0.1",
-           "--allow-root", f"--IdentityProvider.token={token}", "--ServerApp.password=",
-           f"--ServerApp.root_dir={work / 'book'}", "--LabApp.expose_app_in_browser=True",
-           f"--LabServerApp.user_settings_dir={work / 'settings'}",
-           f"--LabServerApp.workspaces_dir={work / 'workspaces'}",
-           f"--config={ROOT / 'lab' / 'jupyter_server_config.py'}"]
-    log = open(work / "server.log", "w")
-    proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.time() + 90
-        while True:
-            try:
-                req = urllib.request.Request(f"{base}/api/status", headers={"Authorization": f"token {token}"})
-                urllib.request.urlopen(req, timeout=10).close()
-                break
-            except Exception:
-                if proc.poll() is not None or time.time() > deadline:
-                    raise AssertionError("jupyter lab did not start:\n" + (work / "server.log").read_text()[-3000:])
-                time.sleep(0.5)
-        yield {"base": base, "token": token, "work": work}
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(20)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(10)
-        log.close()
-        shutil.rmtree(work, ignore_errors=True)
+    with start_lab(work, work / "book", settings={("notebook-extension", "tracker"): {"windowingMode": "none"}}) as server:
+        yield {**server, "work": work}
+    shutil.rmtree(work, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
 def driver(chromium_ok):
     yield from chromium.session("1400,1200", 90)
-
-
-def _wait(cond, what, timeout):
-    end = time.time() + timeout
-    while time.time() < end:
-        try:
-            v = cond()
-        except Exception:          # a node replaced while we looked: look again
-            v = None
-        if v:
-            return v
-        time.sleep(0.2)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
 
 
 # Open a notebook as a reader does (its kernel starts; no cell is run).
@@ -170,7 +104,7 @@ return {n: md.length, texts: out, flagged: flagged};
 def test_chapter_markdown_in_jupyterlab(lab, driver):
     drv, t0 = driver, time.time()
     drv.get(f"{lab['base']}/lab?reset&token={lab['token']}")
-    _wait(lambda: drv.execute_script("return !!(window.jupyterapp && window.jupyterapp.started "
+    wait(lambda: drv.execute_script("return !!(window.jupyterapp && window.jupyterapp.started "
                                      "&& document.querySelector('.jp-LabShell'))"), "JupyterLab to start", 90)
     problems, summary = [], []
     severe_startup = [e for e in drv.get_log("browser") if e.get("level") == "SEVERE"]
@@ -187,7 +121,7 @@ def test_chapter_markdown_in_jupyterlab(lab, driver):
             last[0] = now
             return now if same else time.sleep(0.3)
 
-        state = _wait(settled, f"{name}: every markdown cell to render", RENDER_TIMEOUT)
+        state = wait(settled, f"{name}: every markdown cell to render", RENDER_TIMEOUT)
         text = "\n".join(state["texts"])
         severe = [e["message"][:400] for e in drv.get_log("browser") if e.get("level") == "SEVERE"]
         raw = sorted({m.group(0) for m in RAW.finditer(text)})
