@@ -75,7 +75,7 @@ def divergence_message(step, run, params: dict, loss: float, lr_name: str, runs=
 class DivergenceWatch:
     """The divergence rule (:func:`diverged`) applied to every step's train loss of ``R`` runs.
 
-    :meth:`record` takes a step's losses (a tensor, one per run still computed; they stay on the device)
+    ``record()`` takes a step's losses (a tensor, one per run still computed; they stay on the device)
     and :meth:`check` applies the rule to those recorded since the last check, so a trainer may check in
     blocks without waiting for the device at each step; the step reported is still the first step at
     which a run broke the rule, relative to the first loss recorded. On a divergence :meth:`check` raises
@@ -142,7 +142,7 @@ class RunOptimizer:
     tensors with a leading run axis, every run with its own learning rate (tested against
     ``torch.optim`` to float round-off).
 
-    :meth:`step` takes the parameters and their gradients (dicts of tensors) and the per-run learning
+    ``step()`` takes the parameters and their gradients (dicts of tensors) and the per-run learning
     rates ``lr`` ``(R,)`` (0 freezes a run's parameters), and returns the new parameters. Weight decay
     λ adds λθ to the gradient (``"sgd"``, ``"adam"``) or shrinks θ by ``1 - lr·λ`` first (``"adamw"``).
     """
