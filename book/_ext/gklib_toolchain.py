@@ -37,7 +37,8 @@ def _program_version(exe: str) -> str:
         out = subprocess.run([exe, "--version"], capture_output=True, text=True, timeout=30).stdout
     except (OSError, subprocess.SubprocessError):
         return "not installed"
-    return " ".join(out.split()[:2]) or "not installed"   # "Chromium 156.0.8078.129 built on ..."
+    words = out.split()                   # "Chromium 156.0.8078.129 built on ...", "ChromeDriver 156.0... (...)"
+    return words[1] if len(words) > 1 else "not installed"
 
 
 def _locked() -> dict[str, str]:
@@ -95,7 +96,10 @@ def setup(app):
                     entry += nodes.paragraph(text=text)
                     tr += entry
                 parent += tr
-            return [table]
+            off = [name for _, name, v in versions() if "(lock:" in v]
+            note = nodes.paragraph(text=(f"Not at the locked version: {', '.join(off)}." if off else
+                                         "Every Python package above is at its locked version."))
+            return [table, note]
 
     def always_reread(app, env, added, changed, removed):
         # the versions are read at build time: the page is rebuilt on every build, never cached

@@ -55,13 +55,14 @@ class ExplorerPlaceholder:
         self.name = name
 
     def __repr__(self) -> str:
-        return f"Live explorer {self.name}: run this cell in JupyterLab to use its sliders."
+        return (f"Live explorer {self.name}: in JupyterLab, run the first code cell (the imports), then this "
+                "cell, to use its sliders.")
 
     def _repr_html_(self) -> str:
         return ('<div class="gk-explorer-placeholder" style="border:1px dashed #999;padding:.5em 1em;'
                 'color:#444"><b>Live explorer</b> (needs a running Python kernel): open this page in '
-                'JupyterLab and run the cell to move its sliders. In the book, each chapter\'s static '
-                'slider shows precomputed frames.</div>')
+                'JupyterLab, run its first code cell (the imports), then this cell, and move the sliders. '
+                'In the book, each chapter\'s static slider shows precomputed frames.</div>')
 
 
 def _sliders(widget):
