@@ -31,8 +31,7 @@ from pathlib import Path
 
 import pytest
 
-import chromium
-from labserver import get, skip_without_chromium, start_lab, wait
+from labserver import get, start_lab, wait
 
 ROOT = Path(__file__).resolve().parents[1]
 NAME = "tiny_explorers.ipynb"      # the test notebook (not the book's Explorers page)
@@ -78,11 +77,6 @@ def _notebook() -> dict:
 
 
 @pytest.fixture(scope="module")
-def chromium_ok():
-    skip_without_chromium()
-
-
-@pytest.fixture(scope="module")
 def lab(chromium_ok):
     work = Path(tempfile.mkdtemp(prefix="gk-lab-"))
     (work / "nb").mkdir()
@@ -93,11 +87,6 @@ def lab(chromium_ok):
     with start_lab(work, work / "nb", env=env) as server:
         yield {**server, "work": work, "nb": work / "nb" / NAME, "chapter": work / "nb" / CHAPTER.name}
     print(f"\nserver log: {work / 'server.log'}")
-
-
-@pytest.fixture(scope="module")
-def driver(chromium_ok):
-    yield from chromium.session("1400,1200", 90)
 
 
 # The output area of code cell k (in document order) and what it shows.

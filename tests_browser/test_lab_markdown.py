@@ -27,8 +27,7 @@ from pathlib import Path
 
 import pytest
 
-import chromium
-from labserver import skip_without_chromium, start_lab, wait
+from labserver import start_lab, wait
 
 ROOT = Path(__file__).resolve().parents[1]
 BOOK = ROOT / "book"
@@ -50,11 +49,6 @@ RAW = re.compile(r"\{(?:py|cite|ref|doc|numref|eq|term)[:}]|\S+ <gklib\.[\w.]*>"
 
 
 @pytest.fixture(scope="module")
-def chromium_ok():
-    skip_without_chromium()
-
-
-@pytest.fixture(scope="module")
 def lab(chromium_ok):
     """``jupyter lab`` as ``make lab`` starts it, on a temporary copy of book/; stopped afterwards."""
     work = Path(tempfile.mkdtemp(prefix="gk-lab-md-"))
@@ -62,11 +56,6 @@ def lab(chromium_ok):
     with start_lab(work, work / "book", settings={("notebook-extension", "tracker"): {"windowingMode": "none"}}) as server:
         yield {**server, "work": work}
     shutil.rmtree(work, ignore_errors=True)
-
-
-@pytest.fixture(scope="module")
-def driver(chromium_ok):
-    yield from chromium.session("1400,1200", 90)
 
 
 # Open a notebook as a reader does (its kernel starts; no cell is run).

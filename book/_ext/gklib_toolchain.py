@@ -88,15 +88,15 @@ def setup(app):
             head, body = nodes.thead(), nodes.tbody()
             group += head
             group += body
-            for parent, cells in [(head, ("part", "package", "version"))] + \
-                    [(body, row) for row in versions()]:
+            rows = versions()                   # runs chromium --version: once per build
+            for parent, cells in [(head, ("part", "package", "version"))] + [(body, row) for row in rows]:
                 tr = nodes.row()
                 for text in cells:
                     entry = nodes.entry()
                     entry += nodes.paragraph(text=text)
                     tr += entry
                 parent += tr
-            off = [name for _, name, v in versions() if "(lock:" in v]
+            off = [name for _, name, v in rows if "(lock:" in v]
             note = nodes.paragraph(text=(f"Not at the locked version: {', '.join(off)}." if off else
                                          "Every Python package above is at its locked version."))
             return [table, note]
