@@ -10,7 +10,7 @@ theory and DMFT, plus the models of the later chapters. Typical use::
 
 The package, one room per idea:
 
-- ``config``, ``validation``, ``history`` (:class:`History`, what every trainer returns), ``metrics``
+- ``config`` (run sizes), ``runtime`` (device, threads, seeds), ``frontend`` (progress bars), ``validation``, ``history`` (:class:`History`, what every trainer returns), ``metrics``
   (crossing times and delays);
 - :mod:`gklib.toy` — the committee machine, its tasks, theory, trainer, linearisation, experiments;
 - :mod:`gklib.kernels` — NTKs, kernel regression, the Mercer spectrum of the initial NTK;
@@ -29,8 +29,11 @@ functions re-exported here) and the kernel spectrum and mode dynamics are import
 """
 import importlib as _importlib
 
-from . import config, data, dmft, history, kernels, metrics, nets, scorecard, toy, training, validation
-from .config import PROFILES, by_profile, generator, get_device, get_profile, profile, progress, set_profile
+from . import (config, data, dmft, frontend, history, kernels, metrics, nets, runtime, scorecard, toy, training,
+               validation)
+from .config import PROFILES, by_profile, get_profile, profile, set_profile
+from .frontend import progress
+from .runtime import generator, get_device
 from .dmft import (DMFTAverage, DMFTResult, EscapeScaling, OnlineResult, SimulationResult, cm_test_loss,
                    dmft_matched, escape_rate, escape_scaling, escape_time, first_time_below, gap_from_dmft,
                    gap_leading_order, online_response, order_params, propagator, simulate_dmft_setting, solve_dmft,
@@ -67,7 +70,7 @@ _LAZY = {
 
 __all__ = [
     # subpackages and modules
-    "config", "validation", "history", "metrics", "toy", "kernels", "nets", "dmft", "viz", "scorecard",
+    "config", "runtime", "frontend", "validation", "history", "metrics", "toy", "kernels", "nets", "dmft", "viz", "scorecard",
     # config
     "PROFILES", "by_profile", "generator", "get_device", "get_profile", "profile", "progress", "set_profile",
     # history

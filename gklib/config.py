@@ -1,5 +1,4 @@
-"""Run-size profiles, device selection, seeded generators, CPU threads, and what the front-end shows
-(progress bars, live explorers).
+"""Run sizes: the profile switch and the smoke-run step cap.
 
 One switch sets the size of every experiment in the course::
 
@@ -16,29 +15,29 @@ linearised histories and the DMFT solver), so the ``paper`` profile can be check
 shapes, construction and finiteness (``make paper-smoke``); the numbers are then meaningless.
 Unset (the default) it changes nothing.
 
-Front-ends: progress bars and live (ipywidgets) explorers appear only when a person runs the
-notebook. In a headless execution (a book build, nbmake; :func:`headless_execution`) progress bars
-are off and every explorer is replaced by a short placeholder (:func:`gklib.viz.explorers.live_explorer`).
+Where runs execute and how they are seeded is :mod:`gklib.runtime` (:func:`~gklib.runtime.get_device`,
+:func:`~gklib.runtime.generator`, :func:`~gklib.runtime.torch_threads`); what a front-end shows
+(progress bars, headless executions) is :mod:`gklib.frontend`. Their names can still be imported
+from here (they are documented once, in their modules).
 """
 from __future__ import annotations
 
 import os
-import sys
 import warnings
 from contextlib import contextmanager
 
 import numpy as np
-import torch
 
-from .validation import check_positive_int, check_seed
+from .frontend import headless_execution, progress, progress_enabled
+from .runtime import generator, get_device, torch_threads
+
+__all__ = ["PROFILES", "get_profile", "set_profile", "profile", "by_profile", "smoke_steps", "cap_steps"]
 
 PROFILES = ("quick", "book", "paper")
 _ENV = "GKLIB_PROFILE"
 _override: str | None = None
 _SMOKE_ENV = "GKLIB_SMOKE_STEPS"
 _smoke_warned = False
-_HEADLESS_ENV = "GKLIB_HEADLESS"
-_SWITCH = {"1": True, "true": True, "yes": True, "0": False, "false": False, "no": False}
 
 
 def _check_profile(name: str) -> str:
@@ -115,97 +114,3 @@ def cap_steps(steps):
                       f"{np.max(steps)}); a smoke run, its results are not meaningful", UserWarning,
                       stacklevel=3)
     return capped
-
-
-def get_device(device=None) -> torch.device:
-    """``device`` as a :class:`torch.device`; ``None`` means CUDA when available, else CPU."""
-    if device is None:
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(device)
-
-
-@contextmanager
-def torch_threads(n: int | None):
-    """Context manager: torch runs the block on ``n`` CPU threads (a positive integer; ``None`` keeps
-    the current setting), and the previous thread count is restored afterwards, also on error."""
-    old = torch.get_num_threads()
-    if n is not None:
-        torch.set_num_threads(check_positive_int(n, "num_threads"))
-    try:
-        yield
-    finally:
-        torch.set_num_threads(old)
-
-
-def generator(seed: int, stream: str = "") -> torch.Generator:
-    """A dedicated, seeded CPU :class:`torch.Generator` (draws are then moved to the device).
-
-    ``seed`` is an integer in ``[0, 2**63 - 1]`` (:func:`gklib.validation.check_seed`; anything else raises).
-    ``stream`` names an independent random stream: ``generator(0, "task")`` and
-    ``generator(0, "model")`` do not share draws, so a task and a model built with the same seed
-    are independent (with one shared stream the first hidden unit would equal the teacher).
-    Drawing on the CPU makes results identical on every device for a given seed.
-    """
-    import zlib
-
-    seq = np.random.SeedSequence([check_seed(seed), zlib.crc32(stream.encode())])
-    g = torch.Generator(device="cpu")
-    g.manual_seed(int(seq.generate_state(1, np.uint64)[0] >> 1))
-    return g
-
-
-def _kernel():
-    """The running ipykernel, or ``None`` (plain Python, terminal IPython)."""
-    try:
-        from IPython import get_ipython
-    except ImportError:  # pragma: no cover - IPython missing
-        return None
-    return getattr(get_ipython(), "kernel", None)
-
-
-def _in_notebook() -> bool:
-    return _kernel() is not None
-
-
-def headless_execution() -> bool:
-    """``True`` while a notebook is executed with nobody at it (jupyter-book, nbmake, nbconvert,
-    papermill: all run the kernel through ``nbclient``).
-
-    The signal is the protocol's own: each ``execute_request`` says whether its front-end can answer
-    ``input()`` (``allow_stdin``). Executors send ``False``; JupyterLab, Notebook and VS Code send
-    ``True``. Outside a kernel this is ``False``. ``GKLIB_HEADLESS=1`` or ``0`` overrides.
-    """
-    env = os.environ.get(_HEADLESS_ENV, "").strip().lower()
-    if env:
-        if env not in _SWITCH:
-            raise ValueError(f"{_HEADLESS_ENV} must be one of {sorted(_SWITCH)} or unset, got {env!r}")
-        return _SWITCH[env]
-    kernel = _kernel()
-    if kernel is None:
-        return False
-    try:
-        content = (kernel.get_parent() or {}).get("content", {})
-    except Exception:  # pragma: no cover - a kernel without get_parent (ipykernel < 6)
-        return False
-    return content.get("allow_stdin", True) is False
-
-
-def progress_enabled() -> bool:
-    """Progress bars show in terminals and in notebooks that a person runs; never in a headless
-    execution (:func:`headless_execution`), under CI, or with ``GKLIB_PROGRESS=0``."""
-    if os.environ.get("GKLIB_PROGRESS", "").strip().lower() in ("0", "false", "no"):
-        return False
-    if os.environ.get("CI") or headless_execution():
-        return False
-    return _in_notebook() or sys.stderr.isatty()
-
-
-def progress(total: int, desc: str = "", enabled: bool | None = None):
-    """A tqdm bar (notebook widget in Jupyter, text in a terminal, disabled when quiet)."""
-    if enabled is None:
-        enabled = progress_enabled()
-    if enabled and _in_notebook():
-        from tqdm.auto import tqdm
-    else:
-        from tqdm import tqdm
-    return tqdm(total=total, desc=desc, disable=not enabled, leave=False, mininterval=0.5)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from ..config import generator, get_device
+from ..runtime import generator, get_device
 from .ntk import ntk_from_stats
 from .model import CommitteeMachine
 from .tasks import Task, gaussian_inputs

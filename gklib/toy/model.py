@@ -30,7 +30,7 @@ import functools
 import numpy as np
 import torch
 
-from ..config import generator, get_device
+from ..runtime import generator, get_device
 from .tasks import hermite
 from ..validation import as_param_array, broadcast_runs, check_float_dtype, check_positive_int
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import torch
 
-from ..config import generator, get_device
+from ..runtime import generator, get_device
 from ..data import Task, gaussian_inputs
 from ..validation import check_positive, check_positive_int
 

@@ -26,7 +26,8 @@ import time
 import numpy as np
 import torch
 
-from ..config import cap_steps, progress
+from ..config import cap_steps
+from ..frontend import progress
 from ..history import History, log_grid
 from .model import CommitteeMachine
 from .theory import decomposition_from_stats
