@@ -10,7 +10,7 @@ theory and DMFT, plus the models of the later chapters. Typical use::
 
 The package, one room per idea:
 
-- ``config`` (run sizes), ``runtime`` (device, threads, seeds), ``frontend`` (progress bars), ``validation``, ``history`` (:class:`History`, what every trainer returns), ``metrics``
+- ``config`` (run sizes), ``runtime`` (device, threads, seeds), ``frontend`` (progress bars), ``params`` (declared parameter constraints), ``validation``, ``history`` (:class:`History`, what every trainer returns), ``metrics``
   (crossing times and delays);
 - :mod:`gklib.toy` — the committee machine, its tasks, theory, trainer, linearisation, experiments;
 - :mod:`gklib.kernels` — NTKs, kernel regression, the Mercer spectrum of the initial NTK;
@@ -29,8 +29,8 @@ functions re-exported here) and the kernel spectrum and mode dynamics are import
 """
 import importlib as _importlib
 
-from . import (config, data, dmft, frontend, history, kernels, metrics, nets, runtime, scorecard, toy, training,
-               validation)
+from . import (config, data, dmft, frontend, history, kernels, metrics, nets, params, runtime, scorecard, toy,
+               training, validation)
 from .config import PROFILES, by_profile, get_profile, profile, set_profile
 from .frontend import progress
 from .runtime import generator, get_device
@@ -70,7 +70,7 @@ _LAZY = {
 
 __all__ = [
     # subpackages and modules
-    "config", "runtime", "frontend", "validation", "history", "metrics", "toy", "kernels", "nets", "dmft", "viz", "scorecard",
+    "config", "runtime", "frontend", "params", "validation", "history", "metrics", "toy", "kernels", "nets", "dmft", "viz", "scorecard",
     # config
     "PROFILES", "by_profile", "generator", "get_device", "get_profile", "profile", "progress", "set_profile",
     # history

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 
 import torch
 
+from .params import Instance, Integer, validate_params
 from .validation import check_data, check_float_dtype, check_positive_int
 
 __all__ = ["Task", "gaussian_inputs"]
@@ -73,6 +74,7 @@ class Task:
         return f"Task({self.name!r}, D={self.D}, P={self.P}, P_test={self.P_test})"
 
 
+@validate_params(n=Integer(1), D=Integer(1), gen=Instance(torch.Generator, what='a torch.Generator'))
 def gaussian_inputs(n: int, D: int, gen: torch.Generator, dtype=torch.float64) -> torch.Tensor:
     """``n`` i.i.d. inputs :math:`x \\sim \\mathcal N(0, I/D)`, shape ``(n, D)``."""
     return torch.randn(n, D, generator=gen, dtype=dtype) / D**0.5

@@ -26,7 +26,12 @@ import numpy as np
 import torch
 
 from .history import History
+from .params import Array, Boolean, Instance, Integer, Real, validate_params
 from .validation import check_positive
+
+_HISTORY = Instance(History, what="a gklib History")
+_LOSS_LEVEL = Real(0, closed="neither")
+_FRACTION = Real(0, 1)
 
 __all__ = ["first_crossing", "first_below", "crossing_times", "grokking_delay", "amount_of_grokking",
            "sweep_summary", "accuracy_crossings", "accuracy_delay", "generalisation_at_fit", "value_at_fit", "value_at", "spread",
@@ -39,6 +44,8 @@ def _check_history(history):
     return history
 
 
+@validate_params(steps=Array(1), values=Array((1, 2), finite=False), level=Real(), above=Boolean(),
+                 relative=Boolean(), interpolate=Boolean())
 def first_crossing(steps, values, level: float, above: bool = False, relative: bool = False,
                    interpolate: bool = False):
     """First entry of ``steps`` at which ``values`` is strictly below ``level`` (or, with ``above``,
@@ -74,6 +81,8 @@ def first_crossing(steps, values, level: float, above: bool = False, relative: b
     return out if v.ndim == 2 else float(out[0])
 
 
+@validate_params(steps=Array(1), values=Array((1, 2), finite=False), threshold=_LOSS_LEVEL, relative=Boolean(),
+                 interpolate=Boolean())
 def first_below(steps, values, threshold: float, relative: bool = False, interpolate: bool = False):
     """First entry of ``steps`` at which ``values`` (a loss) is strictly below ``threshold`` > 0
     (linearly interpolated between grid points with ``interpolate=True``); see :func:`first_crossing`."""
@@ -81,6 +90,7 @@ def first_below(steps, values, threshold: float, relative: bool = False, interpo
                           interpolate=interpolate)
 
 
+@validate_params(history=_HISTORY, threshold=_LOSS_LEVEL, relative=Boolean())
 def crossing_times(history: History, threshold: float = 0.1, relative: bool = False) -> dict:
     """``{"train": t_tr, "test": t_te}``: first logged steps with train / test loss below ``threshold``
     (``np.inf`` when never; arrays over runs for a batched history)."""
@@ -88,6 +98,7 @@ def crossing_times(history: History, threshold: float = 0.1, relative: bool = Fa
     return {k: first_below(h.steps, getattr(h, f"{k}_loss"), threshold, relative) for k in ("train", "test")}
 
 
+@validate_params(history=_HISTORY, threshold=_LOSS_LEVEL, relative=Boolean())
 def grokking_delay(history: History, threshold: float = 0.1, relative: bool = False):
     """Signed delay :math:`t^{\\rm te}_\\theta - t^{\\rm tr}_\\theta` between the test and the train loss
     reaching ``threshold``. ``inf`` if the test loss never gets there (while the train loss does),
@@ -99,6 +110,7 @@ def grokking_delay(history: History, threshold: float = 0.1, relative: bool = Fa
     return d if history.batched else float(d[0])
 
 
+@validate_params(history=_HISTORY, threshold=_LOSS_LEVEL, censor=Boolean())
 def amount_of_grokking(history: History, threshold: float = 0.1, censor: bool = True):
     """The paper's "amount of grokking" (Fig 3(e)): :math:`\\max(0, t^{\\rm te}_{0.1} - t^{\\rm tr}_{0.1})`.
 
@@ -125,6 +137,7 @@ def _last_logged(h: History) -> np.ndarray:
     return np.asarray(h.steps, dtype=float)[idx]
 
 
+@validate_params(history=_HISTORY, threshold=_LOSS_LEVEL, relative=Boolean())
 def sweep_summary(history: History, threshold: float = 0.1, relative: bool = False) -> dict:
     """Per-run summary of a (batched) history: crossing times ``t_train``, ``t_test``, their
     ``delay`` and ``ratio`` ``t_test / t_train``, ``final_train``, ``final_test``, the peak test loss
@@ -153,6 +166,7 @@ def _check_accuracy(history):
     return h
 
 
+@validate_params(history=_HISTORY, level=_FRACTION)
 def accuracy_crossings(history: History, level: float = 0.9) -> dict:
     """First logged steps at which the train and the test accuracy reach ``level`` (``inf``: never),
     and the ``delay`` between them; arrays ``(R,)`` (floats for a single run)."""
@@ -163,11 +177,13 @@ def accuracy_crossings(history: History, level: float = 0.9) -> dict:
         return {"train": tr, "test": te, "delay": te - tr}
 
 
+@validate_params(history=_HISTORY, level=_FRACTION)
 def accuracy_delay(history: History, level: float = 0.9):
     """Steps between the train and the test accuracy first reaching ``level`` (``inf``: never)."""
     return accuracy_crossings(history, level)["delay"]
 
 
+@validate_params(history=_HISTORY, level=_FRACTION)
 def generalisation_at_fit(history: History, level: float = 0.99) -> np.ndarray:
     """Test accuracy at the logged step where the train accuracy first reaches ``level``, one value per
     run (``nan``: never reached). A grokking run is still near its memorisation level then; a run
@@ -176,6 +192,7 @@ def generalisation_at_fit(history: History, level: float = 0.99) -> np.ndarray:
     return value_at_fit(h, h.test_acc, level)
 
 
+@validate_params(history=_HISTORY, values=Array((1, 2), finite=False), level=_FRACTION)
 def value_at_fit(history: History, values, level: float = 0.99) -> np.ndarray:
     """``values`` (a series on the logging grid, ``(T,)`` or ``(R, T)``, e.g. ``hist.extra[...]``) at the
     logged step where each run's train accuracy first reaches ``level``; one value per run (``nan``:
@@ -184,6 +201,7 @@ def value_at_fit(history: History, values, level: float = 0.99) -> np.ndarray:
     return value_at(h, values, first_crossing(h.steps, h.train_acc, level, above=True))
 
 
+@validate_params(history=_HISTORY, values=Array((1, 2), finite=False), t=Array((0, 1), finite=False))
 def value_at(history: History, values, t) -> np.ndarray:
     """``values`` (``(T,)`` or ``(R, T)`` on the logging grid) at logged step ``t[i]`` for run ``i``
     (``t``: one step per run or a scalar, e.g. crossing times; ``nan`` where ``t`` is not finite)."""
@@ -205,6 +223,7 @@ def value_at(history: History, values, t) -> np.ndarray:
     return out
 
 
+@validate_params(values=Array(finite=False), axis=Integer())
 def spread(values, axis: int = 0) -> dict:
     """Median, minimum and maximum of ``values`` along ``axis`` (e.g. the seed axis of an ``(S, A)``
     array of delays): ``{"median", "min", "max"}``. ``inf`` (a run that never crossed) counts as larger
@@ -215,6 +234,7 @@ def spread(values, axis: int = 0) -> dict:
     return {"median": np.median(v, axis=axis), "min": np.min(v, axis=axis), "max": np.max(v, axis=axis)}
 
 
+@validate_params(f=Array(), g=Array())
 def prediction_distance(f, g):
     """Root-mean-square distance :math:`\\sqrt{\\langle (f - g)^2\\rangle}` over the last axis."""
     f, g = torch.as_tensor(f, dtype=torch.float64), torch.as_tensor(g, dtype=torch.float64)
@@ -224,6 +244,7 @@ def prediction_distance(f, g):
     return float(d) if d.ndim == 0 else d
 
 
+@validate_params(x=Array(min_size=2), y=Array(min_size=2))
 def loglog_slope(x, y) -> float:
     """Least-squares slope of :math:`\\log y` against :math:`\\log x` (power-law exponent)."""
     x, y = np.asarray(x, dtype=float).ravel(), np.asarray(y, dtype=float).ravel()

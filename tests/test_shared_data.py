@@ -29,4 +29,4 @@ def test_gaussian_inputs_draw_unchanged():
 def test_neutral_module_imports_no_subpackage():
     tree = ast.parse(open(gklib.data.__file__).read())
     relative = {(n.level, n.module) for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.level}
-    assert relative == {(1, "validation")}              # gklib.validation only: no toy, kernels, nets, dmft
+    assert relative == {(1, "validation"), (1, "params")}   # gklib.validation and .params only: no toy, kernels, nets, dmft

@@ -32,6 +32,7 @@ import torch
 
 from ..runtime import generator, get_device
 from .tasks import hermite
+from ..params import Boolean, Integer, Options, Reals, validate_params
 from ..validation import as_param_array, broadcast_runs, check_float_dtype, check_positive_int
 
 
@@ -112,6 +113,8 @@ class CommitteeMachine:
     alpha, eps : ``(R,)`` tensors.
     """
 
+    @validate_params(D=Integer(1), N=Integer(1), alpha=Reals(0, closed='neither'), eps=Reals(0),
+                     center=Boolean(), readout=Boolean())
     def __init__(self, D: int, N: int, alpha=1.0, eps=0.02, seed=0, center: bool = True,
                  readout: bool = False, activation: str = "quadratic", device=None, dtype=torch.float32):
         self.D = check_positive_int(D, "D")

@@ -11,7 +11,11 @@ import torch
 
 from ..runtime import generator, get_device
 from ..data import Task, gaussian_inputs
+from ..params import Integer, Real, validate_params
 from ..validation import check_positive, check_positive_int
+
+_SIZE = Integer(1)
+_SEED = Integer(0, 2**63 - 1)
 
 __all__ = ["Task", "gaussian_inputs", "quadratic_target", "quadratic_task", "multi_index_task", "hermite",
            "hermite_task"]
@@ -22,6 +26,7 @@ def quadratic_target(X: torch.Tensor, beta: torch.Tensor) -> torch.Tensor:
     return 0.5 * (X @ beta) ** 2
 
 
+@validate_params(D=_SIZE, P=_SIZE, P_test=_SIZE, seed=_SEED, beta_scale=Real(0, 1e6, closed='right'))
 def quadratic_task(D: int = 100, P: int = 550, P_test: int = 1000, seed: int = 0,
                    beta_scale: float = 1.0, device=None, dtype=torch.float32) -> Task:
     """The paper's polynomial task :math:`y=\\tfrac12(\\beta\\cdot x)^2`.
@@ -52,6 +57,7 @@ def quadratic_task(D: int = 100, P: int = 550, P_test: int = 1000, seed: int = 0
     return task.to(device=get_device(device), dtype=dtype)
 
 
+@validate_params(D=_SIZE, P=_SIZE, P_test=_SIZE, n_index=_SIZE, seed=_SEED)
 def multi_index_task(D: int = 40, P: int = 400, P_test: int = 1000, n_index: int = 2, seed: int = 0,
                      device=None, dtype=torch.float32) -> Task:
     """Multi-index quadratic target :math:`y = \\tfrac12\\sum_{r=1}^{k}(\\beta_r\\cdot x)^2`
@@ -72,6 +78,7 @@ def multi_index_task(D: int = 40, P: int = 400, P_test: int = 1000, n_index: int
     return task.to(device=get_device(device), dtype=dtype)
 
 
+@validate_params(k=Integer(0))
 def hermite(k: int, z: torch.Tensor) -> torch.Tensor:
     """Probabilists' Hermite polynomial :math:`He_k(z)` (``He_2 = z^2-1``, ``He_3 = z^3-3z``, ...)."""
     k = check_positive_int(k, "k", allow_zero=True)
@@ -83,6 +90,7 @@ def hermite(k: int, z: torch.Tensor) -> torch.Tensor:
     return h
 
 
+@validate_params(D=_SIZE, P=_SIZE, P_test=_SIZE, k=_SIZE, seed=_SEED)
 def hermite_task(D: int = 40, P: int = 600, P_test: int = 1000, k: int = 3, seed: int = 0,
                  device=None, dtype=torch.float32) -> Task:
     """Single-index Hermite target :math:`y = He_k(\\beta\\cdot x)` with

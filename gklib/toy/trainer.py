@@ -32,6 +32,9 @@ from ..history import History, log_grid
 from .model import CommitteeMachine
 from .theory import decomposition_from_stats
 from ..training import OPTIMIZER_ALIASES, DivergenceWatch, RunOptimizer, check_on_divergence, check_optimizer
+from ..data import Task
+from ..params import Boolean, Instance, Integer, Options, Real, Reals, validate_params
+from ..training import OPTIMIZERS
 from ..validation import as_param_array, check_betas, check_positive, check_positive_int
 
 ENGINES = ("auto", "stats", "direct")
@@ -65,6 +68,11 @@ def _pick_engine(engine, optimizer, momentum, model, P):
 _CHECK_EVERY = 512   # steps between divergence checks at most (and at every logged step)
 
 
+@validate_params(model=Instance(CommitteeMachine, what='a CommitteeMachine'), task=Instance(Task, what='a gklib Task'),
+                 lr_scale=Reals(0, closed='neither'), engine=Options(*ENGINES), log_every=Integer(1, none_ok=True),
+                 optimizer=Options(*OPTIMIZERS, *OPTIMIZER_ALIASES), weight_decay=Real(0), momentum=Real(0, 1, closed='left'),
+                 n_log=Integer(1, 10**7), on_divergence=Options('raise', 'nan'), stop_below=Real(0, closed='neither', none_ok=True),
+                 progress_bar=Boolean(none_ok=True))
 def train(model: CommitteeMachine, task, steps, lr_scale=1.0, *, engine: str = "auto",
           log_every: int | None = None, optimizer: str = "sgd", weight_decay: float = 0.0,
           momentum: float = 0.0, betas=(0.9, 0.999), n_log: int = 200,
