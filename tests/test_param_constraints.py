@@ -184,3 +184,23 @@ def test_every_invalid_example_is_refused_by_its_own_constraint():
                     continue
                 assert not c.holds(bad), (f.__qualname__, name, bad)
             assert c.holds(_valid(c)) or isinstance(c, Instance)
+
+
+def test_the_api_reference_lists_each_declaration():
+    """The Sphinx helper of the API pages (book/_ext/gklib_xref.py) renders a function's declared constraints
+    from the declaration itself, one bullet per parameter."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "book" / "_ext"))
+    try:
+        import gklib_xref
+    finally:
+        sys.path.pop(0)
+    lines = gklib_xref.constraint_lines(gk.quadratic_task)
+    assert ".. rubric:: Parameter constraints" in lines
+    assert "* **D** : an integer >= 1" in lines
+    assert "* **beta_scale** : a finite real number > 0 and <= 1e+06" in lines
+    assert any(line.startswith("* **alpha** : a finite real number > 0") for line in
+               gklib_xref.constraint_lines(gk.CommitteeMachine))
+    assert gklib_xref.constraint_lines(gk.History.final) == []

@@ -5,6 +5,8 @@
    the colon. ``sphinx.ext.napoleon`` would render those descriptions as *types* and try to
    cross-reference every word. :func:`format_sections` turns each header into a rubric and each
    entry into a bullet ``**name** : description``; nothing else in the docstring changes.
+   Functions and classes that declare parameter constraints (:mod:`gklib.params`) get a
+   "Parameter constraints" rubric listing them, generated from the one declaration.
 2. **Re-exported names.** gklib documents each object once, under the module that defines it
    (``gklib.toy.trainer.train``), but its docstrings, like its users, also write the names it is
    re-exported under: ``gklib.train`` (``gk.train``), ``gklib.dmft.solve_dmft``,
@@ -75,9 +77,32 @@ def format_sections(lines):
     lines[:] = out
 
 
+def constraint_lines(obj):
+    """The declared parameter constraints of ``obj`` (:func:`gklib.params.constraints_of`) as a rubric
+    with one bullet per parameter, or ``[]`` when it declares none."""
+    try:
+        from gklib.params import constraints_of
+    except ImportError:  # pragma: no cover - gklib not importable
+        return []
+    try:
+        declared = constraints_of(obj)
+    except Exception:
+        return []
+    if not declared:
+        return []
+    out = ["", ".. rubric:: Parameter constraints", "",
+           "Checked on every call; a violation raises ``InvalidParameterError`` naming the parameter.", ""]
+    for pname, c in declared.items():
+        text = c.describe() + (" or None" if getattr(c, "none_ok", False) else "")
+        out.append(f"* **{pname}** : {text}")
+    return out + [""]
+
+
 def _process_docstring(app, what, name, obj, options, lines):
     if name.startswith("gklib"):
         format_sections(lines)
+        if what in ("function", "class", "method"):
+            lines += constraint_lines(obj)
 
 
 def _defined_in(name: str) -> bool:
