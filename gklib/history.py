@@ -5,12 +5,14 @@ from dataclasses import dataclass, field, fields, replace
 
 import numpy as np
 
+from .params import Integer, validate_params
 from .validation import check_positive_int
 
 _SERIES = ("train_loss", "test_loss", "weight_norm", "variance", "misalignment", "linear", "train_acc",
            "test_acc")
 
 
+@validate_params(steps=Integer(0), n_log=Integer(1, 10**7), log_every=Integer(1, none_ok=True))
 def log_grid(steps: int, n_log: int = 200, log_every: int | None = None) -> np.ndarray:
     """Steps at which to log: ``0``, then ~``n_log`` log-spaced steps up to ``steps``
     (grokking spans decades), or every ``log_every`` steps. Always contains 0 and ``steps``."""

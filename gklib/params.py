@@ -230,9 +230,13 @@ class Array(Constraint):
     def holds(self, value) -> bool:
         if isinstance(value, (str, bytes, dict, set)) or value is None:
             return False
+        if hasattr(value, "detach") and hasattr(value, "is_floating_point"):     # a tensor: checked in place
+            if value.is_complex() or (self.ndim is not None and value.ndim not in self.ndim):
+                return False
+            if value.numel() < self.min_size:
+                return False
+            return not (self.finite and value.is_floating_point()) or bool(value.isfinite().all())
         try:
-            if hasattr(value, "detach"):
-                value = value.detach().cpu().numpy()
             arr = np.asarray(value)
         except Exception:
             return False

@@ -22,11 +22,16 @@ from ..runtime import generator, get_device
 from .ntk import ntk_from_stats
 from .model import CommitteeMachine
 from .tasks import Task, gaussian_inputs
+from ..data import Task
+from ..params import Array, Boolean, Instance, Integer, Real, Reals, validate_params
 from ..validation import as_param_array, check_positive, check_positive_int
+
+_SEED = Integer(0, 2**63 - 1)
 
 __all__ = ["gram_eigenvectors", "eigenvector_task", "aligned_weights", "interpolated_model"]
 
 
+@validate_params(K=Array(2), center=Boolean())
 def gram_eigenvectors(K, center: bool = True):
     """Eigenvalues (decreasing) and orthonormal eigenvectors (columns) of a symmetric Gram matrix.
 
@@ -48,6 +53,8 @@ def gram_eigenvectors(K, center: bool = True):
     return lam, V * torch.where(sign == 0, torch.ones_like(sign), sign)
 
 
+@validate_params(model=Instance(CommitteeMachine, what='a CommitteeMachine'), j=Integer(1), P=Integer(1), P_test=Integer(1, none_ok=True), seed=_SEED,
+                 center_gram=Boolean(), label_scale=Real(0, closed='neither'))
 def eigenvector_task(model: CommitteeMachine, j: int, P: int = 100, P_test: int | None = None, seed: int = 0,
                      center_gram: bool = True, label_scale: float = 1.0, device=None,
                      dtype=torch.float32) -> Task:
@@ -93,6 +100,7 @@ def eigenvector_task(model: CommitteeMachine, j: int, P: int = 100, P_test: int 
     return task.to(device=get_device(device), dtype=dtype)
 
 
+@validate_params(beta=Array(1), N=Integer(2), alpha=Real(0, closed='neither'), eps=Real(0, closed='neither'))
 def aligned_weights(beta, N: int = 2, alpha: float = 1.0, eps: float = 0.25) -> torch.Tensor:
     """Hidden weights with zero population loss for :math:`y = \\frac12(\\beta\\cdot x)^2`:
     half of the ``N`` (even) units at :math:`+\\beta/\\sqrt{\\alpha\\epsilon}`, half at
@@ -109,6 +117,8 @@ def aligned_weights(beta, N: int = 2, alpha: float = 1.0, eps: float = 0.25) -> 
     return sign[:, None] * beta[None, :] / (alpha * eps) ** 0.5
 
 
+@validate_params(task=Instance(Task, what='a gklib Task'), lambdas=Reals(0, 1), N=Integer(2), alpha=Real(0, closed='neither'),
+                 eps=Real(0, closed='neither'), seed=_SEED, center=Boolean())
 def interpolated_model(task, lambdas, N: int = 2, alpha: float = 1.0, eps: float = 0.25, seed: int = 0,
                        center: bool = False, device=None, dtype=torch.float32) -> CommitteeMachine:
     """A batched model whose run ``r`` starts at :math:`W = \\lambda_r W^\\star + (1-\\lambda_r) W^{\\rm rand}`

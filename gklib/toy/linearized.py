@@ -19,6 +19,8 @@ import torch
 
 from ..config import cap_steps
 from ..history import History, log_grid
+from ..data import Task
+from ..params import Array, Instance, Integer, Real, Reals, validate_params
 from ..validation import as_param_array, check_positive, check_positive_int
 from .model import CommitteeMachine, committee_output
 from .ntk import ntk_from_stats
@@ -27,6 +29,7 @@ from .theory import decomposition_from_stats
 __all__ = ["check_closed_form", "kernel_gd_gain", "KernelGD", "train_linearized", "label_scaled_task", "weight_scaled_model"]
 
 
+@validate_params(model=Instance(CommitteeMachine, what='a CommitteeMachine'), what=Instance(str, what='a string'))
 def check_closed_form(model: CommitteeMachine, what: str):
     """Refuse a model whose linearisation has no closed form here: :class:`KernelGD` solves the
     paper's model only (quadratic activation, fixed readouts), whose NTK and weight updates close on
@@ -41,6 +44,7 @@ def check_closed_form(model: CommitteeMachine, what: str):
                          "gk.nets.fit instead (exact for every option)")
 
 
+@validate_params(cl=Array(), t=Integer(0))
 def kernel_gd_gain(cl: torch.Tensor, t: int) -> torch.Tensor:
     """:math:`\\sum_{s<t}(1 - c\\lambda)^s = \\frac{1 - (1 - c\\lambda)^t}{c\\lambda}` elementwise, for
     :math:`c\\lambda\\in[0, 2)` (``cl``): how much of a kernel eigenmode's initial residual :math:`t` steps
@@ -68,6 +72,7 @@ class KernelGD:
     (:func:`check_closed_form`); :func:`gklib.linearize` trains those exactly.
     """
 
+    @validate_params(model=Instance(CommitteeMachine, what='a CommitteeMachine'), task=Instance(Task, what='a gklib Task'), lr_scale=Reals(0, closed='neither'))
     def __init__(self, model: CommitteeMachine, task, lr_scale=1.0):
         if not isinstance(model, CommitteeMachine):
             raise ValueError(f"model must be a CommitteeMachine, got {type(model).__name__}")
@@ -193,6 +198,8 @@ class KernelGD:
                        engine="kernel", seconds=time.perf_counter() - t0, **{k: sq(v) for k, v in rec.items()})
 
 
+@validate_params(model=Instance(CommitteeMachine, what='a CommitteeMachine'), task=Instance(Task, what='a gklib Task'), lr_scale=Reals(0, closed='neither'),
+                 log_every=Integer(1, none_ok=True), n_log=Integer(1, 10**7))
 def train_linearized(model: CommitteeMachine, task, steps, lr_scale=1.0, log_every: int | None = None,
                      n_log: int = 200) -> History:
     """GD of the committee machine's linearisation, exactly and cheaply (:class:`KernelGD`; quadratic
@@ -205,6 +212,7 @@ def train_linearized(model: CommitteeMachine, task, steps, lr_scale=1.0, log_eve
     return KernelGD(model, task, lr_scale).history(steps, n_log=n_log, log_every=log_every)
 
 
+@validate_params(task=Instance(Task, what='a gklib Task'), scale=Real(0, closed='neither'))
 def label_scaled_task(task, scale: float):
     """The task with labels divided by ``scale``: :math:`y \\to y/s` (and :math:`\\beta\\to\\beta/\\sqrt s`).
 
@@ -220,6 +228,7 @@ def label_scaled_task(task, scale: float):
                    quad_form=None if task.quad_form is None else task.quad_form / s)
 
 
+@validate_params(model=Instance(CommitteeMachine, what='a CommitteeMachine'), sigma=Reals(0, closed='neither'), alpha=Reals(0, closed='neither', none_ok=True))
 def weight_scaled_model(model: CommitteeMachine, sigma, *, alpha=None) -> CommitteeMachine:
     """A copy of a single-run model with initial weights :math:`\\sigma W_0` (one run per σ).
 

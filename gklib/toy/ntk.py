@@ -28,12 +28,15 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from ..params import Array, Boolean, Instance, Reals, validate_params
 from ..validation import as_inputs, check_positive
 from .model import CommitteeMachine
 
 __all__ = ["ntk_from_stats", "committee_ntk", "initial_ntk"]
 
 
+@validate_params(X1=Array(2), X2=Array(2, none_ok=True), wbar=Array((1, 2)), M=Array((2, 3)), eps=Reals(0),
+                 prefactor=Reals())
 def ntk_from_stats(X1, X2, wbar, M, eps, prefactor=1.0):
     """The NTK of the quadratic committee machine with fixed readouts, from its summary statistics.
 
@@ -58,6 +61,8 @@ def ntk_from_stats(X1, X2, wbar, M, eps, prefactor=1.0):
     return K[0] if single and K.shape[0] == 1 else K
 
 
+@validate_params(model=Instance(CommitteeMachine, what='a CommitteeMachine'), X1=Array(2), X2=Array(2, none_ok=True),
+                 initial=Boolean(), W=Array((2, 3), none_ok=True), a=Array((1, 2), none_ok=True))
 def committee_ntk(model: CommitteeMachine, X1, X2=None, initial: bool = False, W=None, a=None):
     """Closed-form NTK of a committee machine (the sum over units of the module docstring).
 
@@ -115,6 +120,7 @@ def _ntk_per_unit(model, X1, X2, W, a):
     return (model.alpha / model.N)[:, None, None] ** 2 * K
 
 
+@validate_params(X1=Array(2), X2=Array(2, none_ok=True), eps=Reals(0))
 def initial_ntk(X1, X2=None, eps=0.02):
     """Infinite-width initial NTK bracket :math:`K_0(x,x') = x\\cdot x' + \\epsilon^2 (x\\cdot x')^2`.
 
