@@ -82,8 +82,10 @@ endif
 # test of the live explorers in JupyterLab.
 test: $(STAMP) toolchain unit notebooks test-book browser lab-browser
 
+# The unit tests, then the Examples of gklib's docstrings as doctests.
 unit: $(STAMP)
 	$(BIN)/pytest tests -q -p no:cacheprovider
+	$(BIN)/pytest --doctest-modules gklib -q -p no:cacheprovider
 
 notebooks: $(STAMP)
 	rm -rf $(TESTSRC) && mkdir -p $(TESTSRC)

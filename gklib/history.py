@@ -15,7 +15,16 @@ _SERIES = ("train_loss", "test_loss", "weight_norm", "variance", "misalignment",
 @validate_params(steps=Integer(0), n_log=Integer(1, 10**7), log_every=Integer(1, none_ok=True))
 def log_grid(steps: int, n_log: int = 200, log_every: int | None = None) -> np.ndarray:
     """Steps at which to log: ``0``, then ~``n_log`` log-spaced steps up to ``steps``
-    (grokking spans decades), or every ``log_every`` steps. Always contains 0 and ``steps``."""
+    (grokking spans decades), or every ``log_every`` steps. Always contains 0 and ``steps``.
+
+    Examples
+    --------
+    >>> from gklib import log_grid
+    >>> log_grid(100, n_log=5).tolist()
+    [0, 1, 3, 10, 32, 100]
+    >>> log_grid(10, log_every=4).tolist()
+    [0, 4, 8, 10]
+    """
     steps = check_positive_int(steps, "steps", allow_zero=True)
     if log_every is not None:
         log_every = check_positive_int(log_every, "log_every")

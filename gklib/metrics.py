@@ -85,7 +85,18 @@ def first_crossing(steps, values, level: float, above: bool = False, relative: b
                  interpolate=Boolean())
 def first_below(steps, values, threshold: float, relative: bool = False, interpolate: bool = False):
     """First entry of ``steps`` at which ``values`` (a loss) is strictly below ``threshold`` > 0
-    (linearly interpolated between grid points with ``interpolate=True``); see :func:`first_crossing`."""
+    (linearly interpolated between grid points with ``interpolate=True``); see :func:`first_crossing`.
+
+    Examples
+    --------
+    >>> from gklib import first_below
+    >>> first_below([0, 1, 2, 3], [1.0, 0.5, 0.2, 0.05], 0.3)
+    2.0
+    >>> round(first_below([0, 1, 2, 3], [1.0, 0.5, 0.2, 0.05], 0.3, interpolate=True), 3)
+    1.667
+    >>> first_below([0, 1, 2], [1.0, 0.9, 0.8], 0.3)     # never crosses
+    inf
+    """
     return first_crossing(steps, values, check_positive(threshold, "threshold"), relative=relative,
                           interpolate=interpolate)
 
@@ -93,7 +104,18 @@ def first_below(steps, values, threshold: float, relative: bool = False, interpo
 @validate_params(history=_HISTORY, threshold=_LOSS_LEVEL, relative=Boolean())
 def crossing_times(history: History, threshold: float = 0.1, relative: bool = False) -> dict:
     """``{"train": t_tr, "test": t_te}``: first logged steps with train / test loss below ``threshold``
-    (``np.inf`` when never; arrays over runs for a batched history)."""
+    (``np.inf`` when never; arrays over runs for a batched history).
+
+    Examples
+    --------
+    >>> import numpy as np, gklib as gk
+    >>> h = gk.History(steps=np.arange(4), train_loss=np.array([1.0, 0.05, 0.01, 0.01]),
+    ...                test_loss=np.array([1.0, 0.8, 0.3, 0.05]), weight_norm=np.ones(4))
+    >>> gk.crossing_times(h, 0.1)
+    {'train': 1.0, 'test': 3.0}
+    >>> gk.grokking_delay(h, 0.1)
+    2.0
+    """
     h = _check_history(history)
     return {k: first_below(h.steps, getattr(h, f"{k}_loss"), threshold, relative) for k in ("train", "test")}
 

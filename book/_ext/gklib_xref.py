@@ -24,6 +24,7 @@ import re
 from sphinx.util.nodes import make_refnode
 
 SECTIONS = ("Parameters", "Returns", "Attributes", "Raises", "Yields", "Other Parameters")
+PLAIN_SECTIONS = ("Examples", "Notes", "See Also", "References")
 _ENTRY = re.compile(r"^(\s*)([A-Za-z_*][\w*]*(?:\s*,\s*[A-Za-z_*][\w*]*)*)\s+:\s+(.*)$")
 
 
@@ -37,8 +38,12 @@ def format_sections(lines):
     while i < n:
         line = lines[i]
         nxt = lines[i + 1] if i + 1 < n else ""
-        if (line.strip() in SECTIONS and nxt.strip() and set(nxt.strip()) == {"-"}
-                and _indent(nxt) == _indent(line)):
+        underlined = bool(nxt.strip()) and set(nxt.strip()) == {"-"} and _indent(nxt) == _indent(line)
+        if underlined and line.strip() in PLAIN_SECTIONS:     # a rubric; the body (doctests, prose) as written
+            out += [" " * _indent(line) + ".. rubric:: " + line.strip(), ""]
+            i += 2
+            continue
+        if underlined and line.strip() in SECTIONS:
             base = _indent(line)
             out += [" " * base + ".. rubric:: " + line.strip(), ""]
             i += 2

@@ -39,6 +39,15 @@ def gram_eigenvectors(K, center: bool = True):
     (the paper's "globally mean-subtracted" Gram). Each eigenvector's sign is fixed so that its
     largest-magnitude entry is positive (a deterministic choice). Computed in float64.
     Returns ``(eigenvalues (n,), eigenvectors (n, n))`` as float64 tensors.
+
+    Examples
+    --------
+    >>> import torch, gklib as gk
+    >>> vals, vecs = gk.gram_eigenvectors(torch.tensor([[2.0, 1.0], [1.0, 2.0]]), center=False)
+    >>> vals.tolist()
+    [3.0, 1.0]
+    >>> torch.allclose(vecs[:, 0], torch.full((2,), 2 ** -0.5, dtype=torch.float64))
+    True
     """
     K = torch.as_tensor(K).double()
     if K.ndim != 2 or K.shape[0] != K.shape[1]:

@@ -111,6 +111,16 @@ class CommitteeMachine:
     W0 : the initial weights (reference of the centring), same shape.
     a, a0 : current and initial readouts, ``(N,)`` or ``(R, N)`` (``None`` without readouts).
     alpha, eps : ``(R,)`` tensors.
+
+    Examples
+    --------
+    >>> import gklib as gk
+    >>> model = gk.CommitteeMachine(D=20, N=50, alpha=[0.5, 2.0], eps=0.1, seed=0)
+    >>> model.R, tuple(model.W.shape)          # two runs, sharing their initial weights (same seed)
+    (2, (2, 50, 20))
+    >>> X = gk.quadratic_task(D=20, P=10, seed=1).X
+    >>> tuple(model(X).shape), float(model(X).abs().max())   # centred: f - f0 = 0 at initialisation
+    ((2, 10), 0.0)
     """
 
     @validate_params(D=Integer(1), N=Integer(1), alpha=Reals(0, closed='neither'), eps=Reals(0),

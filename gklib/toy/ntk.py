@@ -125,6 +125,14 @@ def initial_ntk(X1, X2=None, eps=0.02):
     """Infinite-width initial NTK bracket :math:`K_0(x,x') = x\\cdot x' + \\epsilon^2 (x\\cdot x')^2`.
 
     ``eps`` scalar gives ``(n1, n2)``; a 1-D sequence of ``R`` values gives ``(R, n1, n2)``.
+
+    Examples
+    --------
+    >>> import torch, gklib as gk
+    >>> X = torch.tensor([[1.0, 0.0], [0.0, 2.0]])
+    >>> gk.initial_ntk(X, eps=0.5)        # x·x' + eps² (x·x')²
+    tensor([[1.2500, 0.0000],
+            [0.0000, 8.0000]])
     """
     X1 = as_inputs(X1, "X1")
     X2 = X1 if X2 is None else as_inputs(X2, "X2", X1.shape[-1], like=X1)

@@ -42,6 +42,15 @@ def quadratic_task(D: int = 100, P: int = 550, P_test: int = 1000, seed: int = 0
 
     The teacher's normalised norm is :math:`q_\\star = |\\beta|^2 / D \\approx \\text{beta_scale}^2`,
     stored in ``task.meta["q_star"]``.
+
+    Examples
+    --------
+    >>> import gklib as gk
+    >>> task = gk.quadratic_task(D=20, P=100, P_test=200, seed=0)
+    >>> task
+    Task('quadratic', D=20, P=100, P_test=200)
+    >>> tuple(task.X.shape), tuple(task.y.shape), tuple(task.X_test.shape)
+    ((100, 20), (100,), (200, 20))
     """
     D, P, P_test = (check_positive_int(v, n) for v, n in ((D, "D"), (P, "P"), (P_test, "P_test")))
     beta_scale = check_positive(beta_scale, "beta_scale")

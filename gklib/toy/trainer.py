@@ -111,6 +111,24 @@ def train(model: CommitteeMachine, task, steps, lr_scale=1.0, *, engine: str = "
     The history holds train/test MSE, :math:`\\|W\\|_F` and, for quadratic targets
     (``task.quad_form``) with the quadratic activation, the population decomposition of the test
     loss (:func:`gklib.loss_decomposition`). Readouts, if the model has them, are trained too.
+
+    Examples
+    --------
+    >>> import gklib as gk
+    >>> task = gk.quadratic_task(D=20, P=100, P_test=200, seed=0)
+    >>> model = gk.CommitteeMachine(D=20, N=50, alpha=1.0, eps=0.1, seed=0)
+    >>> hist = gk.train(model, task, steps=2000)
+    >>> hist.engine, hist.train_loss.shape
+    ('stats', (141,))
+    >>> t = gk.crossing_times(hist, 0.1, relative=True)   # steps to a tenth of the start
+    >>> bool(t["test"] > 3 * t["train"])                  # generalisation lags the fit
+    True
+
+    A sweep is one batched call: every list-valued argument of the model is one run per entry.
+
+    >>> sweep = gk.train(gk.CommitteeMachine(D=20, N=50, alpha=[0.5, 2.0], eps=0.1), task, steps=2000)
+    >>> sweep.train_loss.shape, sweep.params["alpha"].tolist()
+    ((2, 141), [0.5, 2.0])
     """
     if not isinstance(model, CommitteeMachine):
         raise ValueError(f"model must be a CommitteeMachine, got {type(model).__name__}")
