@@ -453,7 +453,7 @@ def validate_row(row):
             raise ValueError(f"{where}, field 'rule.{f}': unknown (allowed: {', '.join(RULE_FIELDS)})")
     fmt = rule.get("format", "{:.3g}")
     try:
-        ok = isinstance(fmt, str) and isinstance(fmt.format(1.5), str)
+        ok = isinstance(fmt, str) and "{" in fmt and isinstance(fmt.format(1.5), str)
     except (ValueError, IndexError, KeyError):
         ok = False
     if not ok:
