@@ -16,8 +16,8 @@ Two kinds of check are kept apart.
 :func:`record` displays the record as one output of MIME type :data:`MIME`; the executed notebooks
 keep it, and :func:`read_records` reads it back when the scorecard page is written.
 
-Statuses
---------
+**Statuses.**
+
 ``reproduced``
     the rule's ``reproduced`` condition holds.
 ``partly``
@@ -31,9 +31,8 @@ Statuses
 ``not treated``
     the row has no rule: no chapter treats the result.
 
-The rule language
------------------
-A rule is a mapping with these fields (only ``number`` and ``reproduced`` are required)::
+**The rule language.** A rule is a mapping with these fields (``number`` and ``reproduced`` are
+required)::
 
     rule:
       number: "last(ratio) / first(ratio)"      # the deciding number, shown beside the status
@@ -45,7 +44,7 @@ A rule is a mapping with these fields (only ``number`` and ``reproduced`` are re
 
 Conditions are checked in the order ``inconclusive``, ``reproduced``, ``partly``; when none holds the
 status is ``not reproduced``. Each field is one expression in a small, safe subset of Python syntax,
-parsed with :mod:`ast` and evaluated by this module (never by :func:`eval`):
+parsed with ``ast`` and evaluated by this module (never by ``eval``):
 
 * names: the row's records, by their name after the row prefix (``keys: [fig1.times]`` gives
   ``times``; ``keys: {lag: fig1.times}`` names it ``lag``), ``number`` (in the conditions),
@@ -53,8 +52,11 @@ parsed with :mod:`ast` and evaluated by this module (never by :func:`eval`):
 * numbers, strings, lists of numbers; indexing ``x[0]``, ``x[-1]``, slices ``x[1:]``;
 * arithmetic ``+ - * / ** %`` (element-wise), comparisons ``< <= > >= == !=`` (element-wise, may
   be chained), ``and``, ``or``, ``not`` (on single truth values: use ``all``/``any`` on arrays);
-* the functions in :data:`FUNCTIONS` (``all any min max abs len sum mean median first last log
-  log10 sqrt exp finite finite_values count increasing decreasing``).
+* the functions in ``FUNCTIONS`` (``all any min max abs len sum mean median first last log
+  log10 sqrt exp finite finite_values count increasing decreasing``): ``first``/``last`` give the
+  first/last element, ``finite`` tests each element, ``finite_values`` keeps the finite ones,
+  ``count`` counts the true ones, ``increasing(x, tol)``/``decreasing(x, tol)`` say whether every
+  step goes up (down), allowing a step back of ``tol`` times the previous value (default 0).
 
 Anything else — attributes, keyword arguments, lambdas, comprehensions, unknown names — is rejected
 when the rows are loaded (:func:`load_rows`), with a :class:`ValueError` naming the row and field.
@@ -71,8 +73,8 @@ import numpy as np
 
 from .config import get_profile
 
-__all__ = ["MIME", "STATUSES", "FUNCTIONS", "record", "read_records", "recorded",
-           "parse_rule", "load_rows", "judge"]
+__all__ = ["MIME", "STATUSES", "record", "read_records", "recorded", "parse_rule", "validate_row",
+           "load_rows", "judge"]
 
 MIME = "application/vnd.gklib.record+json"
 """The MIME type of a record in a notebook output."""
