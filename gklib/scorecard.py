@@ -503,7 +503,8 @@ def _fmt(v, fmt="{:.3g}"):
 def judge(row, records) -> dict:
     """The status of a validated ``row`` (from :func:`load_rows`) given ``records`` (from
     :func:`read_records`): a dict with ``status`` (one of :data:`STATUSES`), ``reason`` (a short
-    phrase), ``number`` (the deciding number or None) and ``number_text``."""
+    phrase), ``number`` (the deciding number or None), ``number_text`` and, where ``best: partly``
+    turned "reproduced" into "partly", ``capped``."""
     verdict = {"status": "not treated", "reason": "no chapter treats this result", "number": None,
                "number_text": ""}
     rule = row.get("_rule")
@@ -532,5 +533,6 @@ def judge(row, records) -> dict:
               "partly": "only the rule's partly condition holds",
               "not reproduced": "neither condition holds"}[status]
     if status == "reproduced" and row.get("best") == "partly":
-        status, reason = "partly", "holds, but at a setting far from the paper's (see deviations)"
+        return dict(verdict, status="partly", capped=True,
+                    reason="reproduced at a setting far from the paper's (see deviations): partly")
     return dict(verdict, status=status, reason=reason)

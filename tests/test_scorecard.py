@@ -76,7 +76,7 @@ def test_rule_decides_every_status_from_the_numbers():
     assert _status(RATIO_RULE, ratio=[1.0, "inf"])["status"] == "reproduced"     # without that clause
     # best: partly caps a row whose setting is far from the paper's
     v = _status(RATIO_RULE, row_kw={"best": "partly"}, ratio=[1.0, 4.0])
-    assert v["status"] == "partly" and "setting" in v["reason"]
+    assert v["status"] == "partly" and v["capped"] and "setting" in v["reason"]
     # a rule that cannot be evaluated on these values is inconclusive, it does not raise
     v = _status({"number": "ratio[5]", "reproduced": "number > 0"}, ratio=[1.0, 2.0])
     assert v["status"] == "inconclusive" and "out of range" in v["reason"]

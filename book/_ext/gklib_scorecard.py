@@ -91,7 +91,8 @@ def status_cell(row, verdict):
             says = rule.get("says", "deciding number")
             entry += _para(nodes.Text(f"{says} = "), nodes.strong(text=verdict["number_text"]),
                            classes=["gk-number"])
-        entry += _para(nodes.Text(verdict["reason"]), classes=["gk-reason"])
+        if verdict["status"] == "inconclusive" or verdict.get("capped"):
+            entry += _para(nodes.Text(verdict["reason"]), classes=["gk-reason"])
         entry += _rule_text(rule)
     elif row.get("note"):
         entry += _para(nodes.Text(row["note"].strip()), classes=["gk-reason"])
@@ -104,7 +105,7 @@ def build_table(app, fromdocname, rows, records, judge):
     table = nodes.table(classes=["gk-scorecard"])
     group = nodes.tgroup(cols=len(headers))
     table += group
-    for w in (13, 29, 31, 27):
+    for w in (14, 28, 29, 29):
         group += nodes.colspec(colwidth=w)
     head = nodes.thead()
     tr = nodes.row()
