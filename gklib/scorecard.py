@@ -371,7 +371,7 @@ def _eval(node, env):
 def _num(v):
     if isinstance(v, str):
         raise _EvalError(f"arithmetic on the text {v!r}")
-    return np.asarray(v, dtype=float) if np.ndim(v) else float(v)
+    return np.asarray(v, dtype=float) if np.ndim(v) else np.float64(v)   # x / 0 gives inf, not an error
 
 
 def _value(plain):
@@ -526,7 +526,7 @@ def judge(row, records) -> dict:
                     break
             else:
                 status = "not reproduced"
-    except (_EvalError, TypeError, ValueError) as e:
+    except (_EvalError, TypeError, ValueError, ArithmeticError) as e:
         return dict(verdict, status="inconclusive", reason=f"rule not evaluable: {e}")
     reason = {"inconclusive": "the rule's inconclusive condition holds",
               "reproduced": "the rule's reproduced condition holds",

@@ -82,6 +82,9 @@ def test_rule_decides_every_status_from_the_numbers():
     assert v["status"] == "inconclusive" and "out of range" in v["reason"]
     v = _status({"number": "first(ratio)", "reproduced": "ratio > 0"}, ratio=[1.0, 2.0])
     assert v["status"] == "inconclusive" and "all() or any()" in v["reason"]
+    # division by zero follows IEEE arithmetic: inf (here: reproduced), 0/0 is NaN (inconclusive)
+    assert _status(RATIO_RULE, ratio=[0.0, 2.0])["number"] == np.inf
+    assert _status(RATIO_RULE, ratio=[0.0, 0.0])["status"] == "inconclusive"
     # no rule, no keys: not treated
     v = judge(validate_row(dict(id="x", result="X", source="App 10", claim="c", note="n")), {})
     assert v["status"] == "not treated"
