@@ -76,8 +76,8 @@ figure, in the PNG's pixels (the chunk ``gklib:min-font-text`` holds that text, 
 MIN_DISPLAY_PX = 9.0
 """The smallest type, in screen pixels as displayed, that the book accepts (browser test)."""
 
-THEME_COLUMN_PX = 688
-"""Width in CSS pixels of the book theme's text column in a 1280-px window: a figure wider than this
+THEME_COLUMN_PX = 676
+"""Width in CSS pixels of the book theme's text column in a 1280-px window (measured in headless Chromium): a figure wider than this
 (a :data:`TEXT_WIDTH` figure is about 760 px, tight-cropped) is shown scaled down to it."""
 
 
