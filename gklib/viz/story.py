@@ -6,6 +6,8 @@
   :func:`gklib.toy.diagnostics.lazy_rich_run` history);
 - :func:`plot_lazy_rich_schematic` — the idea of the paper's Fig 1(a): the linearised function space
   around :math:`\\theta_0` against the path the network takes;
+- :func:`plot_weight_scale_sweeps` — chapter 1, paper Fig 6 (v3 Fig 7): learning curves of the output-scale,
+  weight-scale and joint sweeps of :func:`gklib.toy.equivalence.weight_scale_sweeps`, and their delays;
 - :func:`plot_mode_learning` — chapter 2: the fraction of each part of the target not yet learned by
   kernel gradient descent with the initial NTK, theory lines against simulated points.
 """
@@ -18,7 +20,7 @@ from ..history import History
 from ..toy.diagnostics import story_times
 from .style import TEXT_WIDTH
 
-__all__ = ["plot_lazy_rich", "plot_lazy_rich_schematic", "plot_mode_learning"]
+__all__ = ["plot_lazy_rich", "plot_lazy_rich_schematic", "plot_mode_learning", "plot_weight_scale_sweeps"]
 
 
 _MARKS = (("leave", "network leaves its linearisation", "C3", ":"), ("train", "train loss ÷ 10", "0.45", "--"),
@@ -210,3 +212,63 @@ def plot_mode_learning(result: dict, ax=None):
     else:
         ax.legend(fontsize=8, loc="best", frameon=True)
     return ax
+
+
+def _frac(v: float) -> str:
+    """1/16, 1/4, 2.25, ...: a short label for a positive number."""
+    if v < 1 and abs(1 / v - round(1 / v)) < 1e-9:
+        return f"1/{round(1 / v)}"
+    return f"{v:g}"
+
+
+def plot_weight_scale_sweeps(result: dict, level: float = 0.1):
+    """Paper Fig 6 (v3 Fig 7) from :func:`gklib.toy.equivalence.weight_scale_sweeps`: four panels in the
+    house layout. (a)–(c) train (dashed) and test (solid) loss relative to its initial value against
+    ``step + 1`` for the output-scale sweep (:math:`\\alpha=\\sigma^2`, :math:`\\sigma=1`), the weight-scale
+    sweep (:math:`\\sigma`, :math:`\\alpha=1`) and the joint sweep (:math:`\\alpha=\\sigma^{-2}`), one colour
+    per :math:`\\sigma`; (d) the steps at which the train (grey) and test (black) losses fall below
+    ``level`` × their initial value, against :math:`\\sigma^2\\alpha`: α sweep filled circles, σ sweep
+    large open squares (so that coinciding points stay visible), joint sweep triangles. Returns the axes."""
+    from ..metrics import first_below
+    from .style import panel_axes
+
+    sig, hists, laz = result["sigma"], result["hist"], result["laziness"]
+    colors = plt.get_cmap("viridis")(np.linspace(0, 0.85, len(sig)))
+    axes = panel_axes(4, height=2.75)
+    titles = {"alpha": r"(a) output scale $\alpha=\sigma^2$, weights $W_0$",
+              "sigma": r"(b) weight scale: $\sigma W_0$, $\alpha=1$",
+              "joint": r"(c) joint: $\sigma W_0$, $\alpha=\sigma^{-2}$"}
+    lo = 1.0
+    for ax, k in zip(axes, ("alpha", "sigma", "joint")):
+        h = hists[k]
+        x = np.asarray(h.steps) + 1
+        for r, col in enumerate(colors):
+            tr = h.train_loss[r] / h.train_loss[r, 0]
+            te = h.test_loss[r] / h.test_loss[r, 0]
+            lab = (rf"$\sigma^2\alpha$ = {_frac(laz[k][r])}" if k != "joint" else rf"$\sigma$ = {_frac(sig[r])}")
+            ax.plot(x, te, "-", color=col, label=lab)
+            ax.plot(x, tr, "--", color=col)
+            lo = min(lo, np.nanmin(te), np.nanmin(tr))
+        ax.axhline(level, color="0.6", lw=0.7, ls=":")
+        ax.set(xscale="log", yscale="log", title=titles[k], xlabel="step + 1", ylabel="loss / initial loss")
+    for ax in axes[:3]:
+        ax.set_ylim(max(lo, 1e-6) / 2, 3)
+    axes[0].legend(loc="lower left", title="solid: test, dashed: train", handlelength=1.6)
+    axes[2].legend(loc="lower left", handlelength=1.6, title=r"all: $\sigma^2\alpha$ = 1")
+    d = axes[3]
+    marks = {"alpha": dict(marker="o", ms=5, mfc=None, ls="none"),
+             "sigma": dict(marker="s", ms=11, mfc="none", ls="none", mew=1.3),
+             "joint": dict(marker="^", ms=8, mfc="none", ls="none", mew=1.3)}
+    for k in ("alpha", "sigma", "joint"):
+        h = hists[k]
+        for key, col in (("train_loss", "0.55"), ("test_loss", "k")):
+            t = np.array([first_below(h.steps, getattr(h, key)[r], level, relative=True) for r in range(len(sig))])
+            d.plot(laz[k], t + 1, color=col, mec=col, **marks[k])
+    for k, name in (("alpha", r"$\alpha$ sweep"), ("sigma", r"$\sigma$ sweep"), ("joint", "joint sweep")):
+        d.plot([], [], color="0.3", mec="0.3", label=name, **marks[k])
+    d.plot([], [], "-", color="k", label=f"test loss ÷ {1 / level:g}")
+    d.plot([], [], "-", color="0.55", label=f"train loss ÷ {1 / level:g}")
+    d.set(xscale="log", yscale="log", xlabel=r"laziness $\sigma^2\alpha$", ylabel="step + 1",
+          title="(d) when the losses fall")
+    d.legend(loc="upper left", fontsize="small", handlelength=1.2)
+    return axes
