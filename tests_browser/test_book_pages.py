@@ -344,3 +344,35 @@ def test_explorers_page(driver, base_url):
             assert f"book/{page}.html" in links, (page, links)
     severe = [e for e in driver.get_log("browser") if e.get("level") == "SEVERE"]
     assert not severe, severe
+
+
+def test_legibility_check_itself():
+    """The check of test_type_legible_as_displayed, on made-up images (no browser): small type and a PNG
+    without the house style's record fail, legible type passes, and the displayed scale counts."""
+    import io
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from gklib.viz.style import figure_png
+
+    def uri(png):
+        return "data:image/png;base64," + base64.b64encode(png).decode()
+
+    fig, ax = plt.subplots(figsize=(4, 2))
+    ax.set_title("tiny", fontsize=6)                             # 6 pt at 100 dpi: 8.3 px
+    small = figure_png(fig, 100)
+    ax.set_title("fine", fontsize=12)
+    ax.tick_params(labelsize=12)
+    good = figure_png(fig, 100)
+    raw = io.BytesIO()
+    fig.savefig(raw, format="png", dpi=100)
+    plt.close(fig)
+    assert not _legibility_faults([(uri(good), 400, 400, None)], "")[0]
+    assert _legibility_faults([(uri(good), 400, 200, None)], "")[0]          # shown at half size: 8.3 px
+    assert _legibility_faults([(uri(small), 400, 400, None)], "")[0][0][0].endswith("px")
+    assert "no font-size record" in _legibility_faults([(uri(raw.getvalue()), 400, 400, None)], "")[0][0][0]
+    slider = f'<img src="{uri(good)}"><script>["{base64.b64encode(small).decode()}"]</script>'
+    assert _legibility_faults([(uri(good), 400, 400, slider)], "")[0]        # a small hidden frame fails too
