@@ -10,7 +10,11 @@ or a browser) served from a localhost ``http.server`` thread, and checks for eac
 * every ``<img>`` decoded (``naturalWidth > 0``);
 * math is typeset by the local MathJax (``mjx-container`` elements, no raw ``$$``/``\\(`` left);
 * at least one static slider (``div.gk-slider``), and every slider responds: the arrow key and a
-  scripted ``input`` event change the displayed frame (``img.src``) and the value label.
+  scripted ``input`` event change the displayed frame (``img.src``) and the value label;
+* on every page of the book (the chapters, the Markdown pages, the API reference), every image's type is
+  legible as displayed in a 1280-px window: the house style records each PNG's smallest font size in
+  its own pixels (:data:`gklib.viz.style.FONT_KEY`), and that size × displayed width ÷ natural width
+  must be at least :data:`gklib.viz.style.MIN_DISPLAY_PX` (9 px), for every frame of every slider too.
 
 The built book is ``$GKLIB_BOOK_HTML`` (default ``_build/html``). Screenshots go to a temporary
 folder (printed with ``-s``), never into the repository. This folder is not collected by
@@ -18,11 +22,14 @@ folder (printed with ``-s``), never into the repository. This folder is not coll
 """
 from __future__ import annotations
 
+import base64
 import functools
 import http.server
 import os
+import re
 import tempfile
 import threading
+import urllib.parse
 from pathlib import Path
 
 import pytest
@@ -33,6 +40,8 @@ ROOT = Path(__file__).resolve().parents[1]
 HTML = Path(os.environ.get("GKLIB_BOOK_HTML", ROOT / "_build" / "html")).resolve()
 EXPLORERS_PAGE = "explorers"          # every live explorer, for JupyterLab: no static slider of its own
 PAGES = sorted(p.stem for p in (ROOT / "book").glob("*.ipynb") if p.stem != EXPLORERS_PAGE)
+ALL_PAGES = sorted(str(p.relative_to(ROOT / "book").with_suffix("")) for ext in ("ipynb", "md")
+                   for p in (ROOT / "book").rglob(f"*.{ext}") if "_build" not in p.parts and "_ext" not in p.parts)
 TIMEOUT = 60
 
 
@@ -195,6 +204,66 @@ for (const im of document.querySelectorAll('.cell_output img, .output img')) {
 return out;
 """
 
+IMAGES_SHOWN = """
+return Array.from(document.querySelectorAll('main img, article img')).map(im => {
+  const slider = im.closest('.gk-slider');
+  return [im.currentSrc || im.src, im.naturalWidth, im.getBoundingClientRect().width,
+          slider ? slider.innerHTML : null];
+});
+"""
+
+_PNG_B64 = re.compile(r"iVBORw0KGgo[A-Za-z0-9+/=]+")
+
+
+def _png_bytes(src: str, base_url: str) -> bytes:
+    """The bytes of an image of the built book: a data: URI, or a file under the book's folder."""
+    if src.startswith("data:"):
+        return base64.b64decode(src.split(",", 1)[1])
+    path = urllib.parse.unquote(urllib.parse.urlparse(src).path).lstrip("/")
+    return (HTML / path).read_bytes()
+
+
+def _legibility_faults(images, base_url):
+    """For every image (src, natural px width, displayed CSS width, slider HTML or None), the images whose
+    smallest recorded font, as displayed, is under MIN_DISPLAY_PX, or that record none."""
+    from gklib.viz.style import FONT_KEY, MIN_DISPLAY_PX, png_text
+
+    faults, seen = [], 0
+    for src, natural, shown, slider in images:
+        if not natural or not shown:
+            faults.append(("not displayed", src[:60]))
+            continue
+        pngs = [_png_bytes(src, base_url)]
+        if slider:                                              # every frame of the slider, not only the shown one
+            pngs += [base64.b64decode(m) for m in _PNG_B64.findall(slider)]
+        for png in pngs:
+            seen += 1
+            meta = png_text(png)
+            if FONT_KEY not in meta:
+                faults.append(("no font-size record (not drawn in the house style?)", src[:60]))
+                break
+            px = float(meta[FONT_KEY]) * shown / natural
+            if px < MIN_DISPLAY_PX:
+                faults.append((f"{px:.1f} px", meta.get("gklib:min-font-text", ""), src.rsplit("/", 1)[-1][:40]))
+                break
+    return faults, seen
+
+
+@pytest.mark.parametrize("page", ALL_PAGES)
+def test_type_legible_as_displayed(page, driver, base_url):
+    """At a 1280-px window, the smallest text of every image on the page (every slider frame included) is
+    at least 9 px on screen: recorded font size in natural pixels × displayed width ÷ natural width."""
+    if not (HTML / "book" / f"{page}.html").exists():
+        pytest.skip(f"{page} is not in this build")
+    driver.get(f"{base_url}book/{page}.html")
+    _wait(driver, lambda d: d.execute_script("return document.readyState") == "complete", "page load")
+    for im in driver.find_elements("css selector", "main img, article img"):   # lazy images load in view
+        driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", im)
+    _wait(driver, lambda d: not d.execute_script(BROKEN_IMAGES), "images to decode")
+    faults, seen = _legibility_faults(driver.execute_script(IMAGES_SHOWN), base_url)
+    assert not faults, f"{page}: type under 9 px as displayed at 1280 px ({seen} images checked): {faults}"
+
+
 SOLUTION_LINKS = """
 return Array.from(document.querySelectorAll('.solution .admonition-title a, .solution-title a, div.solution p.admonition-title a'))
   .map(a => a.getAttribute('href'));
@@ -286,3 +355,35 @@ def test_explorers_page(driver, base_url):
             assert f"book/{page}.html" in links, (page, links)
     severe = [e for e in driver.get_log("browser") if e.get("level") == "SEVERE"]
     assert not severe, severe
+
+
+def test_legibility_check_itself():
+    """The check of test_type_legible_as_displayed, on made-up images (no browser): small type and a PNG
+    without the house style's record fail, legible type passes, and the displayed scale counts."""
+    import io
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from gklib.viz.style import figure_png
+
+    def uri(png):
+        return "data:image/png;base64," + base64.b64encode(png).decode()
+
+    fig, ax = plt.subplots(figsize=(4, 2))
+    ax.set_title("tiny", fontsize=6)                             # 6 pt at 100 dpi: 8.3 px
+    small = figure_png(fig, 100)
+    ax.set_title("fine", fontsize=12)
+    ax.tick_params(labelsize=12)
+    good = figure_png(fig, 100)
+    raw = io.BytesIO()
+    fig.savefig(raw, format="png", dpi=100)
+    plt.close(fig)
+    assert not _legibility_faults([(uri(good), 400, 400, None)], "")[0]
+    assert _legibility_faults([(uri(good), 400, 200, None)], "")[0]          # shown at half size: 8.3 px
+    assert _legibility_faults([(uri(small), 400, 400, None)], "")[0][0][0].endswith("px")
+    assert "no font-size record" in _legibility_faults([(uri(raw.getvalue()), 400, 400, None)], "")[0][0][0]
+    slider = f'<img src="{uri(good)}"><script>["{base64.b64encode(small).decode()}"]</script>'
+    assert _legibility_faults([(uri(good), 400, 400, slider)], "")[0]        # a small hidden frame fails too

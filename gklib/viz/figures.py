@@ -173,7 +173,7 @@ def plot_sweep(hist: History, by=None, *, panels=("loss",), ax=None, axes=None, 
     if hist.R > MAX_LEGEND_RUNS and values.size == hist.R and np.issubdtype(values.dtype, np.number):
         _sweep_colorbar(axes, values, cmap, by, two)     # many runs: a colour bar, not a long legend
     else:
-        axes[0].legend(fontsize=8, title="dashed: train, solid: test" if two else None, title_fontsize=7)
+        axes[0].legend(fontsize=8, title="dashed: train, solid: test" if two else None, title_fontsize=8)
     if title:
         axes[0].figure.suptitle(title)
     return axes[0] if len(panels) == 1 else axes
@@ -250,10 +250,11 @@ _LIN = {"color": "k", "train_kw": {"ls": "-.", "lw": 1, "label": None}, "test_kw
 def draw_vs_linear(ax, hist: History, hist_lin: History, color="C0", label: str = "network"):
     """One run against its linearisation: network test (solid) / train (dashed) in ``color``, the
     linearised model's test (dotted) / train (dash-dot) in black."""
-    plot_losses(hist, ax, color=color, test_kw={"label": label}, train_kw={"label": None}, test_first=True,
-                setup=False)
+    plot_losses(hist, ax, color=color, test_kw={"label": f"{label} test"}, train_kw={"label": f"{label} train"},
+                test_first=True, setup=False)
     plot_losses(hist_lin, ax, **_LIN)
     ax.plot([], [], ":", color="k", lw=2, label="linearised test")
+    ax.plot([], [], "-.", color="k", lw=1, label="linearised train")      # every curve has a legend entry
     return ax
 
 

@@ -31,7 +31,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import html as _html
-import io
 import itertools
 import json
 
@@ -112,9 +111,9 @@ SLIDER_DPI = 100
 
 
 def _png(fig, dpi: float) -> str:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi)
-    return base64.b64encode(buf.getvalue()).decode("ascii")
+    from .style import figure_png       # records the smallest font size (the browser test reads it)
+
+    return base64.b64encode(figure_png(fig, dpi)).decode("ascii")
 
 
 def slider_figure(draw, values, *, label: str = "α", fmt="{:.3g}", sep: str = " = ", fig=None, figsize=(8.0, 3.6),

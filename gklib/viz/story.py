@@ -6,6 +6,8 @@
   :func:`gklib.toy.diagnostics.lazy_rich_run` history);
 - :func:`plot_lazy_rich_schematic` — the idea of the paper's Fig 1(a): the linearised function space
   around :math:`\\theta_0` against the path the network takes;
+- :func:`plot_weight_scale_sweeps` — chapter 1, paper Fig 6 (v3 Fig 7): learning curves of the output-scale,
+  weight-scale and joint sweeps of :func:`gklib.toy.equivalence.weight_scale_sweeps`, and their delays;
 - :func:`plot_mode_learning` — chapter 2: the fraction of each part of the target not yet learned by
   kernel gradient descent with the initial NTK, theory lines against simulated points.
 """
@@ -18,7 +20,7 @@ from ..history import History
 from ..toy.diagnostics import story_times
 from .style import TEXT_WIDTH
 
-__all__ = ["plot_lazy_rich", "plot_lazy_rich_schematic", "plot_mode_learning"]
+__all__ = ["plot_lazy_rich", "plot_lazy_rich_schematic", "plot_mode_learning", "plot_weight_scale_sweeps"]
 
 
 _MARKS = (("leave", "network leaves its linearisation", "C3", ":"), ("train", "train loss ÷ 10", "0.45", "--"),
@@ -39,44 +41,73 @@ def _mark_times(axes, times):
 
 
 def plot_lazy_rich(hist: History, *, kernel_mse: float | None = None, step_scale: float = 1.0, title: str = "",
-                   fig=None, level: float = 0.1, leave: float = 0.1):
+                   fig=None, level: float = 0.1, leave: float = 0.1, zoom: bool = True):
     """Fig 1 with its diagnostics, three stacked panels on one log-step axis (``step + 1``).
 
-    (a) train (dashed) and test (solid) loss of the network (blue) and of its linearisation (orange), with
-    the ridgeless kernel-regression baseline ``kernel_mse`` (black); (b) how far the network is from
-    where it started: RMS distance to its linearisation on the training and the test points (relative to
-    the labels), :math:`\\|W-W_0\\|/\\|W_0\\|` and :math:`\\|K-K_0\\|_F/\\|K_0\\|_F`; (c) the weight norm
-    :math:`\\|W\\|/\\|W_0\\|` and the kernel–target alignment relative to its initial value. Vertical lines:
-    the step at which the network leaves its linearisation (distance ``leave``) and those at which the
-    train and test losses fall below ``level`` × their initial value (:func:`gklib.toy.diagnostics.story_times`).
+    (a) train (dashed) and test (solid) loss of the network (thin, blue) and of its linearisation (wide,
+    pale orange, drawn underneath: where the two agree both stay visible), with the ridgeless
+    kernel-regression baseline ``kernel_mse`` (black); with ``zoom``, beside it (a′) the same losses up to
+    the step at which the network leaves its linearisation on a *linear* loss axis, where the early rise
+    of the test loss shows; (b) how far the network is from where it started: RMS distance to its
+    linearisation on the training and the test points (relative to the labels),
+    :math:`\\|W-W_0\\|/\\|W_0\\|` and :math:`\\|K-K_0\\|_F/\\|K_0\\|_F`; (c) the weight norm
+    :math:`\\|W\\|/\\|W_0\\|` (left axis) and the kernel–target alignment relative to its initial value
+    (right axis); both start at 1, drawn at the same height on both axes (grey line). Vertical lines: the
+    step at which the network leaves its linearisation (distance ``leave``) and those at which the train
+    and test losses fall below ``level`` × their initial value (:func:`gklib.toy.diagnostics.story_times`).
 
     ``hist`` comes from :func:`gklib.toy.diagnostics.lazy_rich_run`; ``step_scale`` multiplies the
-    step axis (a run at ``lr_scale = c`` drawn in steps of ``lr_scale = 1``). Returns the three axes.
+    step axis (a run at ``lr_scale = c`` drawn in steps of ``lr_scale = 1``). Returns the three main axes
+    (the zoom, if drawn, is ``axes[0].zoom``).
     """
     ex = hist.extra
     missing = [k for k in ("lin_train_loss", "dist_train", "weight_change", "alignment") if k not in ex]
     if missing:
         raise ValueError(f"hist has no {missing} in extra: make it with gklib.toy.diagnostics.lazy_rich_run")
     if fig is None:
-        fig = plt.figure(figsize=(TEXT_WIDTH, 7.4), constrained_layout=True)
-    axes = fig.subplots(3, 1, sharex=True)
+        fig = plt.figure(figsize=(TEXT_WIDTH, 8.2), constrained_layout=True)
     x = np.asarray(hist.steps) * step_scale + 1
     times = {k: v * step_scale for k, v in story_times(hist, level, leave).items()}
+    gs = fig.add_gridspec(3, 3, height_ratios=(1.15, 1, 1))
+    a = fig.add_subplot(gs[0, :2] if zoom else gs[0, :])
+    b = fig.add_subplot(gs[1, :], sharex=a)
+    c = fig.add_subplot(gs[2, :], sharex=a)
+    axes = np.array([a, b, c])
+    for ax in axes[:2]:
+        ax.tick_params(labelbottom=False)
 
     proxies = _mark_times(axes, times)
-    a = axes[0]
-    a.plot(x, hist.train_loss, "--", color="C0", label="network, train")
-    a.plot(x, hist.test_loss, "-", color="C0", label="network, test")
-    a.plot(x, ex["lin_train_loss"], "--", color="C1", label="linearisation, train")
-    a.plot(x, ex["lin_test_loss"], "-", color="C1", label="linearisation, test")
+    lin_style = dict(color="C1", lw=4.5, alpha=0.4, solid_capstyle="butt")
+
+    def losses(ax, sel=slice(None)):
+        ax.plot(x[sel], ex["lin_train_loss"][sel], "--", label="linearisation, train", **lin_style)
+        ax.plot(x[sel], ex["lin_test_loss"][sel], "-", label="linearisation, test", **lin_style)
+        ax.plot(x[sel], hist.train_loss[sel], "--", color="C0", lw=1.4, label="network, train")
+        ax.plot(x[sel], hist.test_loss[sel], "-", color="C0", lw=1.4, label="network, test")
+
+    losses(a)
     if kernel_mse is not None:
         a.axhline(kernel_mse, color="k", lw=0.9, ls="-.", label="kernel regression $K_0$, test")
     a.set(yscale="log", ylabel="MSE", title=f"(a) {title}" if title else "(a) losses")
-    lo, hi = a.get_ylim()
-    a.set_ylim(lo / 30, hi)                                     # room for the legend at the bottom
-    a.legend(loc="lower left", fontsize=8, ncol=1)
+    a.legend(loc="lower left", ncol=1, handlelength=2.6)
 
-    b = axes[1]
+    if zoom:
+        z = fig.add_subplot(gs[0, 2])
+        a.zoom = z
+        t_end = times.get("leave", np.inf)
+        t_end = t_end if np.isfinite(t_end) else x[-1]
+        sel = x <= t_end * 1.0001
+        sel[: min(len(sel), 3)] = True
+        losses(z, sel)
+        z.set(xscale="log", title="(a′) lazy phase, linear scale", xlim=(1, x[sel][-1]))
+        z.xaxis.set_major_locator(plt.LogLocator(numticks=4))
+        vals = np.concatenate([np.ravel(v[sel]) for v in (hist.train_loss, hist.test_loss,
+                                                          ex["lin_train_loss"], ex["lin_test_loss"])])
+        pad = 0.08 * (vals.max() - vals.min())
+        z.set_ylim(vals.min() - pad, vals.max() + pad)
+        z.set_xlabel("step + 1")
+
+    b.set_prop_cycle(None)
     pos = x > 1                                                 # step 0: every change is zero
     b.plot(x[pos], ex["dist_train"][pos], "--", color="C3", label="distance to linearisation, train")
     b.plot(x[pos], ex["dist_test"][pos], "-", color="C3", label="distance to linearisation, test")
@@ -87,25 +118,28 @@ def plot_lazy_rich(hist: History, *, kernel_mse: float | None = None, step_scale
     vals = vals[np.isfinite(vals) & (vals > 0)]
     b.set(yscale="log", ylabel="relative distance", title="(b) how far from the start",
           ylim=(max(vals.min(), 1e-4 * vals.max()) / 1.5, vals.max() * 300))
-    b.legend(loc="upper left", fontsize=8)
+    b.legend(loc="upper left", ncol=2)
 
-    c = axes[2]
     w = np.asarray(hist.weight_norm, dtype=float)
     al = np.asarray(ex["alignment"], dtype=float)
-    c.plot(x, w / w[0], "-", color="C5", label=r"weight norm $\|W\|/\|W_0\|$")
-    c.set(xscale="log", ylabel=r"$\|W\|/\|W_0\|$", ylim=(0, 1.45 * np.nanmax(w / w[0])),
+    c.plot(x, w / w[0], "-", color="C5", label=r"weight norm $\|W\|/\|W_0\|$ (left)")
+    top_w = 1.45 * np.nanmax(w / w[0])
+    c.set(xscale="log", ylabel=r"$\|W\|/\|W_0\|$", ylim=(0, top_w),
           xlabel="step + 1" if step_scale == 1 else "step (lr_scale = 1) + 1", title="(c) weights and kernel")
-    c.axhline(1, color="0.6", lw=0.6)
     c2 = c.twinx()                                             # the alignment has its own scale
     c2.spines["right"].set_visible(True)
     c2.plot(x, al / al[0], "-", color="C9", label=r"kernel–target alignment $\mathcal{A}_t/\mathcal{A}_0$ (right)")
-    top = np.nanmax(al / al[0])
-    c2.set_ylim(1 - 0.05 * (top - 1) - 0.02, 1 + 1.45 * (top - 1) + 0.02)
+    hi = 1 + 1.45 * (np.nanmax(al / al[0]) - 1) + 0.02
+    f1 = 1 / top_w                                              # height of 1 on the left axis, as a fraction
+    c2.set_ylim((1 - f1 * hi) / (1 - f1), hi)                   # ... and the same height on the right axis
+    c.axhline(1, color="0.6", lw=0.8, zorder=0)
+    c.annotate("start: 1 on both axes", (0, 1), xycoords=("axes fraction", "data"), xytext=(4, -3),
+               textcoords="offset points", ha="left", va="top", color="0.45")
     c2.set_ylabel(r"$\mathcal{A}_t/\mathcal{A}_0$", color="C9")
     h1, l1 = c.get_legend_handles_labels()
     h2, l2 = c2.get_legend_handles_labels()
-    c.legend(h1 + h2, l1 + l2, loc="upper left", fontsize=8)
-    fig.legend(handles=proxies, loc="outside lower center", ncol=len(proxies), fontsize=8, frameon=False)
+    c.legend(h1 + h2, l1 + l2, loc="upper left")
+    fig.legend(handles=proxies, loc="outside lower center", ncol=len(proxies), frameon=False)
     return axes
 
 
@@ -178,3 +212,63 @@ def plot_mode_learning(result: dict, ax=None):
     else:
         ax.legend(fontsize=8, loc="best", frameon=True)
     return ax
+
+
+def _frac(v: float) -> str:
+    """1/16, 1/4, 2.25, ...: a short label for a positive number."""
+    if v < 1 and abs(1 / v - round(1 / v)) < 1e-9:
+        return f"1/{round(1 / v)}"
+    return f"{v:g}"
+
+
+def plot_weight_scale_sweeps(result: dict, level: float = 0.1):
+    """Paper Fig 6 (v3 Fig 7) from :func:`gklib.toy.equivalence.weight_scale_sweeps`: four panels in the
+    house layout. (a)–(c) train (dashed) and test (solid) loss relative to its initial value against
+    ``step + 1`` for the output-scale sweep (:math:`\\alpha=\\sigma^2`, :math:`\\sigma=1`), the weight-scale
+    sweep (:math:`\\sigma`, :math:`\\alpha=1`) and the joint sweep (:math:`\\alpha=\\sigma^{-2}`), one colour
+    per :math:`\\sigma`; (d) the steps at which the train (grey) and test (black) losses fall below
+    ``level`` × their initial value, against :math:`\\sigma^2\\alpha`: α sweep filled circles, σ sweep
+    large open squares (so that coinciding points stay visible), joint sweep triangles. Returns the axes."""
+    from ..metrics import first_below
+    from .style import panel_axes
+
+    sig, hists, laz = result["sigma"], result["hist"], result["laziness"]
+    colors = plt.get_cmap("viridis")(np.linspace(0, 0.85, len(sig)))
+    axes = panel_axes(4, height=2.75)
+    titles = {"alpha": r"(a) output scale $\alpha=\sigma^2$, weights $W_0$",
+              "sigma": r"(b) weight scale: $\sigma W_0$, $\alpha=1$",
+              "joint": r"(c) joint: $\sigma W_0$, $\alpha=\sigma^{-2}$"}
+    lo = 1.0
+    for ax, k in zip(axes, ("alpha", "sigma", "joint")):
+        h = hists[k]
+        x = np.asarray(h.steps) + 1
+        for r, col in enumerate(colors):
+            tr = h.train_loss[r] / h.train_loss[r, 0]
+            te = h.test_loss[r] / h.test_loss[r, 0]
+            lab = (rf"$\sigma^2\alpha$ = {_frac(laz[k][r])}" if k != "joint" else rf"$\sigma$ = {_frac(sig[r])}")
+            ax.plot(x, te, "-", color=col, label=lab)
+            ax.plot(x, tr, "--", color=col)
+            lo = min(lo, np.nanmin(te), np.nanmin(tr))
+        ax.axhline(level, color="0.6", lw=0.7, ls=":")
+        ax.set(xscale="log", yscale="log", title=titles[k], xlabel="step + 1", ylabel="loss / initial loss")
+    for ax in axes[:3]:
+        ax.set_ylim(max(lo, 1e-6) / 2, 3)
+    axes[0].legend(loc="lower left", title="solid: test, dashed: train", handlelength=1.6)
+    axes[2].legend(loc="lower left", handlelength=1.6, title=r"all: $\sigma^2\alpha$ = 1")
+    d = axes[3]
+    marks = {"alpha": dict(marker="o", ms=5, mfc=None, ls="none"),
+             "sigma": dict(marker="s", ms=11, mfc="none", ls="none", mew=1.3),
+             "joint": dict(marker="^", ms=8, mfc="none", ls="none", mew=1.3)}
+    for k in ("alpha", "sigma", "joint"):
+        h = hists[k]
+        for key, col in (("train_loss", "0.55"), ("test_loss", "k")):
+            t = np.array([first_below(h.steps, getattr(h, key)[r], level, relative=True) for r in range(len(sig))])
+            d.plot(laz[k], t + 1, color=col, mec=col, **marks[k])
+    for k, name in (("alpha", r"$\alpha$ sweep"), ("sigma", r"$\sigma$ sweep"), ("joint", "joint sweep")):
+        d.plot([], [], color="0.3", mec="0.3", label=name, **marks[k])
+    d.plot([], [], "-", color="k", label=f"test loss ÷ {1 / level:g}")
+    d.plot([], [], "-", color="0.55", label=f"train loss ÷ {1 / level:g}")
+    d.set(xscale="log", yscale="log", xlabel=r"laziness $\sigma^2\alpha$", ylabel="step + 1",
+          title="(d) when the losses fall")
+    d.legend(loc="upper left", fontsize="small", handlelength=1.2)
+    return axes

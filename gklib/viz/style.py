@@ -7,18 +7,29 @@ a banner saying so. The rules it encodes:
   shrinks them — a figure drawn wider is scaled down with its fonts;
 - fonts are at least 9 pt at that size; legends are small and framed;
 - inline figures are PNG at twice the screen resolution ("retina", about 200 dpi), sharp on every screen
-  while staying small (slider frames choose their own, lower dpi).
+  while staying small (slider frames choose their own, lower dpi);
+- every PNG the house style writes (inline figures, slider frames: :func:`figure_png`) carries, in a
+  ``tEXt`` chunk named :data:`FONT_KEY`, the size of its smallest text in the PNG's own pixels, so that a
+  browser test can check that type is legible *as displayed*: a font of ``s`` natural pixels in an image
+  ``W`` pixels wide shown ``w`` CSS pixels wide is ``s·w/W`` pixels on screen, which must be at least
+  :data:`MIN_DISPLAY_PX` (9 px) in a 1280-px window, where the theme's text column is about 690 px wide.
 
 Multi-panel figures use ``figsize=(TEXT_WIDTH, h)``; three panels that do not fit the column are
 stacked or split.
 """
 from __future__ import annotations
 
+import base64
+import io
+import struct
+import zlib
+
 import matplotlib as mpl
 
 from ..config import get_profile
 
-__all__ = ["TEXT_WIDTH", "HOUSE_STYLE", "PARAM_LABELS", "param_label", "use_style", "profile_banner", "panel_axes"]
+__all__ = ["TEXT_WIDTH", "HOUSE_STYLE", "PARAM_LABELS", "param_label", "use_style", "profile_banner", "panel_axes",
+           "FONT_KEY", "MIN_DISPLAY_PX", "THEME_COLUMN_PX", "min_font_px", "figure_png", "png_text", "add_png_text"]
 
 TEXT_WIDTH = 7.5
 """Width of the book's text column in inches (at ``figure.dpi = 100``): the widest a figure should be."""
@@ -58,10 +69,102 @@ def profile_banner():
                 f'which are those of the <code>book</code> profile.</div>')
 
 
+FONT_KEY = "gklib:min-font-px"
+"""Name of the PNG ``tEXt`` chunk in which :func:`figure_png` records the smallest font size of the
+figure, in the PNG's pixels (the chunk ``gklib:min-font-text`` holds that text, for error messages)."""
+
+MIN_DISPLAY_PX = 9.0
+"""The smallest type, in screen pixels as displayed, that the book accepts (browser test)."""
+
+THEME_COLUMN_PX = 676
+"""Width in CSS pixels of the book theme's text column in a 1280-px window (measured in headless Chromium): a figure wider than this
+(a :data:`TEXT_WIDTH` figure is about 760 px, tight-cropped) is shown scaled down to it."""
+
+
+def min_font_px(fig, dpi: float) -> tuple[float, str]:
+    """The smallest font size among the visible, non-empty texts of the drawn figure ``fig`` (tick labels,
+    labels, titles, legends, annotations), in pixels of an image rendered at ``dpi``: size in points ×
+    ``dpi`` / 72. Returns ``(size, text)``; ``(inf, "")`` for a figure without text. Call it after the
+    figure has been drawn (tick labels get their text at draw time)."""
+    from matplotlib.text import Text
+
+    best, which = float("inf"), ""
+    for t in fig.findobj(Text):
+        if not t.get_visible() or not t.get_text().strip():
+            continue
+        ax = getattr(t, "axes", None)
+        if ax is not None and not ax.get_visible():
+            continue
+        size = float(t.get_fontsize()) * float(dpi) / 72.0
+        if size < best:
+            best, which = size, t.get_text().strip()
+    return best, which
+
+
+def _chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+
+def add_png_text(png: bytes, items: dict) -> bytes:
+    """``png`` with a ``tEXt`` chunk per ``key: value`` of ``items`` inserted after its header chunk
+    (Latin-1 text; characters outside it become ``?``)."""
+    if not isinstance(png, (bytes, bytearray)) or png[:8] != b"\x89PNG\r\n\x1a\n":
+        raise ValueError("png must be the bytes of a PNG image")
+    n = struct.unpack(">I", png[8:12])[0]
+    end = 8 + 12 + n                                            # after IHDR: signature, length, type, data, crc
+    extra = b"".join(_chunk(b"tEXt", str(k).encode("latin-1", "replace") + b"\0"
+                            + str(v).encode("latin-1", "replace")) for k, v in items.items())
+    return bytes(png[:end]) + extra + bytes(png[end:])
+
+
+def png_text(png: bytes) -> dict:
+    """The ``tEXt`` chunks of the PNG ``png`` as a dict (``{}`` if it has none)."""
+    if isinstance(png, str):                                    # base64, as in a data: URI or a notebook
+        png = base64.b64decode(png.split(",", 1)[-1])
+    if png[:8] != b"\x89PNG\r\n\x1a\n":
+        raise ValueError("png must be the bytes of a PNG image")
+    out, i = {}, 8
+    while i + 8 <= len(png):
+        n, kind = struct.unpack(">I", png[i:i + 4])[0], png[i + 4:i + 8]
+        if kind == b"tEXt":
+            key, _, val = png[i + 8:i + 8 + n].partition(b"\0")
+            out[key.decode("latin-1")] = val.decode("latin-1")
+        if kind == b"IEND":
+            break
+        i += 12 + n
+    return out
+
+
+def figure_png(fig, dpi: float | None = None, **savefig_kw) -> bytes:
+    """The figure ``fig`` as PNG bytes at ``dpi`` (default ``fig.dpi``), with its smallest font size in the
+    PNG's pixels recorded in the ``tEXt`` chunk :data:`FONT_KEY` (:func:`min_font_px`). Extra keywords go
+    to :meth:`matplotlib.figure.Figure.savefig` (e.g. ``bbox_inches="tight"``)."""
+    dpi = float(fig.dpi if dpi is None else dpi)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, **savefig_kw)     # draws the figure: tick labels now have text
+    size, text = min_font_px(fig, dpi)
+    return add_png_text(buf.getvalue(), {FONT_KEY: f"{size:.2f}", "gklib:min-font-text": text[:60]})
+
+
+def _inline_png(fig, retina: bool = True):
+    """IPython's PNG formatter for figures in the house style: as IPython's own (``retina``: twice the
+    figure's dpi, shown at half size; tight bounding box), plus the :data:`FONT_KEY` chunk."""
+    if not fig.axes and not fig.lines:                          # an empty figure shows nothing, as in IPython
+        return None
+    scale = 2 if retina else 1
+    png = figure_png(fig, fig.dpi * scale, bbox_inches="tight", facecolor=fig.get_facecolor(),
+                     edgecolor=fig.get_edgecolor())
+    data = base64.b64encode(png).decode("ascii")
+    if not retina:
+        return data
+    w, h = struct.unpack(">II", png[16:24])
+    return data, {"width": w // 2, "height": h // 2}
+
+
 def use_style(retina: bool = True) -> None:
     """Apply the house style (:data:`HOUSE_STYLE`) to matplotlib; in IPython, show inline figures as
-    high-resolution PNG (``retina``) and, at a profile other than ``book``, display
-    :func:`profile_banner`. Safe to call more than once."""
+    high-resolution PNG (``retina``) that record their smallest font size (:func:`figure_png`) and, at a
+    profile other than ``book``, display :func:`profile_banner`. Safe to call more than once."""
     mpl.rcParams.update(HOUSE_STYLE)
     try:
         from IPython import get_ipython
@@ -69,10 +172,15 @@ def use_style(retina: bool = True) -> None:
         from matplotlib_inline.backend_inline import set_matplotlib_formats
     except ImportError:  # pragma: no cover - plain Python
         return
-    if get_ipython() is None:
+    ip = get_ipython()
+    if ip is None:
         return
-    if retina:
-        set_matplotlib_formats("retina")
+    set_matplotlib_formats("retina" if retina else "png")
+    from functools import partial
+
+    from matplotlib.figure import Figure
+
+    ip.display_formatter.formatters["image/png"].for_type(Figure, partial(_inline_png, retina=retina))
     banner = profile_banner()
     if banner is not None:
         display(banner)
