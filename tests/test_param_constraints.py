@@ -205,4 +205,4 @@ def test_the_api_reference_lists_each_declaration():
     assert "* **beta_scale** : a finite real number > 0 and <= 1e+06" in lines
     assert any(line.startswith("* **alpha** : a finite real number > 0") for line in
                gklib_xref.constraint_lines(gk.CommitteeMachine))
-    assert gklib_xref.constraint_lines(gk.History.final) == []
+    assert gklib_xref.constraint_lines(gk.History.runs) == []
