@@ -26,8 +26,8 @@ from numbers import Integral, Real as _Real
 
 import numpy as np
 
-__all__ = ["InvalidParameterError", "Constraint", "Integer", "Real", "Reals", "Options", "Boolean", "Instance", "Array",
-           "validate_params", "constraints_of"]
+__all__ = ["InvalidParameterError", "Constraint", "Integer", "Real", "Reals", "Options", "Pattern", "Boolean",
+           "Instance", "Array", "validate_params", "constraints_of"]
 
 
 class InvalidParameterError(ValueError, TypeError):
@@ -177,6 +177,27 @@ class Options(Constraint):
 
     def invalid_examples(self) -> list:
         return [e for e in super().invalid_examples() if e not in self.options] + ["no such option"]
+
+
+class Pattern(Constraint):
+    """A string that matches the regular expression ``regex`` in full (``what`` says in words which strings,
+    e.g. ``"'quadratic' or 'hermiteK' (e.g. 'hermite3')"``); ``example`` is one string that matches."""
+
+    def __init__(self, regex: str, *, what: str, example: str, none_ok: bool = False):
+        import re
+
+        self.regex, self.what, self.example, self.none_ok = re.compile(regex), what, example, none_ok
+        if not self.holds(example):
+            raise ValueError(f"example {example!r} does not match {regex!r}")
+
+    def describe(self) -> str:
+        return self.what
+
+    def holds(self, value) -> bool:
+        return isinstance(value, str) and self.regex.fullmatch(value) is not None
+
+    def invalid_examples(self) -> list:
+        return [e for e in super().invalid_examples() if not self.holds(e)] + [3, "no such option"]
 
 
 class Boolean(Constraint):

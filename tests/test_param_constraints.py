@@ -12,14 +12,14 @@ import torch
 from hypothesis import given, strategies as st
 
 import gklib as gk
-from gklib.params import (Array, Boolean, Instance, Integer, InvalidParameterError, Options, Real, Reals,
+from gklib.params import (Array, Boolean, Instance, Integer, InvalidParameterError, Options, Pattern, Real, Reals,
                           constraints_of, validate_params)
 
 PACKAGES = ["gklib", "gklib.toy", "gklib.kernels", "gklib.nets", "gklib.dmft", "gklib.metrics", "gklib.data",
             "gklib.history", "gklib.config", "gklib.runtime", "gklib.training", "gklib.validation"]
 # Modules whose every public callable declares its parameters (the others still check inside their bodies).
 CONVERTED = {"gklib.metrics", "gklib.toy.tasks", "gklib.toy.trainer", "gklib.data", "gklib.toy.ntk",
-             "gklib.toy.linearized", "gklib.toy.alignment", "gklib.history"}
+             "gklib.toy.linearized", "gklib.toy.alignment", "gklib.history", "gklib.toy.model"}
 # Parameters that take any object by design (callbacks, devices, dtypes checked elsewhere, step counts that
 # may be per-run arrays, Adam's betas, the Task dataclass's fields).
 FREE = {"device", "dtype", "callback", "steps", "betas", "z", "seed"}
@@ -59,6 +59,8 @@ def _valid(c):
         return c.options[0]
     if isinstance(c, Boolean):
         return True
+    if isinstance(c, Pattern):
+        return c.example
     if isinstance(c, Instance):
         return next(_INSTANCES[t]() for t in c.types if t in _INSTANCES)
     if isinstance(c, Array):
