@@ -16,13 +16,14 @@ from gklib.params import (Array, Boolean, Instance, Integer, InvalidParameterErr
                           constraints_of, validate_params)
 
 PACKAGES = ["gklib", "gklib.toy", "gklib.kernels", "gklib.nets", "gklib.dmft", "gklib.metrics", "gklib.data",
-            "gklib.history", "gklib.config", "gklib.runtime", "gklib.training", "gklib.validation"]
+            "gklib.history", "gklib.config", "gklib.runtime", "gklib.frontend", "gklib.training", "gklib.validation"]
 # Modules whose every public callable declares its parameters (the others still check inside their bodies).
 CONVERTED = {"gklib.metrics", "gklib.toy.tasks", "gklib.toy.trainer", "gklib.data", "gklib.toy.ntk",
-             "gklib.toy.linearized", "gklib.toy.alignment", "gklib.history", "gklib.toy.model"}
+             "gklib.toy.linearized", "gklib.toy.alignment", "gklib.history", "gklib.toy.model",
+             "gklib.config", "gklib.runtime", "gklib.frontend"}
 # Parameters that take any object by design (callbacks, devices, dtypes checked elsewhere, step counts that
-# may be per-run arrays, Adam's betas, the Task dataclass's fields).
-FREE = {"device", "dtype", "callback", "steps", "betas", "z", "seed"}
+# may be per-run arrays, Adam's betas, the Task dataclass's fields, by_profile's per-profile values).
+FREE = {"device", "dtype", "callback", "steps", "betas", "z", "seed", "quick", "book", "paper"}
 
 
 def _public_callables():
