@@ -51,7 +51,7 @@ def _history():
 
 _INSTANCES = {gk.History: _history, gk.CommitteeMachine: lambda: gk.CommitteeMachine(4, 3),
               gk.Task: lambda: gk.quadratic_task(D=4, P=5, P_test=5), torch.Generator: torch.Generator,
-              str: lambda: "text"}
+              str: lambda: "text", dict: lambda: {"alpha": [1.0]}}
 
 
 def _valid(c):
