@@ -86,12 +86,13 @@ def format_sections(lines):
                 if m or (typed and _indent(cur) == base):
                     if not in_list and out and out[-1].strip():
                         out.append("")
+                    name = m.group(2).replace("*", "\\*") if m else ""      # *args, **kwargs
                     if typed:      # numpydoc: "name : type" (or, under Returns/Raises, "type"), description below
                         kind = _emph(m.group(3) if m else cur.strip())
-                        out.append(" " * base + (f"* **{m.group(2)}** : {kind}" if m else f"* {kind}"))
+                        out.append(" " * base + (f"* **{name}** : {kind}" if m else f"* {kind}"))
                         out.append("")
                     else:
-                        out.append(" " * base + f"* **{m.group(2)}** : {m.group(3)}")
+                        out.append(" " * base + f"* **{name}** : {m.group(3)}")
                     i += 1
                     while i < n and lines[i].strip() and _indent(lines[i]) > base:
                         out.append(" " * (base + 2) + lines[i].strip())
