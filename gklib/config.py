@@ -73,13 +73,13 @@ def get_profile() -> str:
     return _check_profile(os.environ.get(_ENV, "book") or "book")
 
 
-@validate_params(name=Options("quick", "book", "paper", none_ok=True))
-def set_profile(name: str | None) -> str:
+@validate_params(profile=Options("quick", "book", "paper", none_ok=True))
+def set_profile(profile: str | None) -> str:
     """Set the run-size profile for this process.
 
     Parameters
     ----------
-    name : {"quick", "book", "paper"} or None
+    profile : {"quick", "book", "paper"} or None
         The profile; ``None`` returns to ``$GKLIB_PROFILE`` (default ``"book"``).
 
     Returns
@@ -98,18 +98,18 @@ def set_profile(name: str | None) -> str:
     True
     """
     global _override
-    _override = None if name is None else _check_profile(name)
+    _override = None if profile is None else _check_profile(profile)
     return get_profile()
 
 
 @contextmanager
-@validate_params(name=Options("quick", "book", "paper"))
-def profile(name: str):
+@validate_params(profile=Options("quick", "book", "paper"))
+def profile(profile: str):
     """Context manager that switches the run-size profile for the block, and back afterwards.
 
     Parameters
     ----------
-    name : {"quick", "book", "paper"}
+    profile : {"quick", "book", "paper"}
         The profile inside the block.
 
     Returns
@@ -126,7 +126,7 @@ def profile(name: str):
     """
     global _override
     old = _override
-    set_profile(name)
+    set_profile(profile)
     try:
         yield get_profile()
     finally:

@@ -332,7 +332,7 @@ class DivergenceWatch:
         Parameters
         ----------
         stacklevel : int, default 2
-            As in :func:`warnings.warn`, counted from the caller.
+            As in ``warnings.warn``, counted from the caller.
 
         Returns
         -------

@@ -440,7 +440,7 @@ class CommitteeMachine:
 
     @property
     def W0(self) -> torch.Tensor:
-        """The initial hidden weights (reference of the centring), the shape of :attr:`W`.
+        """The initial hidden weights (reference of the centring), the shape of ``W``.
         """
         return self._out(self._W0)
 
