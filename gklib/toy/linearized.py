@@ -107,7 +107,7 @@ def kernel_gd_gain(cl: torch.Tensor, t: int) -> torch.Tensor:
 class KernelGD:
     r"""Exact GD of the linearised committee machine: kernel GD with the initial NTK, in closed form.
 
-    With :math:`c = \text{lr\_scale}\cdot 2/P` and the NTK without its :math:`\alpha^2/N`,
+    With :math:`c = \text{lr_scale}\cdot 2/P` and the NTK without its :math:`\alpha^2/N`,
     :math:`\tilde K = U\Lambda U^\top` on the training set, the residuals obey
     :math:`r_{t+1} = (I - c\tilde K) r_t`, so with :math:`a_t = \sum_{s<t} r_s =
     U\,\frac{1-(1-c\Lambda)^t}{c\Lambda}\,U^\top r_0` any step is one matrix product away:

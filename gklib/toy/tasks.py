@@ -51,9 +51,9 @@ def quadratic_target(X: torch.Tensor, beta: torch.Tensor) -> torch.Tensor:
 def quadratic_task(D: int = 100, P: int = 550, P_test: int = 1000, seed: int = 0,
                    beta_scale: float = 1.0, device=None, dtype=torch.float32) -> Task:
     r"""The paper's polynomial task: inputs :math:`x \sim \mathcal N(0, I/D)`, a teacher
-    :math:`\beta \sim \mathcal N(0, \text{beta\_scale}^2 I_D)` and labels :math:`y=\tfrac12(\beta\cdot x)^2`.
+    :math:`\beta \sim \mathcal N(0, \text{beta_scale}^2 I_D)` and labels :math:`y=\tfrac12(\beta\cdot x)^2`.
 
-    The teacher's normalised norm is :math:`q_\star = |\beta|^2 / D \approx \text{beta\_scale}^2`,
+    The teacher's normalised norm is :math:`q_\star = |\beta|^2 / D \approx \text{beta_scale}^2`,
     stored in ``task.meta["q_star"]``; ``task.quad_form`` is :math:`\beta\beta^\top` (it enables the loss
     decomposition).
 

@@ -4,7 +4,7 @@ Training minimises the mean squared error without ½ of the (centred) predictor,
 
 .. math:: \\mathcal L = \\frac1P\\sum_\\mu (f(x_\\mu) - f_0(x_\\mu) - y_\\mu)^2 ,
 
-by gradient descent with :math:`\\eta = \\text{lr\\_scale}\\cdot N/\\alpha^2` (paper, App. 8.1).
+by gradient descent with :math:`\\eta = \\text{lr_scale}\\cdot N/\\alpha^2` (paper, App. 8.1).
 
 Two engines give the same trajectory:
 
@@ -79,7 +79,7 @@ def train(model: CommitteeMachine, task, steps, lr_scale=1.0, *, engine: str = "
           on_divergence: str = "raise", callback=None, stop_below: float | None = None,
           progress_bar: bool | None = None) -> History:
     r"""Train ``model`` on ``task`` by full-batch gradient descent on :math:`\mathcal L = \frac1P\sum_\mu
-    (f(x_\mu) - f_0(x_\mu) - y_\mu)^2` with :math:`\eta = \text{lr\_scale}\cdot N/\alpha^2`; return its
+    (f(x_\mu) - f_0(x_\mu) - y_\mu)^2` with :math:`\eta = \text{lr_scale}\cdot N/\alpha^2`; return its
     :class:`History`.
 
     The history holds train/test MSE, :math:`\|W\|_F` and, for quadratic targets (``task.quad_form``) with
@@ -105,7 +105,7 @@ def train(model: CommitteeMachine, task, steps, lr_scale=1.0, *, engine: str = "
         Log every ``k >= 1`` steps; ``None``: ``n_log`` log-spaced steps (:func:`gklib.log_grid`).
     optimizer : {"sgd", "adam", "adamw"}, default "sgd"
         ``"sgd"`` (gradient descent; with ``momentum > 0`` heavy ball, ``v ← μ v + g``, ``W ← W − η v``),
-        ``"adam"`` or ``"adamw"`` (step :math:`\text{lr\_scale}/\alpha`, so the function moves at an
+        ``"adam"`` or ``"adamw"`` (step :math:`\text{lr_scale}/\alpha`, so the function moves at an
         α-independent rate); all but plain ``"sgd"`` use the direct engine. The older spellings ``"gd"``
         (= ``"sgd"``) and ``"momentum"`` (= ``"sgd"`` with momentum) are accepted (the aliases
         :data:`gklib.training.OPTIMIZER_ALIASES`; :func:`gklib.nets.fit` takes none).
