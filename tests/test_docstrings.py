@@ -131,3 +131,40 @@ def test_the_checker_sees_a_missing_section():
 
     assert _missing("documented", documented) == []
     assert _missing("bare", bare) == ["Parameters", "Returns", "Examples"]
+
+
+def test_the_api_pages_render_numpydoc_sections():
+    """book/_ext/gklib_xref.py: typed entries become bullets with the type in italics and the description
+    below; unnamed Returns/Raises entries too; an Examples section after Returns is a rubric, not a title."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "book" / "_ext"))
+    try:
+        import gklib_xref
+    finally:
+        sys.path.pop(0)
+    lines = textwrap.dedent('''\
+        Sum.
+
+        Parameters
+        ----------
+        X : torch.Tensor, shape (n, D)
+            Inputs.
+        *args : float
+            More.
+
+        Returns
+        -------
+        float
+            The sum.
+
+        Examples
+        --------
+        >>> 1 + 1
+        2''').splitlines()
+    gklib_xref.format_sections(lines)
+    assert "* **X** : *torch.Tensor, shape (n, D)*" in lines
+    assert "* **\\*args** : *float*" in lines
+    assert "* *float*" in lines and "  The sum." in lines
+    assert ".. rubric:: Examples" in lines and "--------" not in lines

@@ -75,7 +75,7 @@ def format_sections(lines):
                     in_list = False
                     i += 1
                     # a blank line then a new section header ends this section
-                    if i + 1 < n and lines[i].strip() in SECTIONS:
+                    if i + 1 < n and lines[i].strip() in SECTIONS + PLAIN_SECTIONS:
                         break
                     continue
                 if _indent(cur) < base:
