@@ -180,8 +180,10 @@ def crossing_times(history: History, threshold: float = 0.1, relative: bool = Fa
     Examples
     --------
     >>> import numpy as np, gklib as gk
-    >>> h = gk.History(steps=np.arange(4), train_loss=np.array([1.0, 0.05, 0.01, 0.01]),
-    ...                test_loss=np.array([1.0, 0.8, 0.3, 0.05]), weight_norm=np.array([1.0, 1.0, 1.5, 2.0]))
+    >>> h = gk.History(steps=np.arange(4),
+    ...                train_loss=np.array([1.0, 0.05, 0.01, 0.01]),
+    ...                test_loss=np.array([1.0, 0.8, 0.3, 0.05]),
+    ...                weight_norm=np.array([1.0, 1.0, 1.5, 2.0]))
     >>> gk.crossing_times(h, 0.1)
     {'train': 1.0, 'test': 3.0}
     >>> gk.grokking_delay(h, 0.1)
@@ -214,8 +216,10 @@ def grokking_delay(history: History, threshold: float = 0.1, relative: bool = Fa
     Examples
     --------
     >>> import numpy as np, gklib as gk
-    >>> h = gk.History(steps=np.arange(4), train_loss=np.array([1.0, 0.05, 0.01, 0.01]),
-    ...                test_loss=np.array([1.0, 0.8, 0.3, 0.05]), weight_norm=np.array([1.0, 1.0, 1.5, 2.0]))
+    >>> h = gk.History(steps=np.arange(4),
+    ...                train_loss=np.array([1.0, 0.05, 0.01, 0.01]),
+    ...                test_loss=np.array([1.0, 0.8, 0.3, 0.05]),
+    ...                weight_norm=np.array([1.0, 1.0, 1.5, 2.0]))
     >>> gk.grokking_delay(h, 0.1)
     2.0
     >>> gk.grokking_delay(h, 0.001)      # the train loss never gets there
@@ -253,11 +257,13 @@ def amount_of_grokking(history: History, threshold: float = 0.1, censor: bool = 
     Examples
     --------
     >>> import numpy as np, gklib as gk
-    >>> h = gk.History(steps=np.arange(4), train_loss=np.array([1.0, 0.05, 0.01, 0.01]),
-    ...                test_loss=np.array([1.0, 0.8, 0.3, 0.05]), weight_norm=np.array([1.0, 1.0, 1.5, 2.0]))
+    >>> h = gk.History(steps=np.arange(4),
+    ...                train_loss=np.array([1.0, 0.05, 0.01, 0.01]),
+    ...                test_loss=np.array([1.0, 0.8, 0.3, 0.05]),
+    ...                weight_norm=np.array([1.0, 1.0, 1.5, 2.0]))
     >>> gk.amount_of_grokking(h)
     2.0
-    >>> gk.amount_of_grokking(h, threshold=0.02)      # train at 2; test never, censored at 3
+    >>> gk.amount_of_grokking(h, threshold=0.02)   # test censored at step 3
     1.0
     >>> gk.amount_of_grokking(h, threshold=0.02, censor=False)
     nan
@@ -307,8 +313,10 @@ def sweep_summary(history: History, threshold: float = 0.1, relative: bool = Fal
     Examples
     --------
     >>> import numpy as np, gklib as gk
-    >>> h = gk.History(steps=np.arange(4), train_loss=np.array([1.0, 0.05, 0.01, 0.01]),
-    ...                test_loss=np.array([1.0, 0.8, 0.3, 0.05]), weight_norm=np.array([1.0, 1.0, 1.5, 2.0]))
+    >>> h = gk.History(steps=np.arange(4),
+    ...                train_loss=np.array([1.0, 0.05, 0.01, 0.01]),
+    ...                test_loss=np.array([1.0, 0.8, 0.3, 0.05]),
+    ...                weight_norm=np.array([1.0, 1.0, 1.5, 2.0]))
     >>> s = gk.sweep_summary(h)
     >>> s["t_train"], s["t_test"], s["ratio"], s["norm_growth"]
     (array([1.]), array([3.]), array([3.]), array([2.]))
@@ -362,8 +370,9 @@ def accuracy_crossings(history: History, level: float = 0.9) -> dict:
     Examples
     --------
     >>> import numpy as np, gklib as gk
-    >>> h = gk.History(steps=np.arange(4), train_loss=np.ones(4), test_loss=np.ones(4),
-    ...                weight_norm=np.ones(4), train_acc=np.array([0.2, 0.95, 1.0, 1.0]),
+    >>> h = gk.History(steps=np.arange(4), train_loss=np.ones(4),
+    ...                test_loss=np.ones(4), weight_norm=np.ones(4),
+    ...                train_acc=np.array([0.2, 0.95, 1.0, 1.0]),
     ...                test_acc=np.array([0.1, 0.3, 0.6, 0.97]))
     >>> gk.accuracy_crossings(h, 0.9)
     {'train': 1.0, 'test': 3.0, 'delay': 2.0}
@@ -395,8 +404,9 @@ def accuracy_delay(history: History, level: float = 0.9):
     Examples
     --------
     >>> import numpy as np, gklib as gk
-    >>> h = gk.History(steps=np.arange(4), train_loss=np.ones(4), test_loss=np.ones(4),
-    ...                weight_norm=np.ones(4), train_acc=np.array([0.2, 0.95, 1.0, 1.0]),
+    >>> h = gk.History(steps=np.arange(4), train_loss=np.ones(4),
+    ...                test_loss=np.ones(4), weight_norm=np.ones(4),
+    ...                train_acc=np.array([0.2, 0.95, 1.0, 1.0]),
     ...                test_acc=np.array([0.1, 0.3, 0.6, 0.97]))
     >>> gk.accuracy_delay(h, 0.9)
     2.0
@@ -426,8 +436,9 @@ def generalisation_at_fit(history: History, level: float = 0.99) -> np.ndarray:
     Examples
     --------
     >>> import numpy as np, gklib as gk
-    >>> h = gk.History(steps=np.arange(4), train_loss=np.ones(4), test_loss=np.ones(4),
-    ...                weight_norm=np.ones(4), train_acc=np.array([0.2, 0.95, 1.0, 1.0]),
+    >>> h = gk.History(steps=np.arange(4), train_loss=np.ones(4),
+    ...                test_loss=np.ones(4), weight_norm=np.ones(4),
+    ...                train_acc=np.array([0.2, 0.95, 1.0, 1.0]),
     ...                test_acc=np.array([0.1, 0.3, 0.6, 0.97]))
     >>> gk.generalisation_at_fit(h, 0.99)
     array([0.6])
@@ -457,8 +468,9 @@ def value_at_fit(history: History, values, level: float = 0.99) -> np.ndarray:
     Examples
     --------
     >>> import numpy as np, gklib as gk
-    >>> h = gk.History(steps=np.arange(4), train_loss=np.ones(4), test_loss=np.ones(4),
-    ...                weight_norm=np.ones(4), train_acc=np.array([0.2, 0.95, 1.0, 1.0]),
+    >>> h = gk.History(steps=np.arange(4), train_loss=np.ones(4),
+    ...                test_loss=np.ones(4), weight_norm=np.ones(4),
+    ...                train_acc=np.array([0.2, 0.95, 1.0, 1.0]),
     ...                test_acc=np.array([0.1, 0.3, 0.6, 0.97]))
     >>> gk.value_at_fit(h, [10.0, 11.0, 12.0, 13.0], 0.9)
     array([11.])
@@ -493,8 +505,10 @@ def value_at(history: History, values, t) -> np.ndarray:
     Examples
     --------
     >>> import numpy as np, gklib as gk
-    >>> h = gk.History(steps=np.arange(4), train_loss=np.array([1.0, 0.05, 0.01, 0.01]),
-    ...                test_loss=np.array([1.0, 0.8, 0.3, 0.05]), weight_norm=np.array([1.0, 1.0, 1.5, 2.0]))
+    >>> h = gk.History(steps=np.arange(4),
+    ...                train_loss=np.array([1.0, 0.05, 0.01, 0.01]),
+    ...                test_loss=np.array([1.0, 0.8, 0.3, 0.05]),
+    ...                weight_norm=np.array([1.0, 1.0, 1.5, 2.0]))
     >>> gk.value_at(h, h.weight_norm, [2.0])
     array([1.5])
     >>> gk.value_at(h, h.weight_norm, np.inf)
