@@ -180,9 +180,13 @@ def smoke_steps() -> int | None:
     --------
     >>> import os
     >>> from gklib.config import smoke_steps
-    >>> os.environ.pop("GKLIB_SMOKE_STEPS", None) and None
+    >>> old = os.environ.pop("GKLIB_SMOKE_STEPS", None)
     >>> smoke_steps() is None
     True
+    >>> os.environ["GKLIB_SMOKE_STEPS"] = "20"
+    >>> smoke_steps()
+    20
+    >>> _ = os.environ.pop("GKLIB_SMOKE_STEPS") if old is None else os.environ.update(GKLIB_SMOKE_STEPS=old)
     """
     raw = os.environ.get(_SMOKE_ENV, "").strip()
     if not raw:
@@ -218,9 +222,10 @@ def cap_steps(steps):
     --------
     >>> import os
     >>> from gklib.config import cap_steps
-    >>> os.environ.pop("GKLIB_SMOKE_STEPS", None) and None
-    >>> cap_steps(100_000)
+    >>> old = os.environ.pop("GKLIB_SMOKE_STEPS", None)
+    >>> cap_steps(100_000)          # no smoke run: unchanged
     100000
+    >>> _ = None if old is None else os.environ.update(GKLIB_SMOKE_STEPS=old)
     """
     global _smoke_warned
     cap = smoke_steps()
