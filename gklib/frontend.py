@@ -53,10 +53,11 @@ def headless_execution() -> bool:
     --------
     >>> import os
     >>> from gklib.frontend import headless_execution
+    >>> old = os.environ.get("GKLIB_HEADLESS")
     >>> os.environ["GKLIB_HEADLESS"] = "1"
     >>> headless_execution()
     True
-    >>> del os.environ["GKLIB_HEADLESS"]
+    >>> _ = os.environ.pop("GKLIB_HEADLESS") if old is None else os.environ.update(GKLIB_HEADLESS=old)
     """
     env = os.environ.get(_HEADLESS_ENV, "").strip().lower()
     if env:
