@@ -90,12 +90,15 @@ def set_profile(profile: str | None) -> str:
     Examples
     --------
     >>> import gklib as gk
+    >>> from gklib import config
+    >>> before = config._override
     >>> gk.set_profile("paper")
     'paper'
     >>> gk.by_profile(quick=10, book=100, paper=1000)
     1000
-    >>> gk.set_profile(None) in gk.PROFILES
+    >>> gk.set_profile(None) in gk.PROFILES        # back to $GKLIB_PROFILE
     True
+    >>> config._override = before
     """
     global _override
     _override = None if profile is None else _check_profile(profile)
