@@ -29,6 +29,7 @@ from contextlib import contextmanager
 import numpy as np
 
 from .frontend import headless_execution, progress, progress_enabled
+from .params import Options, validate_params
 from .runtime import generator, get_device, torch_threads
 
 __all__ = ["PROFILES", "get_profile", "set_profile", "profile", "by_profile", "smoke_steps", "cap_steps"]
@@ -48,25 +49,87 @@ def _check_profile(name: str) -> str:
 
 
 def get_profile() -> str:
-    """The active profile: ``set_profile`` wins, then ``$GKLIB_PROFILE``, then ``"book"``."""
+    """The active run-size profile: :func:`set_profile` wins, then ``$GKLIB_PROFILE``, then ``"book"``.
+
+    Returns
+    -------
+    str
+        ``"quick"``, ``"book"`` or ``"paper"``.
+
+    Raises
+    ------
+    ValueError
+        ``$GKLIB_PROFILE`` names no profile.
+
+    Examples
+    --------
+    >>> import gklib as gk
+    >>> with gk.profile("quick"):
+    ...     gk.get_profile()
+    'quick'
+    """
     if _override is not None:
         return _override
     return _check_profile(os.environ.get(_ENV, "book") or "book")
 
 
-def set_profile(name: str | None) -> str:
-    """Set the profile for this process (``None`` returns to the environment variable)."""
+@validate_params(profile=Options("quick", "book", "paper", none_ok=True))
+def set_profile(profile: str | None) -> str:
+    """Set the run-size profile for this process.
+
+    Parameters
+    ----------
+    profile : {"quick", "book", "paper"} or None
+        The profile; ``None`` returns to ``$GKLIB_PROFILE`` (default ``"book"``).
+
+    Returns
+    -------
+    str
+        The profile now active.
+
+    Examples
+    --------
+    >>> import gklib as gk
+    >>> from gklib import config
+    >>> before = config._override
+    >>> gk.set_profile("paper")
+    'paper'
+    >>> gk.by_profile(quick=10, book=100, paper=1000)
+    1000
+    >>> gk.set_profile(None) in gk.PROFILES        # back to $GKLIB_PROFILE
+    True
+    >>> config._override = before
+    """
     global _override
-    _override = None if name is None else _check_profile(name)
+    _override = None if profile is None else _check_profile(profile)
     return get_profile()
 
 
 @contextmanager
-def profile(name: str):
-    """Context manager that temporarily switches the profile."""
+@validate_params(profile=Options("quick", "book", "paper"))
+def profile(profile: str):
+    """Context manager that switches the run-size profile for the block, and back afterwards.
+
+    Parameters
+    ----------
+    profile : {"quick", "book", "paper"}
+        The profile inside the block.
+
+    Returns
+    -------
+    contextlib.AbstractContextManager
+        Yields the profile's name.
+
+    Examples
+    --------
+    >>> import gklib as gk
+    >>> with gk.profile("quick") as p:
+    ...     p, gk.by_profile(quick=3_000, book=100_000)
+    ('quick', 3000)
+    """
     global _override
     old = _override
-    set_profile(name)
+    set_profile(profile)
     try:
         yield get_profile()
     finally:
@@ -74,13 +137,60 @@ def profile(name: str):
 
 
 def by_profile(quick, book, paper=None):
-    """Pick a value for the active profile (``paper`` defaults to ``book``)."""
+    """Pick a value for the active profile: one switch sets the size of every experiment.
+
+    Parameters
+    ----------
+    quick : object
+        The value under ``GKLIB_PROFILE=quick`` (tiny sizes for CI).
+    book : object
+        The value under ``book`` (the rendered book's sizes).
+    paper : object or None, default None
+        The value under ``paper`` (``None``: ``book``'s).
+
+    Returns
+    -------
+    object
+        One of ``quick``, ``book``, ``paper``.
+
+    Examples
+    --------
+    >>> import gklib as gk
+    >>> with gk.profile("book"):
+    ...     gk.by_profile(quick=3_000, book=100_000)
+    100000
+    >>> with gk.profile("paper"):
+    ...     gk.by_profile(quick=1, book=2)          # paper defaults to book
+    2
+    """
     return {"quick": quick, "book": book, "paper": book if paper is None else paper}[get_profile()]
 
 
 def smoke_steps() -> int | None:
-    """The step cap of a smoke run: ``$GKLIB_SMOKE_STEPS`` as a positive ``int``, ``None`` when unset
-    or empty. ``ValueError`` naming the variable for anything else (``0``, ``-5``, ``2.5``, ``abc``)."""
+    """The step cap of a smoke run, from ``$GKLIB_SMOKE_STEPS``.
+
+    Returns
+    -------
+    int or None
+        The cap (a positive integer), or ``None`` when the variable is unset or empty.
+
+    Raises
+    ------
+    ValueError
+        Naming the variable, for anything else (``0``, ``-5``, ``2.5``, ``abc``).
+
+    Examples
+    --------
+    >>> import os
+    >>> from gklib.config import smoke_steps
+    >>> old = os.environ.pop("GKLIB_SMOKE_STEPS", None)
+    >>> smoke_steps() is None
+    True
+    >>> os.environ["GKLIB_SMOKE_STEPS"] = "20"
+    >>> smoke_steps()
+    20
+    >>> _ = os.environ.pop("GKLIB_SMOKE_STEPS") if old is None else os.environ.update(GKLIB_SMOKE_STEPS=old)
+    """
     raw = os.environ.get(_SMOKE_ENV, "").strip()
     if not raw:
         return None
@@ -95,11 +205,31 @@ def smoke_steps() -> int | None:
 
 
 def cap_steps(steps):
-    """``steps`` (an int, or an array of per-run counts) limited to ``$GKLIB_SMOKE_STEPS``.
+    """``steps`` limited to ``$GKLIB_SMOKE_STEPS`` (applied by every trainer).
 
-    Unset, ``steps`` is returned unchanged (the same object). Set, an int gives
-    ``min(steps, cap)`` and an array ``np.minimum(steps, cap)``; the first time a count is actually
-    cut, a ``UserWarning`` says so (once per process)."""
+    Unset, ``steps`` is returned unchanged (the same object). Set, an int gives ``min(steps, cap)`` and an
+    array ``np.minimum(steps, cap)``; the first time a count is actually cut, a ``UserWarning`` says so
+    (once per process).
+
+    Parameters
+    ----------
+    steps : int or numpy.ndarray of int
+        A step count, or one per run.
+
+    Returns
+    -------
+    int or numpy.ndarray
+        The capped count(s).
+
+    Examples
+    --------
+    >>> import os
+    >>> from gklib.config import cap_steps
+    >>> old = os.environ.pop("GKLIB_SMOKE_STEPS", None)
+    >>> cap_steps(100_000)          # no smoke run: unchanged
+    100000
+    >>> _ = None if old is None else os.environ.update(GKLIB_SMOKE_STEPS=old)
+    """
     global _smoke_warned
     cap = smoke_steps()
     if cap is None:

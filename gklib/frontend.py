@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 import sys
 
+from .params import Boolean, Instance, Integer, validate_params
+
 __all__ = ["headless_execution", "progress_enabled", "progress"]
 
 _HEADLESS_ENV = "GKLIB_HEADLESS"
@@ -30,12 +32,32 @@ def _in_notebook() -> bool:
 
 
 def headless_execution() -> bool:
-    """``True`` while a notebook is executed with nobody at it (jupyter-book, nbmake, nbconvert,
-    papermill: all run the kernel through ``nbclient``).
+    """``True`` while a notebook is executed with nobody at it (jupyter-book, nbmake, nbconvert, papermill: all
+    run the kernel through ``nbclient``).
 
     The signal is the protocol's own: each ``execute_request`` says whether its front-end can answer
-    ``input()`` (``allow_stdin``). Executors send ``False``; JupyterLab, Notebook and VS Code send
-    ``True``. Outside a kernel this is ``False``. ``GKLIB_HEADLESS=1`` or ``0`` overrides.
+    ``input()`` (``allow_stdin``). Executors send ``False``; JupyterLab, Notebook and VS Code send ``True``.
+    Outside a kernel this is ``False``. ``GKLIB_HEADLESS=1`` or ``0`` overrides.
+
+    Returns
+    -------
+    bool
+        Whether the execution is headless.
+
+    Raises
+    ------
+    ValueError
+        ``$GKLIB_HEADLESS`` is set to something other than 1/0/true/false/yes/no.
+
+    Examples
+    --------
+    >>> import os
+    >>> from gklib.frontend import headless_execution
+    >>> old = os.environ.get("GKLIB_HEADLESS")
+    >>> os.environ["GKLIB_HEADLESS"] = "1"
+    >>> headless_execution()
+    True
+    >>> _ = os.environ.pop("GKLIB_HEADLESS") if old is None else os.environ.update(GKLIB_HEADLESS=old)
     """
     env = os.environ.get(_HEADLESS_ENV, "").strip().lower()
     if env:
@@ -53,8 +75,23 @@ def headless_execution() -> bool:
 
 
 def progress_enabled() -> bool:
-    """Progress bars show in terminals and in notebooks that a person runs; never in a headless
-    execution (:func:`headless_execution`), under CI, or with ``GKLIB_PROGRESS=0``."""
+    """Whether progress bars show: in terminals and in notebooks that a person runs; never in a headless
+    execution (:func:`headless_execution`), under CI, or with ``GKLIB_PROGRESS=0``.
+
+    Returns
+    -------
+    bool
+        Whether to show progress bars.
+
+    Examples
+    --------
+    >>> import os
+    >>> from gklib.frontend import progress_enabled
+    >>> old = os.environ.get("GKLIB_PROGRESS"); os.environ["GKLIB_PROGRESS"] = "0"
+    >>> progress_enabled()
+    False
+    >>> _ = os.environ.pop("GKLIB_PROGRESS") if old is None else os.environ.update(GKLIB_PROGRESS=old)
+    """
     if os.environ.get("GKLIB_PROGRESS", "").strip().lower() in ("0", "false", "no"):
         return False
     if os.environ.get("CI") or headless_execution():
@@ -62,8 +99,32 @@ def progress_enabled() -> bool:
     return _in_notebook() or sys.stderr.isatty()
 
 
+@validate_params(total=Integer(0), desc=Instance(str, what="a string"), enabled=Boolean(none_ok=True))
 def progress(total: int, desc: str = "", enabled: bool | None = None):
-    """A tqdm bar (notebook widget in Jupyter, text in a terminal, disabled when quiet)."""
+    """A tqdm progress bar: a notebook widget in Jupyter, text in a terminal, disabled when quiet.
+
+    Parameters
+    ----------
+    total : int
+        Number of units of work, >= 0.
+    desc : str, default ""
+        Label shown before the bar.
+    enabled : bool or None, default None
+        Show it (``None``: :func:`progress_enabled` decides).
+
+    Returns
+    -------
+    tqdm.tqdm
+        The bar; call ``update(n)`` and ``close()``.
+
+    Examples
+    --------
+    >>> from gklib import progress
+    >>> bar = progress(10, "training", enabled=False)     # quiet: a disabled bar, same interface
+    >>> bar.total, bar.disable
+    (10, True)
+    >>> bar.update(10); bar.close()
+    """
     if enabled is None:
         enabled = progress_enabled()
     if enabled and _in_notebook():

@@ -48,14 +48,48 @@ def _check_history(history):
                  relative=Boolean(), interpolate=Boolean())
 def first_crossing(steps, values, level: float, above: bool = False, relative: bool = False,
                    interpolate: bool = False):
-    """First entry of ``steps`` at which ``values`` is strictly below ``level`` (or, with ``above``,
-    at least ``level``, e.g. for accuracies).
+    r"""First logged step at which a curve crosses a level.
 
-    ``values`` is ``(T,)`` or ``(R, T)`` on the grid ``steps`` ``(T,)``; NaN entries (a run that
-    stopped early) never count. With ``relative=True`` the level is ``level × values[..., 0]``.
-    With ``interpolate=True`` the time is read off the straight line between the last grid point
+    The crossing time is :math:`t = \min\{s_k : v_k < \theta\}` (with ``above``, :math:`v_k \ge \theta`,
+    e.g. for accuracies) on the logging grid :math:`s_k`; NaN entries (a run that stopped early) never
+    count. With ``relative=True`` the level is :math:`\theta\, v_0` (a fraction of the run's first
+    value). With ``interpolate=True`` the time is read off the straight line between the last grid point
     before the crossing and the first one after it (the first grid point when the curve starts there).
-    Returns a float (``np.inf`` if the curve never gets there) or an ``(R,)`` array.
+
+    Parameters
+    ----------
+    steps : array_like, shape (T,)
+        The logging grid (increasing, finite).
+    values : array_like, shape (T,) or (R, T)
+        One curve, or one per run, on that grid; NaN entries are allowed.
+    level : float
+        The level :math:`\theta` (any finite number).
+    above : bool, default False
+        Look for ``values >= level`` instead of ``values < level``.
+    relative : bool, default False
+        Read ``level`` as a fraction of each curve's first value.
+    interpolate : bool, default False
+        Interpolate linearly between grid points instead of returning a grid point.
+
+    Returns
+    -------
+    float or numpy.ndarray, shape (R,)
+        The crossing time (``inf`` where the curve never gets there); a float for ``(T,)`` values.
+
+    Raises
+    ------
+    InvalidParameterError
+        A parameter breaks its declared constraint, e.g. a non-finite ``level``.
+    ValueError
+        ``values`` does not have ``T`` columns.
+
+    Examples
+    --------
+    >>> from gklib.metrics import first_crossing
+    >>> first_crossing([0, 1, 2, 3], [0.1, 0.5, 0.9, 1.0], 0.9, above=True)
+    2.0
+    >>> first_crossing([0, 1, 2], [[1.0, 0.2, 0.1], [1.0, 0.9, 0.8]], 0.5).tolist()
+    [1.0, inf]
     """
     try:
         ok = not isinstance(level, bool) and math.isfinite(float(level))
@@ -84,8 +118,31 @@ def first_crossing(steps, values, level: float, above: bool = False, relative: b
 @validate_params(steps=Array(1), values=Array((1, 2), finite=False), threshold=_LOSS_LEVEL, relative=Boolean(),
                  interpolate=Boolean())
 def first_below(steps, values, threshold: float, relative: bool = False, interpolate: bool = False):
-    """First entry of ``steps`` at which ``values`` (a loss) is strictly below ``threshold`` > 0
-    (linearly interpolated between grid points with ``interpolate=True``); see :func:`first_crossing`.
+    r"""First logged step at which a loss is strictly below ``threshold`` (:func:`first_crossing` with a
+    positive level, :math:`t = \min\{s_k : \ell_k < \theta\}`).
+
+    Parameters
+    ----------
+    steps : array_like, shape (T,)
+        The logging grid.
+    values : array_like, shape (T,) or (R, T)
+        A loss curve, or one per run; NaN entries never count.
+    threshold : float
+        The level :math:`\theta > 0`.
+    relative : bool, default False
+        Read ``threshold`` as a fraction of each curve's first value.
+    interpolate : bool, default False
+        Interpolate linearly between grid points.
+
+    Returns
+    -------
+    float or numpy.ndarray, shape (R,)
+        The crossing time (``inf``: never).
+
+    Raises
+    ------
+    InvalidParameterError
+        ``threshold <= 0``, NaN, a string, a wrong shape, ...
 
     Examples
     --------
@@ -103,14 +160,30 @@ def first_below(steps, values, threshold: float, relative: bool = False, interpo
 
 @validate_params(history=_HISTORY, threshold=_LOSS_LEVEL, relative=Boolean())
 def crossing_times(history: History, threshold: float = 0.1, relative: bool = False) -> dict:
-    """``{"train": t_tr, "test": t_te}``: first logged steps with train / test loss below ``threshold``
-    (``np.inf`` when never; arrays over runs for a batched history).
+    r"""Crossing times of the train and the test loss: :math:`t^{\rm tr}_\theta` and :math:`t^{\rm te}_\theta`,
+    the first logged steps with the loss below :math:`\theta`.
+
+    Parameters
+    ----------
+    history : History
+            A single-run or batched history from any trainer.
+    threshold : float, default 0.1
+        The level :math:`\theta > 0` (absolute unless ``relative``).
+    relative : bool, default False
+        Read ``threshold`` as a fraction of each run's initial loss.
+
+    Returns
+    -------
+    dict
+        ``{"train": t_tr, "test": t_te}``, floats (``inf``: never) or ``(R,)`` arrays for a batched history.
 
     Examples
     --------
     >>> import numpy as np, gklib as gk
-    >>> h = gk.History(steps=np.arange(4), train_loss=np.array([1.0, 0.05, 0.01, 0.01]),
-    ...                test_loss=np.array([1.0, 0.8, 0.3, 0.05]), weight_norm=np.ones(4))
+    >>> h = gk.History(steps=np.arange(4),
+    ...                train_loss=np.array([1.0, 0.05, 0.01, 0.01]),
+    ...                test_loss=np.array([1.0, 0.8, 0.3, 0.05]),
+    ...                weight_norm=np.array([1.0, 1.0, 1.5, 2.0]))
     >>> gk.crossing_times(h, 0.1)
     {'train': 1.0, 'test': 3.0}
     >>> gk.grokking_delay(h, 0.1)
@@ -122,9 +195,36 @@ def crossing_times(history: History, threshold: float = 0.1, relative: bool = Fa
 
 @validate_params(history=_HISTORY, threshold=_LOSS_LEVEL, relative=Boolean())
 def grokking_delay(history: History, threshold: float = 0.1, relative: bool = False):
-    """Signed delay :math:`t^{\\rm te}_\\theta - t^{\\rm tr}_\\theta` between the test and the train loss
-    reaching ``threshold``. ``inf`` if the test loss never gets there (while the train loss does),
-    ``nan`` if the train loss never does. Float, or ``(R,)`` array for a batched history."""
+    r"""Signed delay :math:`t^{\rm te}_\theta - t^{\rm tr}_\theta` between the test and the train loss reaching
+    ``threshold``: ``inf`` if the test loss never gets there (while the train loss does), ``nan`` if the
+    train loss never does.
+
+    Parameters
+    ----------
+    history : History
+            A single-run or batched history from any trainer.
+    threshold : float, default 0.1
+        The level :math:`\theta > 0`.
+    relative : bool, default False
+        Read ``threshold`` as a fraction of each run's initial loss.
+
+    Returns
+    -------
+    float or numpy.ndarray, shape (R,)
+        The delay in steps.
+
+    Examples
+    --------
+    >>> import numpy as np, gklib as gk
+    >>> h = gk.History(steps=np.arange(4),
+    ...                train_loss=np.array([1.0, 0.05, 0.01, 0.01]),
+    ...                test_loss=np.array([1.0, 0.8, 0.3, 0.05]),
+    ...                weight_norm=np.array([1.0, 1.0, 1.5, 2.0]))
+    >>> gk.grokking_delay(h, 0.1)
+    2.0
+    >>> gk.grokking_delay(h, 0.001)      # the train loss never gets there
+    nan
+    """
     t = crossing_times(history, threshold, relative)
     tr, te = np.atleast_1d(t["train"]), np.atleast_1d(t["test"])
     with np.errstate(invalid="ignore"):
@@ -134,11 +234,39 @@ def grokking_delay(history: History, threshold: float = 0.1, relative: bool = Fa
 
 @validate_params(history=_HISTORY, threshold=_LOSS_LEVEL, censor=Boolean())
 def amount_of_grokking(history: History, threshold: float = 0.1, censor: bool = True):
-    """The paper's "amount of grokking" (Fig 3(e)): :math:`\\max(0, t^{\\rm te}_{0.1} - t^{\\rm tr}_{0.1})`.
+    r"""The paper's "amount of grokking" (Fig 3(e)): :math:`\max(0, t^{\rm te}_{0.1} - t^{\rm tr}_{0.1})`.
 
-    ``threshold`` is absolute (0.1 in the paper). A curve that never crosses within the run counts as
-    crossing at the run's last logged step when ``censor`` (so the value is a lower bound, and a run
-    where neither loss crosses scores 0); with ``censor=False`` such runs give ``nan``.
+    A curve that never crosses within the run counts as crossing at the run's last logged step when
+    ``censor`` (so the value is a lower bound, and a run where neither loss crosses scores 0); a run that
+    diverged gives ``nan``.
+
+    Parameters
+    ----------
+    history : History
+            A single-run or batched history from any trainer.
+    threshold : float, default 0.1
+        Absolute level on the loss (0.1 in the paper), > 0.
+    censor : bool, default True
+        Count a missing crossing as one at the last logged step; ``False`` gives ``nan`` for such runs.
+
+    Returns
+    -------
+    float or numpy.ndarray, shape (R,)
+        The amount of grokking in steps (>= 0).
+
+    Examples
+    --------
+    >>> import numpy as np, gklib as gk
+    >>> h = gk.History(steps=np.arange(4),
+    ...                train_loss=np.array([1.0, 0.05, 0.01, 0.01]),
+    ...                test_loss=np.array([1.0, 0.8, 0.3, 0.05]),
+    ...                weight_norm=np.array([1.0, 1.0, 1.5, 2.0]))
+    >>> gk.amount_of_grokking(h)
+    2.0
+    >>> gk.amount_of_grokking(h, threshold=0.02)   # test censored at step 3
+    1.0
+    >>> gk.amount_of_grokking(h, threshold=0.02, censor=False)
+    nan
     """
     h = _check_history(history)
     t = crossing_times(h, threshold)
@@ -161,10 +289,38 @@ def _last_logged(h: History) -> np.ndarray:
 
 @validate_params(history=_HISTORY, threshold=_LOSS_LEVEL, relative=Boolean())
 def sweep_summary(history: History, threshold: float = 0.1, relative: bool = False) -> dict:
-    """Per-run summary of a (batched) history: crossing times ``t_train``, ``t_test``, their
-    ``delay`` and ``ratio`` ``t_test / t_train``, ``final_train``, ``final_test``, the peak test loss
-    ``max_test`` and the final-to-initial weight-norm ratio ``norm_growth``, and ``diverged``. Arrays ``(R,)``;
-    every value of a run that diverged is NaN (``diverged`` True), never its last value before divergence."""
+    r"""Per-run summary of a (batched) history: the crossing times :math:`t^{\rm tr}_\theta`,
+    :math:`t^{\rm te}_\theta`, their difference and ratio, the final losses, the peak test loss and the
+    growth of the weight norm :math:`\|W(t_{\rm end})\| / \|W(0)\|`.
+
+    Every value of a run that diverged is NaN (``diverged`` True), never its last value before divergence.
+
+    Parameters
+    ----------
+    history : History
+            A single-run or batched history from any trainer.
+    threshold : float, default 0.1
+        The loss level :math:`\theta > 0` of the crossing times.
+    relative : bool, default False
+        Read ``threshold`` as a fraction of each run's initial loss.
+
+    Returns
+    -------
+    dict of numpy.ndarray, each shape (R,)
+        Keys ``t_train``, ``t_test``, ``delay``, ``ratio``, ``final_train``, ``final_test``, ``max_test``,
+        ``norm_growth`` (floats) and ``diverged`` (bool).
+
+    Examples
+    --------
+    >>> import numpy as np, gklib as gk
+    >>> h = gk.History(steps=np.arange(4),
+    ...                train_loss=np.array([1.0, 0.05, 0.01, 0.01]),
+    ...                test_loss=np.array([1.0, 0.8, 0.3, 0.05]),
+    ...                weight_norm=np.array([1.0, 1.0, 1.5, 2.0]))
+    >>> s = gk.sweep_summary(h)
+    >>> s["t_train"], s["t_test"], s["ratio"], s["norm_growth"]
+    (array([1.]), array([3.]), array([3.]), array([2.]))
+    """
     h = _check_history(history)
     t = crossing_times(h, threshold, relative)
     tr, te = np.atleast_1d(t["train"]), np.atleast_1d(t["test"])
@@ -190,8 +346,37 @@ def _check_accuracy(history):
 
 @validate_params(history=_HISTORY, level=_FRACTION)
 def accuracy_crossings(history: History, level: float = 0.9) -> dict:
-    """First logged steps at which the train and the test accuracy reach ``level`` (``inf``: never),
-    and the ``delay`` between them; arrays ``(R,)`` (floats for a single run)."""
+    r"""First logged steps at which the train and the test accuracy reach ``level``
+    (:math:`\min\{s_k: a_k \ge \ell\}`), and the delay between them.
+
+    Parameters
+    ----------
+    history : History
+        A history with accuracies (``train_acc``, ``test_acc``), e.g. from :func:`gklib.nets.fit`.
+    level : float, default 0.9
+        The accuracy level, in [0, 1].
+
+    Returns
+    -------
+    dict
+        ``{"train", "test", "delay"}``: floats for a single run, ``(R,)`` arrays for a batched one
+        (``inf``: never).
+
+    Raises
+    ------
+    ValueError
+        The history has no accuracies.
+
+    Examples
+    --------
+    >>> import numpy as np, gklib as gk
+    >>> h = gk.History(steps=np.arange(4), train_loss=np.ones(4),
+    ...                test_loss=np.ones(4), weight_norm=np.ones(4),
+    ...                train_acc=np.array([0.2, 0.95, 1.0, 1.0]),
+    ...                test_acc=np.array([0.1, 0.3, 0.6, 0.97]))
+    >>> gk.accuracy_crossings(h, 0.9)
+    {'train': 1.0, 'test': 3.0, 'delay': 2.0}
+    """
     h = _check_accuracy(history)
     tr = first_crossing(h.steps, h.train_acc, level, above=True)
     te = first_crossing(h.steps, h.test_acc, level, above=True)
@@ -201,32 +386,134 @@ def accuracy_crossings(history: History, level: float = 0.9) -> dict:
 
 @validate_params(history=_HISTORY, level=_FRACTION)
 def accuracy_delay(history: History, level: float = 0.9):
-    """Steps between the train and the test accuracy first reaching ``level`` (``inf``: never)."""
+    """Steps between the train and the test accuracy first reaching ``level`` (``inf``: the test accuracy
+    never does); the ``delay`` of :func:`accuracy_crossings`.
+
+    Parameters
+    ----------
+    history : History
+        A history with accuracies.
+    level : float, default 0.9
+        The accuracy level, in [0, 1].
+
+    Returns
+    -------
+    float or numpy.ndarray, shape (R,)
+        The delay in steps.
+
+    Examples
+    --------
+    >>> import numpy as np, gklib as gk
+    >>> h = gk.History(steps=np.arange(4), train_loss=np.ones(4),
+    ...                test_loss=np.ones(4), weight_norm=np.ones(4),
+    ...                train_acc=np.array([0.2, 0.95, 1.0, 1.0]),
+    ...                test_acc=np.array([0.1, 0.3, 0.6, 0.97]))
+    >>> gk.accuracy_delay(h, 0.9)
+    2.0
+    """
     return accuracy_crossings(history, level)["delay"]
 
 
 @validate_params(history=_HISTORY, level=_FRACTION)
 def generalisation_at_fit(history: History, level: float = 0.99) -> np.ndarray:
-    """Test accuracy at the logged step where the train accuracy first reaches ``level``, one value per
-    run (``nan``: never reached). A grokking run is still near its memorisation level then; a run
-    without grokking has already generalised."""
+    """Test accuracy at the logged step where the train accuracy first reaches ``level``.
+
+    A grokking run is still near its memorisation level then; a run without grokking has already
+    generalised.
+
+    Parameters
+    ----------
+    history : History
+        A history with accuracies.
+    level : float, default 0.99
+        The accuracy level, in [0, 1].
+
+    Returns
+    -------
+    numpy.ndarray, shape (R,)
+        One value per run (``nan``: the train accuracy never reached ``level``).
+
+    Examples
+    --------
+    >>> import numpy as np, gklib as gk
+    >>> h = gk.History(steps=np.arange(4), train_loss=np.ones(4),
+    ...                test_loss=np.ones(4), weight_norm=np.ones(4),
+    ...                train_acc=np.array([0.2, 0.95, 1.0, 1.0]),
+    ...                test_acc=np.array([0.1, 0.3, 0.6, 0.97]))
+    >>> gk.generalisation_at_fit(h, 0.99)
+    array([0.6])
+    """
     h = _check_accuracy(history)
     return value_at_fit(h, h.test_acc, level)
 
 
 @validate_params(history=_HISTORY, values=Array((1, 2), finite=False), level=_FRACTION)
 def value_at_fit(history: History, values, level: float = 0.99) -> np.ndarray:
-    """``values`` (a series on the logging grid, ``(T,)`` or ``(R, T)``, e.g. ``hist.extra[...]``) at the
-    logged step where each run's train accuracy first reaches ``level``; one value per run (``nan``:
-    never reached)."""
+    """Any logged series at the step where each run's train accuracy first reaches ``level``.
+
+    Parameters
+    ----------
+    history : History
+        A history with accuracies.
+    values : array_like, shape (T,) or (R, T)
+        A series on the logging grid, e.g. ``hist.extra[...]`` or ``hist.weight_norm``.
+    level : float, default 0.99
+        The accuracy level, in [0, 1].
+
+    Returns
+    -------
+    numpy.ndarray, shape (R,)
+        One value per run (``nan``: never reached).
+
+    Examples
+    --------
+    >>> import numpy as np, gklib as gk
+    >>> h = gk.History(steps=np.arange(4), train_loss=np.ones(4),
+    ...                test_loss=np.ones(4), weight_norm=np.ones(4),
+    ...                train_acc=np.array([0.2, 0.95, 1.0, 1.0]),
+    ...                test_acc=np.array([0.1, 0.3, 0.6, 0.97]))
+    >>> gk.value_at_fit(h, [10.0, 11.0, 12.0, 13.0], 0.9)
+    array([11.])
+    """
     h = _check_accuracy(history)
     return value_at(h, values, first_crossing(h.steps, h.train_acc, level, above=True))
 
 
 @validate_params(history=_HISTORY, values=Array((1, 2), finite=False), t=Array((0, 1), finite=False))
 def value_at(history: History, values, t) -> np.ndarray:
-    """``values`` (``(T,)`` or ``(R, T)`` on the logging grid) at logged step ``t[i]`` for run ``i``
-    (``t``: one step per run or a scalar, e.g. crossing times; ``nan`` where ``t`` is not finite)."""
+    """A logged series at given steps, one step per run: ``values[i]`` at step ``t[i]``.
+
+    Parameters
+    ----------
+    history : History
+        The history whose logging grid ``values`` lives on.
+    values : array_like, shape (T,) or (R, T)
+        The series.
+    t : float or array_like, shape (R,)
+        One logged step per run (or one for all), e.g. crossing times; non-finite entries give ``nan``.
+
+    Returns
+    -------
+    numpy.ndarray, shape (R,)
+        The values.
+
+    Raises
+    ------
+    ValueError
+        A finite ``t`` is not on the logging grid, or the shapes do not fit.
+
+    Examples
+    --------
+    >>> import numpy as np, gklib as gk
+    >>> h = gk.History(steps=np.arange(4),
+    ...                train_loss=np.array([1.0, 0.05, 0.01, 0.01]),
+    ...                test_loss=np.array([1.0, 0.8, 0.3, 0.05]),
+    ...                weight_norm=np.array([1.0, 1.0, 1.5, 2.0]))
+    >>> gk.value_at(h, h.weight_norm, [2.0])
+    array([1.5])
+    >>> gk.value_at(h, h.weight_norm, np.inf)
+    array([nan])
+    """
     h = _check_history(history)
     t = np.atleast_1d(np.asarray(t, dtype=float))
     v = np.atleast_2d(np.asarray(values, dtype=float))
@@ -247,9 +534,31 @@ def value_at(history: History, values, t) -> np.ndarray:
 
 @validate_params(values=Array(finite=False), axis=Integer())
 def spread(values, axis: int = 0) -> dict:
-    """Median, minimum and maximum of ``values`` along ``axis`` (e.g. the seed axis of an ``(S, A)``
-    array of delays): ``{"median", "min", "max"}``. ``inf`` (a run that never crossed) counts as larger
-    than every finite value, so a median is finite when more than half the runs crossed."""
+    """Median, minimum and maximum of ``values`` along ``axis`` (e.g. the seed axis of an ``(S, A)`` array
+    of delays).
+
+    ``inf`` (a run that never crossed) counts as larger than every finite value, so a median is finite
+    when more than half the runs crossed.
+
+    Parameters
+    ----------
+    values : array_like
+        Numbers (``inf`` allowed), at least one.
+    axis : int, default 0
+        The axis to summarise over.
+
+    Returns
+    -------
+    dict
+        ``{"median", "min", "max"}``, each a NumPy value or an array without ``axis``.
+
+    Examples
+    --------
+    >>> from gklib import spread
+    >>> s = spread([[1.0, 10.0], [3.0, float("inf")], [2.0, 30.0]])
+    >>> s["median"].tolist(), s["max"].tolist()
+    ([2.0, 30.0], [3.0, inf])
+    """
     v = np.asarray(values, dtype=float)
     if v.size == 0:
         raise ValueError("values is empty")
@@ -258,7 +567,32 @@ def spread(values, axis: int = 0) -> dict:
 
 @validate_params(f=Array(), g=Array())
 def prediction_distance(f, g):
-    """Root-mean-square distance :math:`\\sqrt{\\langle (f - g)^2\\rangle}` over the last axis."""
+    r"""Root-mean-square distance :math:`\sqrt{\langle (f - g)^2\rangle}` between two predictions, averaged
+    over the last axis (the data points).
+
+    Parameters
+    ----------
+    f, g : array_like or torch.Tensor, shape (..., n)
+        Predictions of equal shape, finite.
+
+    Returns
+    -------
+    float or numpy.ndarray, shape (...)
+        The distance (a float for 1-D inputs).
+
+    Raises
+    ------
+    ValueError
+        The shapes differ.
+
+    Examples
+    --------
+    >>> from gklib import prediction_distance
+    >>> prediction_distance([0.0, 0.0, 0.0, 0.0], [1.0, -1.0, 1.0, -1.0])
+    1.0
+    >>> prediction_distance([[0.0, 0.0], [1.0, 1.0]], [[0.0, 0.0], [1.0, 3.0]]).round(3).tolist()
+    [0.0, 1.414]
+    """
     f, g = torch.as_tensor(f, dtype=torch.float64), torch.as_tensor(g, dtype=torch.float64)
     if f.shape != g.shape:
         raise ValueError(f"predictions have different shapes {tuple(f.shape)} and {tuple(g.shape)}")
@@ -268,7 +602,30 @@ def prediction_distance(f, g):
 
 @validate_params(x=Array(min_size=2), y=Array(min_size=2))
 def loglog_slope(x, y) -> float:
-    """Least-squares slope of :math:`\\log y` against :math:`\\log x` (power-law exponent)."""
+    r"""Least-squares slope of :math:`\log y` against :math:`\log x`: the exponent :math:`k` of a power law
+    :math:`y \propto x^k`.
+
+    Parameters
+    ----------
+    x, y : array_like
+        Positive, finite numbers of equal size (at least 2 each; flattened).
+
+    Returns
+    -------
+    float
+        The slope.
+
+    Raises
+    ------
+    ValueError
+        Sizes differ or an entry is not positive.
+
+    Examples
+    --------
+    >>> from gklib import loglog_slope
+    >>> round(loglog_slope([1, 10, 100], [3.0, 0.3, 0.03]), 6)
+    -1.0
+    """
     x, y = np.asarray(x, dtype=float).ravel(), np.asarray(y, dtype=float).ravel()
     if x.shape != y.shape or x.size < 2:
         raise ValueError(f"x and y need equal sizes >= 2, got {x.size} and {y.size}")

@@ -26,12 +26,23 @@ from numbers import Integral, Real as _Real
 
 import numpy as np
 
-__all__ = ["InvalidParameterError", "Constraint", "Integer", "Real", "Reals", "Options", "Boolean", "Instance", "Array",
-           "validate_params", "constraints_of"]
+__all__ = ["InvalidParameterError", "Constraint", "Integer", "Real", "Reals", "Options", "Pattern", "Boolean",
+           "Instance", "Array", "validate_params", "constraints_of"]
 
 
 class InvalidParameterError(ValueError, TypeError):
-    """An argument that breaks its declared constraint; the message names the parameter."""
+    """An argument that breaks its declared constraint; the message names the parameter, what was given and
+    what is allowed. A subclass of both ``ValueError`` and ``TypeError``, so either may be caught.
+
+    Examples
+    --------
+    >>> import gklib as gk
+    >>> try:
+    ...     gk.quadratic_task(D=-3)
+    ... except ValueError as err:
+    ...     print(err)
+    D must be an integer >= 1, got -3
+    """
 
 
 def _is_number(value) -> bool:
@@ -39,22 +50,104 @@ def _is_number(value) -> bool:
 
 
 class Constraint:
-    """One parameter's allowed values. ``none_ok``: ``None`` is allowed too (it then means the default
-    the docstring names)."""
+    """One parameter's allowed values; the base of :class:`Integer`, :class:`Real`, :class:`Reals`,
+    :class:`Options`, :class:`Pattern`, :class:`Boolean`, :class:`Instance` and :class:`Array`.
+
+    A subclass says in words what it allows (:meth:`describe`), decides (:meth:`holds`) and generates
+    values it refuses (:meth:`invalid_examples`, for the test-suite). ``none_ok = True`` allows ``None``
+    too (it then means the default the docstring names).
+
+    Examples
+    --------
+    >>> from gklib.params import Integer
+    >>> c = Integer(1)
+    >>> c.describe(), c.holds(3), c.holds(0)
+    ('an integer >= 1', True, False)
+    """
 
     none_ok: bool = False
 
     def describe(self) -> str:  # pragma: no cover - abstract
+        """What the constraint allows, in words (the end of the error message).
+
+        Returns
+        -------
+        str
+            E.g. ``"a finite real number > 0"``.
+
+        Examples
+        --------
+        >>> from gklib.params import Real
+        >>> Real(0, 1, closed="left").describe()
+        'a finite real number >= 0 and < 1'
+        """
         raise NotImplementedError
 
     def holds(self, value) -> bool:  # pragma: no cover - abstract
+        """Whether ``value`` satisfies the constraint (``None`` is handled by :meth:`check`).
+
+        Parameters
+        ----------
+        value : object
+            The argument.
+
+        Returns
+        -------
+        bool
+            ``True`` when allowed.
+
+        Examples
+        --------
+        >>> from gklib.params import Real
+        >>> Real(0).holds(2.5), Real(0).holds(float("nan")), Real(0).holds("2")
+        (True, False, False)
+        """
         raise NotImplementedError
 
     def invalid_examples(self) -> list:
-        """Values that must be refused (the walking test feeds them to every declared parameter)."""
+        """Values the constraint must refuse: the walking test feeds them to every declared parameter.
+
+        Returns
+        -------
+        list
+            A string, ``None`` (unless ``none_ok``) and values just outside the allowed range.
+
+        Examples
+        --------
+        >>> from gklib.params import Integer
+        >>> Integer(1, 5).invalid_examples()
+        ['a string', None, 2.5, nan, 0, 6]
+        """
         return ["a string"] + ([] if self.none_ok else [None])
 
     def check(self, value, name: str):
+        """Raise :class:`InvalidParameterError` naming ``name`` unless ``value`` is allowed (or is ``None`` with
+        ``none_ok``).
+
+        Parameters
+        ----------
+        value : object
+            The argument.
+        name : str
+            The parameter's name.
+
+        Returns
+        -------
+        None
+
+        Raises
+        ------
+        InvalidParameterError
+            ``"<name> must be <describe()>, got <value>"``.
+
+        Examples
+        --------
+        >>> from gklib.params import Options
+        >>> Options("raise", "nan").check("warn", "on_divergence")
+        Traceback (most recent call last):
+        ...
+        gklib.params.InvalidParameterError: on_divergence must be one of ('raise', 'nan'), got 'warn'
+        """
         if value is None and self.none_ok:
             return
         if not self.holds(value):
@@ -85,7 +178,22 @@ def _within(v: float, low, high, closed: str) -> bool:
 
 
 class Integer(Constraint):
-    """An integer (Python or NumPy; an integral float such as ``1e3`` is accepted) in ``[low, high]``."""
+    """An integer (Python or NumPy; an integral float such as ``1e3`` is accepted) in ``[low, high]``.
+
+    Parameters
+    ----------
+    low, high : int or None, default None
+        The bounds, inclusive (``None``: unbounded).
+    none_ok : bool, default False
+        Allow ``None``.
+
+    Examples
+    --------
+    >>> from gklib.params import Integer
+    >>> c = Integer(0, 10)
+    >>> c.holds(1e1), c.holds(2.5), c.holds(True)
+    (True, False, False)
+    """
 
     def __init__(self, low=None, high=None, *, none_ok: bool = False):
         self.low, self.high, self.none_ok = low, high, none_ok
@@ -110,8 +218,30 @@ class Integer(Constraint):
 
 
 class Real(Constraint):
-    """A finite real number in the interval from ``low`` to ``high``; ``closed`` says which ends belong to it
-    (``"both"``, ``"left"``, ``"right"`` or ``"neither"``)."""
+    """A finite real number in the interval from ``low`` to ``high``; booleans, strings, NaN and ±inf are
+    refused.
+
+    Parameters
+    ----------
+    low, high : float or None, default None
+        The bounds (``None``: unbounded).
+    closed : {"both", "left", "right", "neither"}, default "both"
+        Which ends belong to the interval.
+    none_ok : bool, default False
+        Allow ``None``.
+
+    Raises
+    ------
+    ValueError
+        An unknown ``closed``.
+
+    Examples
+    --------
+    >>> from gklib.params import Real
+    >>> c = Real(0, closed="neither")
+    >>> c.describe(), c.holds(0.0), c.holds(1e-9)
+    ('a finite real number > 0', False, True)
+    """
 
     def __init__(self, low=None, high=None, closed: str = "both", *, none_ok: bool = False):
         if closed not in ("both", "left", "right", "neither"):
@@ -138,7 +268,24 @@ class Real(Constraint):
 
 
 class Reals(Real):
-    """A :class:`Real` or a non-empty 1-D sequence of them (a sweep: one value per run)."""
+    """A :class:`Real`, or a non-empty 1-D sequence of them (a sweep: one value per run).
+
+    Parameters
+    ----------
+    low, high : float or None, default None
+        The bounds of every entry.
+    closed : {"both", "left", "right", "neither"}, default "both"
+        Which ends belong to the interval.
+    none_ok : bool, default False
+        Allow ``None``.
+
+    Examples
+    --------
+    >>> from gklib.params import Reals
+    >>> c = Reals(0, closed="neither")
+    >>> c.holds(0.5), c.holds([0.5, 2.0]), c.holds([0.5, -1.0]), c.holds([])
+    (True, True, False, False)
+    """
 
     def describe(self) -> str:
         return super().describe() + " (or a non-empty 1-D sequence of them)"
@@ -161,7 +308,27 @@ class Reals(Real):
 
 
 class Options(Constraint):
-    """One of a fixed set of values (strings: compared exactly)."""
+    """One of a fixed set of values (compared exactly, type included: ``"SGD"`` is not ``"sgd"``).
+
+    Parameters
+    ----------
+    *options : str or bool or int
+        The allowed values (at least one).
+    none_ok : bool, default False
+        Allow ``None``.
+
+    Raises
+    ------
+    ValueError
+        No option given.
+
+    Examples
+    --------
+    >>> from gklib.params import Options
+    >>> c = Options("auto", "stats", "direct")
+    >>> c.holds("stats"), c.holds("Stats")
+    (True, False)
+    """
 
     def __init__(self, *options, none_ok: bool = False):
         if not options:
@@ -179,8 +346,65 @@ class Options(Constraint):
         return [e for e in super().invalid_examples() if e not in self.options] + ["no such option"]
 
 
+class Pattern(Constraint):
+    """A string that matches the regular expression ``regex`` in full -- for families of names such as
+    ``"hermiteK"``.
+
+    Parameters
+    ----------
+    regex : str
+        The pattern (matched with ``re.fullmatch``).
+    what : str
+        Which strings, in words (the end of the error message).
+    example : str
+        One string that matches (checked; the test-suite uses it).
+    none_ok : bool, default False
+        Allow ``None``.
+
+    Raises
+    ------
+    ValueError
+        ``example`` does not match.
+
+    Examples
+    --------
+    >>> from gklib.params import Pattern
+    >>> c = Pattern(r"quadratic|hermite[1-9][0-9]*", what="'quadratic' or 'hermiteK'", example="hermite3")
+    >>> c.holds("hermite12"), c.holds("hermite"), c.holds("relu")
+    (True, False, False)
+    """
+
+    def __init__(self, regex: str, *, what: str, example: str, none_ok: bool = False):
+        import re
+
+        self.regex, self.what, self.example, self.none_ok = re.compile(regex), what, example, none_ok
+        if not self.holds(example):
+            raise ValueError(f"example {example!r} does not match {regex!r}")
+
+    def describe(self) -> str:
+        return self.what
+
+    def holds(self, value) -> bool:
+        return isinstance(value, str) and self.regex.fullmatch(value) is not None
+
+    def invalid_examples(self) -> list:
+        return [e for e in super().invalid_examples() if not self.holds(e)] + [3, "no such option"]
+
+
 class Boolean(Constraint):
-    """``True`` or ``False`` (NumPy booleans too; not 0/1 or strings)."""
+    """``True`` or ``False`` (NumPy booleans too; not 0/1 or strings).
+
+    Parameters
+    ----------
+    none_ok : bool, default False
+        Allow ``None``.
+
+    Examples
+    --------
+    >>> from gklib.params import Boolean
+    >>> Boolean().holds(True), Boolean().holds(1)
+    (True, False)
+    """
 
     def __init__(self, *, none_ok: bool = False):
         self.none_ok = none_ok
@@ -196,7 +420,30 @@ class Boolean(Constraint):
 
 
 class Instance(Constraint):
-    """An instance of one of ``types`` (``what`` names them in the message, e.g. ``"a gklib History"``)."""
+    """An instance of one of ``types``.
+
+    Parameters
+    ----------
+    *types : type
+        The allowed types (at least one).
+    what : str or None, default None
+        Names them in the message, e.g. ``"a gklib History"`` (``None``: the type names).
+    none_ok : bool, default False
+        Allow ``None``.
+
+    Raises
+    ------
+    ValueError
+        No type given.
+
+    Examples
+    --------
+    >>> import gklib as gk
+    >>> from gklib.params import Instance
+    >>> c = Instance(gk.Task, what="a gklib Task")
+    >>> c.describe(), c.holds(None)
+    ('a gklib Task', False)
+    """
 
     def __init__(self, *types, what: str | None = None, none_ok: bool = False):
         if not types:
@@ -215,8 +462,30 @@ class Instance(Constraint):
 
 
 class Array(Constraint):
-    """Array-like numbers (a list, NumPy array or tensor) with ``ndim`` dimensions (one of them when a
-    tuple), at least ``min_size`` entries, and, with ``finite``, no NaN or infinite entry."""
+    """Array-like numbers (a list, NumPy array or tensor; a tensor is checked in place, without a copy) with
+    ``ndim`` dimensions, at least ``min_size`` entries, and, with ``finite``, no NaN or infinite entry.
+
+    Parameters
+    ----------
+    ndim : int or tuple of int or None, default None
+        The allowed numbers of dimensions (``None``: any).
+    min_size : int, default 1
+        The fewest entries.
+    finite : bool, default True
+        Refuse NaN and ±inf entries.
+    none_ok : bool, default False
+        Allow ``None``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from gklib.params import Array
+    >>> c = Array(2)
+    >>> c.holds(torch.ones(3, 2)), c.holds([1.0, 2.0]), c.holds([[1.0, float("nan")]])
+    (True, False, False)
+    >>> c.describe()
+    'a 2-D array of finite numbers'
+    """
 
     def __init__(self, ndim=None, *, min_size: int = 1, finite: bool = True, none_ok: bool = False):
         self.ndim = (ndim,) if isinstance(ndim, int) else ndim
@@ -257,9 +526,41 @@ class Array(Constraint):
 
 def validate_params(**constraints):
     """Decorator: check the named parameters of the decorated function against their constraints on every
-    call (``InvalidParameterError`` naming the first that breaks its constraint), then call it.
+    call (:class:`InvalidParameterError` naming the first that breaks its constraint), then call it.
 
-    Every key must be a parameter of the function (checked once, when the module is imported)."""
+    Every key must be a parameter of the function (checked once, when the module is imported). The
+    declarations are kept on the function (``__gklib_constraints__``), where :func:`constraints_of`, the
+    test-suite and the API pages read them. A call that does not bind (a missing argument) is left to
+    Python's own error.
+
+    Parameters
+    ----------
+    **constraints : Constraint
+        One constraint per parameter name.
+
+    Returns
+    -------
+    callable
+        The decorator.
+
+    Raises
+    ------
+    TypeError
+        A value that is not a :class:`Constraint`, or a name that is not a parameter.
+
+    Examples
+    --------
+    >>> from gklib.params import Integer, Real, validate_params
+    >>> @validate_params(n=Integer(1), eps=Real(0))
+    ... def f(n, eps=0.02):
+    ...     return n * eps
+    >>> f(3, 0.5)
+    1.5
+    >>> f(0)
+    Traceback (most recent call last):
+    ...
+    gklib.params.InvalidParameterError: n must be an integer >= 1, got 0
+    """
     for name, c in constraints.items():
         if not isinstance(c, Constraint):
             raise TypeError(f"the constraint of {name} must be a Constraint, got {type(c).__name__}")
@@ -289,7 +590,26 @@ def validate_params(**constraints):
 
 
 def constraints_of(func) -> dict:
-    """The declared constraints of ``func`` (a function or a class, whose ``__init__`` is read), by
-    parameter name; ``{}`` when it declares none."""
+    """The declared constraints of a function or a class (whose ``__init__`` is read).
+
+    Parameters
+    ----------
+    func : callable
+        A function, method or class.
+
+    Returns
+    -------
+    dict
+        ``{parameter name: Constraint}``; ``{}`` when it declares none.
+
+    Examples
+    --------
+    >>> import gklib as gk
+    >>> from gklib.params import constraints_of
+    >>> sorted(constraints_of(gk.log_grid))
+    ['log_every', 'n_log', 'steps']
+    >>> constraints_of(gk.History.runs)
+    {}
+    """
     target = func.__init__ if inspect.isclass(func) else func
     return dict(getattr(target, "__gklib_constraints__", {}))

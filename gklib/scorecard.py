@@ -109,12 +109,39 @@ def _text(value, fmt: str) -> str:
 
 
 def record(key: str, value, passed, *, fmt: str = "{:.3g}") -> bool:
-    """Record the measured ``value`` of ``key`` and the course's own check of it (``passed``);
-    return ``passed`` (so a chapter can ``assert record(...)``).
+    """Record the measured ``value`` of ``key`` and the course's own check of it (``passed``), and display it
+    as one notebook output of MIME type :data:`MIME` (the scorecard page reads it back).
 
-    ``key`` is ``"<row>.<name>"`` where ``<row>`` is a row of the scorecard (``book/scorecard.yml``).
-    ``value``: a number, string or a short list of them; ``fmt`` formats numbers for the page.
     The row's status is decided by its rule from ``value``, not by ``passed``.
+
+    Parameters
+    ----------
+    key : str
+        ``"<row>.<name>"`` where ``<row>`` is a row of the scorecard (letters, digits, ``_`` and ``.``).
+    value : float or str or list
+        A number, a string or a short list of numbers (NaN and inf are kept, as strings).
+    passed : bool or array_like of bool
+        The course's own check (all must hold).
+    fmt : str, default "{:.3g}"
+        How numbers are shown on the page.
+
+    Returns
+    -------
+    bool
+        ``passed`` (so a chapter can ``assert record(...)``).
+
+    Raises
+    ------
+    ValueError
+        A malformed ``key`` or ``fmt``.
+
+    Examples
+    --------
+    >>> from gklib import scorecard
+    >>> scorecard.record("example.ratio", [2.0, 5.5], True)
+    True
+    >>> scorecard.recorded()["example.ratio"]["text"]
+    '2, 5.5'
     """
     if not isinstance(key, str) or "." not in key or not key.replace(".", "").replace("_", "").isalnum():
         raise ValueError(f"key must look like 'row.name' (letters, digits, '_' and '.'), got {key!r}")
@@ -137,14 +164,48 @@ def record(key: str, value, passed, *, fmt: str = "{:.3g}") -> bool:
 
 
 def recorded() -> dict:
-    """The records made in this Python process, by key (a copy)."""
+    """The records made in this Python process, by key (a copy).
+
+    Returns
+    -------
+    dict
+        ``{key: {"key", "value", "text", "passed", "profile"}}``.
+
+    Examples
+    --------
+    >>> from gklib import scorecard
+    >>> _ = scorecard.record("example.t_test", 120.0, True)
+    >>> scorecard.recorded()["example.t_test"]["value"]
+    120.0
+    """
     return {k: dict(v) for k, v in _RECORDS.items()}
 
 
 def read_records(paths) -> dict:
-    """Every record in the outputs of the executed notebooks ``paths`` (files or folders, searched for
-    ``*.ipynb``), by key; each record gains ``"doc"``, the notebook's file stem. A key recorded twice
-    keeps its last value."""
+    """Every record in the outputs of executed notebooks, by key; each record gains ``"doc"``, the notebook's
+    file stem. A key recorded twice keeps its last value; unreadable files are skipped.
+
+    Parameters
+    ----------
+    paths : str or pathlib.Path or sequence of them
+        Notebook files or folders (searched for ``*.ipynb``).
+
+    Returns
+    -------
+    dict
+        ``{key: record}``.
+
+    Examples
+    --------
+    >>> import json, tempfile, pathlib
+    >>> from gklib import scorecard
+    >>> rec = {"key": "fig1.ratio", "value": 3.0, "text": "3", "passed": True, "profile": "book"}
+    >>> nb = {"cells": [{"outputs": [{"data": {scorecard.MIME: rec}}]}]}
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / "ch1.ipynb").write_text(json.dumps(nb))
+    >>> scorecard.read_records(folder)["fig1.ratio"]["doc"]
+    'ch1'
+    """
     files = []
     for p in map(Path, [paths] if isinstance(paths, (str, Path)) else paths):
         files += sorted(p.rglob("*.ipynb")) if p.is_dir() else [p]
@@ -294,10 +355,38 @@ def _check(node, names, where):
 
 
 def parse_rule(text, names, where: str = "rule"):
-    """Parse one rule expression ``text`` over ``names``; return its syntax tree.
+    """Parse one rule expression over the given names and return its syntax tree (checked against the rule
+    language of this module; never evaluated by ``eval``).
 
-    Raises ValueError (prefixed with ``where``, e.g. ``"row 'fig1', field 'rule.reproduced'"``) for
-    anything outside the rule language."""
+    Parameters
+    ----------
+    text : str
+        The expression, e.g. ``"last(ratio) / first(ratio)"``.
+    names : iterable of str
+        The names it may use (besides the constants and functions).
+    where : str, default "rule"
+        Prefix of the error message, e.g. ``"row 'fig1', field 'rule.reproduced'"``.
+
+    Returns
+    -------
+    ast.Expression
+        The parsed expression.
+
+    Raises
+    ------
+    ValueError
+        Anything outside the rule language (attributes, unknown names, lambdas, ...).
+
+    Examples
+    --------
+    >>> from gklib.scorecard import parse_rule
+    >>> type(parse_rule("last(ratio) > 2", {"ratio"})).__name__
+    'Expression'
+    >>> parse_rule("ratio.__class__", {"ratio"})
+    Traceback (most recent call last):
+    ...
+    ValueError: rule: Attribute is not allowed in a rule ('ratio.__class__')
+    """
     if not isinstance(text, str) or not text.strip():
         raise ValueError(f"{where}: must be a non-empty expression string, got {text!r}")
     try:
@@ -422,8 +511,29 @@ _REQUIRED = ("id", "result", "source", "claim")
 
 
 def validate_row(row):
-    """Check one scorecard row; return it with ``"_names"`` (rule name → record key) and ``"_rule"``
-    (parsed rule) added. Raises ValueError naming the row and field."""
+    """Check one scorecard row (required texts, known fields, record keys, the rule's expressions).
+
+    Parameters
+    ----------
+    row : dict
+        The row as loaded from ``book/scorecard.yml``.
+
+    Returns
+    -------
+    dict
+        The row with ``"_names"`` (rule name -> record key) and ``"_rule"`` (parsed rule, or ``None``).
+
+    Raises
+    ------
+    ValueError
+        Naming the row and field.
+
+    Examples
+    --------
+    >>> from gklib.scorecard import validate_row
+    >>> validate_row({"id": "x", "result": "r", "source": "s", "claim": "c"})["_rule"] is None
+    True
+    """
     rid = row.get("id", "?") if isinstance(row, dict) else "?"
     where = f"scorecard row {rid!r}"
     if not isinstance(row, dict):
@@ -472,7 +582,32 @@ def validate_row(row):
 
 
 def load_rows(path_or_data):
-    """The validated rows of a scorecard YAML file (or of its already-loaded ``{"rows": [...]}``)."""
+    """The validated rows of a scorecard (:func:`validate_row` on each; ids unique).
+
+    Parameters
+    ----------
+    path_or_data : str or pathlib.Path or dict
+        A YAML file, or its already-loaded content ``{"rows": [...]}``.
+
+    Returns
+    -------
+    list of dict
+        The validated rows.
+
+    Raises
+    ------
+    ValueError
+        A malformed file or row, or an id used twice.
+
+    Examples
+    --------
+    >>> from gklib import scorecard
+    >>> rows = scorecard.load_rows({"rows": [{"id": "fig1", "result": "delay", "source": "Fig 1",
+    ...     "claim": "the test loss lags", "where": "ch1", "keys": ["fig1.ratio"],
+    ...     "rule": {"number": "last(ratio)", "reproduced": "number > 2", "partly": "number > 1"}}]})
+    >>> rows[0]["_names"]
+    {'ratio': 'fig1.ratio'}
+    """
     if isinstance(path_or_data, (str, Path)):
         import yaml
         data = yaml.safe_load(Path(path_or_data).read_text(encoding="utf-8"))
@@ -501,10 +636,35 @@ def _fmt(v, fmt="{:.3g}"):
 
 
 def judge(row, records) -> dict:
-    """The status of a validated ``row`` (from :func:`load_rows`) given ``records`` (from
-    :func:`read_records`): a dict with ``status`` (one of :data:`STATUSES`), ``reason`` (a short
-    phrase), ``number`` (the deciding number or None), ``number_text`` and, where ``best: partly``
-    turned "reproduced" into "partly", ``capped``."""
+    """The status of a validated row given the records: the rule's deciding number, then its conditions in
+    the order ``inconclusive``, ``reproduced``, ``partly`` (none holds: ``not reproduced``).
+
+    Parameters
+    ----------
+    row : dict
+        A row from :func:`load_rows`.
+    records : dict
+        Records by key, from :func:`read_records` (or :func:`recorded`).
+
+    Returns
+    -------
+    dict
+        ``status`` (one of :data:`STATUSES`), ``reason`` (a short phrase), ``number`` (the deciding number
+        or ``None``), ``number_text`` and, where ``best: partly`` turned "reproduced" into "partly",
+        ``capped``.
+
+    Examples
+    --------
+    >>> from gklib import scorecard
+    >>> rows = scorecard.load_rows({"rows": [{"id": "fig1", "result": "delay", "source": "Fig 1",
+    ...     "claim": "the test loss lags", "where": "ch1", "keys": ["fig1.ratio"],
+    ...     "rule": {"number": "last(ratio)", "reproduced": "number > 2", "partly": "number > 1"}}]})
+    >>> v = scorecard.judge(rows[0], {"fig1.ratio": {"value": [1.0, 3.5]}})
+    >>> v["status"], v["number_text"]
+    ('reproduced', '3.5')
+    >>> scorecard.judge(rows[0], {})["status"]
+    'inconclusive'
+    """
     verdict = {"status": "not treated", "reason": "no chapter treats this result", "number": None,
                "number_text": ""}
     rule = row.get("_rule")

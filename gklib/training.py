@@ -18,6 +18,8 @@ import warnings
 import numpy as np
 import torch
 
+from .params import Instance, Integer, Options, Real, validate_params
+
 __all__ = ["OPTIMIZERS", "OPTIMIZER_ALIASES", "DIVERGENCE_FACTOR", "check_optimizer", "check_on_divergence", "diverged",
            "divergence_message", "DivergenceWatch", "RunOptimizer"]
 
@@ -30,12 +32,44 @@ DIVERGENCE_FACTOR = 1e6
 """A run has diverged when its loss exceeds this factor times its initial loss (or is not finite)."""
 
 
+@validate_params(optimizer=Instance(str, what="a string"), aliases=Instance(dict, what="a dict", none_ok=True),
+                 momentum=Real(0, 1, closed="left", none_ok=True))
 def check_optimizer(optimizer, aliases: dict | None = None, momentum=None):
-    """``optimizer`` as one of ``OPTIMIZERS``: ``"sgd"`` (gradient descent, heavy-ball momentum
-    with ``momentum > 0``; weight decay adds λθ to the gradient), ``"adam"`` (weight decay added to
-    the gradient) or ``"adamw"`` (decoupled weight decay). ``aliases`` maps older spellings
-    (:data:`OPTIMIZER_ALIASES`). With ``momentum`` given (a number), also check it: in ``[0, 1)``, only
-    with ``"sgd"``, and ``> 0`` with the alias ``"momentum"``; returns ``(name, momentum)`` then."""
+    """Check an optimiser name (and its momentum): one of :data:`OPTIMIZERS`, ``"sgd"`` (gradient descent,
+    heavy-ball momentum with ``momentum > 0``; weight decay adds λθ to the gradient), ``"adam"`` (weight
+    decay added to the gradient) or ``"adamw"`` (decoupled weight decay).
+
+    Parameters
+    ----------
+    optimizer : str
+        The name.
+    aliases : dict or None, default None
+        Older spellings accepted too, ``{alias: name}`` (:data:`OPTIMIZER_ALIASES` for :func:`gklib.train`).
+    momentum : float or None, default None
+        With a number, also check it: in [0, 1), only with ``"sgd"``, and > 0 with the alias ``"momentum"``.
+
+    Returns
+    -------
+    str or tuple
+        The canonical name, or ``(name, momentum)`` when ``momentum`` is given.
+
+    Raises
+    ------
+    ValueError
+        An unknown name (the message lists the known ones) or a momentum that does not fit.
+
+    Examples
+    --------
+    >>> from gklib.training import OPTIMIZER_ALIASES, check_optimizer
+    >>> check_optimizer("adamw")
+    'adamw'
+    >>> check_optimizer("momentum", OPTIMIZER_ALIASES, momentum=0.9)
+    ('sgd', 0.9)
+    >>> check_optimizer("lbfgs")
+    Traceback (most recent call last):
+    ...
+    ValueError: optimizer must be one of ('sgd', 'adam', 'adamw'), got 'lbfgs'
+    """
     name = (aliases or {}).get(optimizer, optimizer)
     if momentum is not None:
         if not 0 <= momentum < 1 or (momentum and name != "sgd") or (optimizer == "momentum" and not momentum):
@@ -48,22 +82,95 @@ def check_optimizer(optimizer, aliases: dict | None = None, momentum=None):
 
 
 def diverged(loss, ref):
-    """The divergence rule of every trainer: a boolean mask (per run) of losses that are not finite
-    or exceed ``DIVERGENCE_FACTOR`` (10⁶) times the initial loss ``ref`` (tensors of equal shape)."""
+    r"""The divergence rule of every trainer: a loss :math:`\ell` has diverged when it is not finite or
+    :math:`\ell > 10^6\,\ell_0` (``DIVERGENCE_FACTOR`` times the initial loss :math:`\ell_0`).
+
+    It runs inside the training loops on the device, so it does not check its arguments.
+
+    Parameters
+    ----------
+    loss : torch.Tensor
+        Losses (e.g. one per run, or ``(steps, runs)``).
+    ref : torch.Tensor
+        Initial losses, the shape of ``loss`` (clamped at 1e-12).
+
+    Returns
+    -------
+    torch.Tensor of bool
+        The mask of diverged entries, the shape of ``loss``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from gklib.training import diverged
+    >>> diverged(torch.tensor([1.0, 2e6, float("nan")]), torch.ones(3)).tolist()
+    [False, True, True]
+    """
     return ~torch.isfinite(loss) | (loss > DIVERGENCE_FACTOR * ref.clamp_min(1e-12))
 
 
+@validate_params(on_divergence=Options("raise", "nan"))
 def check_on_divergence(on_divergence: str) -> str:
-    """What a trainer does with a diverged run: ``"raise"`` or ``"nan"`` (freeze it, history NaN);
-    anything else raises ``ValueError``."""
+    """Check what a trainer does with a diverged run: ``"raise"`` (a ``RuntimeError`` naming the run and step)
+    or ``"nan"`` (freeze the run; its history is NaN from that step on).
+
+    Parameters
+    ----------
+    on_divergence : {"raise", "nan"}
+        The policy.
+
+    Returns
+    -------
+    str
+        ``on_divergence`` itself.
+
+    Raises
+    ------
+    ValueError
+        Anything else.
+
+    Examples
+    --------
+    >>> from gklib.training import check_on_divergence
+    >>> check_on_divergence("nan")
+    'nan'
+    """
     if on_divergence not in ("raise", "nan"):
         raise ValueError(f"on_divergence must be 'raise' or 'nan', got {on_divergence!r}")
     return on_divergence
 
 
+@validate_params(step=Integer(0), run=Integer(0), params=Instance(dict, what="a dict"),
+                 lr_name=Instance(str, what="a string"))
 def divergence_message(step, run, params: dict, loss: float, lr_name: str, runs=None, steps=None) -> str:
-    """The one message of a diverged run: ``run`` broke the rule at ``step`` with its ``params``
-    (name -> value) and train ``loss``; ``runs``/``steps``: all the runs that diverged (frozen, history NaN)."""
+    """The one message of a diverged run: the step and run, the run's parameters, the loss, and advice.
+
+    Parameters
+    ----------
+    step : int
+        The step at which ``run`` broke the rule.
+    run : int
+        The run's index.
+    params : dict
+        The run's hyperparameters, ``{name: number}``.
+    loss : float
+        Its train loss then (may be ``inf`` or ``nan``).
+    lr_name : str
+        The name of the learning-rate parameter to advise on (e.g. ``"lr_scale"``).
+    runs, steps : sequence of int or None, default None
+        All the runs that diverged and their steps (they are frozen, their history is NaN).
+
+    Returns
+    -------
+    str
+        The message.
+
+    Examples
+    --------
+    >>> from gklib.training import divergence_message
+    >>> divergence_message(12, 1, {"alpha": 0.5}, float("inf"), "lr_scale")
+    'training diverged at step 12 in run 1 (alpha=0.5): the train loss became inf. Try a smaller lr_scale.'
+    """
     desc = ", ".join(f"{k}={v:.4g}" for k, v in params.items())
     msg = f"training diverged at step {step} in run {run} ({desc}): the train loss became {loss:.3g}"
     if runs is not None:
@@ -75,15 +182,37 @@ def divergence_message(step, run, params: dict, loss: float, lr_name: str, runs=
 class DivergenceWatch:
     """The divergence rule (:func:`diverged`) applied to every step's train loss of ``R`` runs.
 
-    ``record()`` takes a step's losses (a tensor, one per run still computed; they stay on the device)
-    and :meth:`check` applies the rule to those recorded since the last check, so a trainer may check in
-    blocks without waiting for the device at each step; the step reported is still the first step at
-    which a run broke the rule, relative to the first loss recorded. On a divergence :meth:`check` raises
-    ``RuntimeError`` (``on_divergence="raise"``) or marks the run (``bad``, ``diverged_at``) and returns
-    it, for the trainer to freeze it; :meth:`warn` then reports them all. ``params`` (name -> ``(R,)``
-    values) describe the runs in the message; a recorded loss times ``loss_scale`` is the train loss.
+    :meth:`record` takes a step's losses (a tensor, one per run still computed; they stay on the device) and
+    :meth:`check` applies the rule to those recorded since the last check, so a trainer may check in blocks
+    without waiting for the device at each step; the step reported is still the first step at which a run
+    broke the rule, relative to the first loss recorded. On a divergence :meth:`check` raises
+    ``RuntimeError`` (``on_divergence="raise"``) or marks the run (``bad``, ``diverged_at``) and returns it,
+    for the trainer to freeze it; :meth:`warn` then reports them all.
+
+    Parameters
+    ----------
+    params : dict
+        ``{name: (R,) values}`` describing the runs in the message (at least one entry).
+    on_divergence : {"raise", "nan"}
+        The policy.
+    lr_name : str
+        The learning-rate parameter the advice names.
+    loss_scale : float, default 1.0
+        A recorded loss times ``loss_scale`` is the train loss (for the message).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from gklib.training import DivergenceWatch
+    >>> w = DivergenceWatch({"alpha": [1.0, 2.0]}, "nan", "lr_scale")
+    >>> for loss in ([1.0, 1.0], [0.5, 3e6], [0.2, float("inf")]):
+    ...     w.record(torch.tensor(loss))
+    >>> w.check(step=2).tolist(), w.diverged_at.tolist()
+    ([1], [nan, 1.0])
     """
 
+    @validate_params(params=Instance(dict, what="a dict"), on_divergence=Options("raise", "nan"),
+                     lr_name=Instance(str, what="a string"), loss_scale=Real(0, closed="neither"))
     def __init__(self, params: dict, on_divergence: str, lr_name: str, loss_scale: float = 1.0):
         check_on_divergence(on_divergence)
         self.params = {k: np.asarray(v) for k, v in params.items()}
@@ -94,16 +223,84 @@ class DivergenceWatch:
         self.losses, self.first, self.ref, self.event = [], 0, None, None
 
     def record(self, loss):
+        """Record one step's losses (kept on the device until the next :meth:`check`).
+
+        Parameters
+        ----------
+        loss : torch.Tensor, shape (R_active,)
+            The step's train losses, one per run still computed.
+
+        Returns
+        -------
+        None
+
+        Examples
+        --------
+        >>> import torch
+        >>> from gklib.training import DivergenceWatch
+        >>> w = DivergenceWatch({"alpha": [1.0]}, "raise", "lr_scale")
+        >>> w.record(torch.tensor([1.0])); len(w.losses)
+        1
+        """
         self.losses.append(loss)
 
     def select(self, keep):
-        """Keep only the runs ``keep`` (indices or a mask into the runs computed so far)."""
+        """Keep only the runs ``keep`` (indices or a mask into the runs computed so far), e.g. when finished runs
+        leave the batch.
+
+        Parameters
+        ----------
+        keep : sequence of int or of bool
+            The runs to keep.
+
+        Returns
+        -------
+        None
+
+        Examples
+        --------
+        >>> import torch
+        >>> from gklib.training import DivergenceWatch
+        >>> w = DivergenceWatch({"alpha": [1.0, 2.0]}, "nan", "lr_scale")
+        >>> w.record(torch.tensor([1.0, 1.0])); _ = w.check(0)
+        >>> w.select([1]); w.ref.tolist()
+        [1.0]
+        """
         self.losses = [v[torch.as_tensor(keep, device=v.device)] for v in self.losses]
         self.ref = self.ref[torch.as_tensor(keep, device=self.ref.device)]
 
     def check(self, step, idx=None):
-        """Apply the rule to the losses recorded since the last check (runs ``idx``, default all; the last
-        one is that of ``step``); raise, or return the runs that diverged now (they are marked ``bad``)."""
+        """Apply the rule to the losses recorded since the last check (the last one is that of ``step``); raise,
+        or return the runs that diverged now (they are marked ``bad``, with ``diverged_at`` their first bad step).
+
+        Parameters
+        ----------
+        step : int
+            The step of the last recorded loss.
+        idx : numpy.ndarray of int or None, default None
+            The runs the recorded losses belong to (default: all ``R``).
+
+        Returns
+        -------
+        numpy.ndarray of int
+            The runs that diverged since the last check (empty when none).
+
+        Raises
+        ------
+        RuntimeError
+            A run diverged and ``on_divergence="raise"``; the message names the step, run and parameters.
+
+        Examples
+        --------
+        >>> import torch
+        >>> from gklib.training import DivergenceWatch
+        >>> w = DivergenceWatch({"alpha": [1.0]}, "raise", "lr_scale")
+        >>> w.record(torch.tensor([1.0])); w.record(torch.tensor([float("nan")]))
+        >>> w.check(step=1)
+        Traceback (most recent call last):
+        ...
+        RuntimeError: training diverged at step 1 in run 0 (alpha=1): the train loss became nan. Try a smaller lr_scale.
+        """
         idx = np.arange(len(self.bad)) if idx is None else idx
         L = torch.stack(self.losses)                              # (steps, runs)
         self.losses = []
@@ -128,8 +325,30 @@ class DivergenceWatch:
     def _message(self, step, run, loss, **kw):
         return divergence_message(step, run, {k: v[run] for k, v in self.params.items()}, loss, self.lr_name, **kw)
 
+    @validate_params(stacklevel=Integer(1))
     def warn(self, stacklevel: int = 2):
-        """A ``RuntimeWarning`` naming the first divergence and every run that diverged (if any did)."""
+        """A ``RuntimeWarning`` naming the first divergence and every run that diverged (nothing if none did).
+
+        Parameters
+        ----------
+        stacklevel : int, default 2
+            As in ``warnings.warn``, counted from the caller.
+
+        Returns
+        -------
+        None
+
+        Examples
+        --------
+        >>> import torch, warnings
+        >>> from gklib.training import DivergenceWatch
+        >>> w = DivergenceWatch({"alpha": [1.0, 2.0]}, "nan", "lr_scale")
+        >>> w.record(torch.tensor([1.0, 1.0])); w.record(torch.tensor([1.0, float("inf")])); _ = w.check(1)
+        >>> with warnings.catch_warnings(record=True) as caught:
+        ...     warnings.simplefilter("always"); w.warn()
+        >>> "runs [1] diverged at steps [1]" in str(caught[0].message)
+        True
+        """
         if self.event is not None:
             runs = np.flatnonzero(self.bad)
             warnings.warn(self._message(*self.event, runs=runs.tolist(),
@@ -138,17 +357,42 @@ class DivergenceWatch:
 
 
 class RunOptimizer:
-    """``torch.optim``'s SGD (heavy-ball momentum ``v ← μv + g``), Adam and AdamW steps for parameter
-    tensors with a leading run axis, every run with its own learning rate (tested against
+    r"""``torch.optim``'s SGD (heavy-ball momentum :math:`v \leftarrow \mu v + g`), Adam and AdamW steps for
+    parameter tensors with a leading run axis, every run with its own learning rate (tested against
     ``torch.optim`` to float round-off).
 
-    ``step()`` takes the parameters and their gradients (dicts of tensors) and the per-run learning
-    rates ``lr`` ``(R,)`` (0 freezes a run's parameters), and returns the new parameters. Weight decay
-    λ adds λθ to the gradient (``"sgd"``, ``"adam"``) or shrinks θ by ``1 - lr·λ`` first (``"adamw"``).
+    Weight decay λ adds λθ to the gradient (``"sgd"``, ``"adam"``) or shrinks θ by ``1 - lr·λ`` first
+    (``"adamw"``).
+
+    Parameters
+    ----------
+    name : {"sgd", "adam", "adamw"}
+        The optimiser.
+    params : dict of torch.Tensor
+        The parameters, each with a leading run axis ``(R, ...)`` (their shapes size the state).
+    momentum : float, default 0.0
+        Heavy-ball coefficient μ in [0, 1) (``"sgd"``).
+    betas : tuple of float, default (0.9, 0.999)
+        Adam's coefficients.
+    weight_decay : float, default 0.0
+        λ >= 0.
+    eps : float, default 1e-8
+        Adam's ε > 0.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from gklib.training import RunOptimizer
+    >>> p = {"w": torch.ones(2, 3)}
+    >>> opt = RunOptimizer("sgd", p)
+    >>> opt.step(p, {"w": torch.ones(2, 3)}, lr=torch.tensor([0.1, 0.5]))["w"][:, 0].tolist()
+    [0.8999999761581421, 0.5]
     """
 
     STATE = ("buf", "buf2")
 
+    @validate_params(name=Options(*OPTIMIZERS), params=Instance(dict, what="a dict"),
+                     momentum=Real(0, 1, closed="left"), weight_decay=Real(0), eps=Real(0, closed="neither"))
     def __init__(self, name: str, params: dict, momentum: float = 0.0, betas=(0.9, 0.999),
                  weight_decay: float = 0.0, eps: float = 1e-8):
         self.name, self.mom, self.betas, self.wd, self.eps = check_optimizer(name), momentum, betas, weight_decay, eps
@@ -157,11 +401,57 @@ class RunOptimizer:
         self.k = 0
 
     def select(self, keep):
-        """Keep only the runs ``keep`` (indices into the leading axis) of the optimiser's state."""
+        """Keep only the runs ``keep`` (indices into the leading axis) of the optimiser's state.
+
+        Parameters
+        ----------
+        keep : torch.Tensor or sequence of int
+            The runs to keep.
+
+        Returns
+        -------
+        None
+
+        Examples
+        --------
+        >>> import torch
+        >>> from gklib.training import RunOptimizer
+        >>> opt = RunOptimizer("adam", {"w": torch.zeros(3, 2)})
+        >>> opt.select([0, 2]); tuple(opt.buf["w"].shape)
+        (2, 2)
+        """
         for name in self.STATE:
             setattr(self, name, {n: v[keep] for n, v in getattr(self, name).items()})
 
     def step(self, params: dict, grads: dict, lr) -> dict:
+        r"""One optimiser step for every run: :math:`\theta \leftarrow \theta - \eta_r\,u` with :math:`u` the
+        gradient (SGD), the momentum buffer, or Adam's bias-corrected ratio.
+
+        Parameters
+        ----------
+        params : dict of torch.Tensor
+            Current parameters, ``(R, ...)`` each.
+        grads : dict of torch.Tensor
+            Their gradients, same keys and shapes.
+        lr : torch.Tensor, shape (R,)
+            Per-run learning rates (0 freezes a run's parameters).
+
+        Returns
+        -------
+        dict of torch.Tensor
+            The new parameters (``params`` is not modified).
+
+        Examples
+        --------
+        >>> import torch
+        >>> from gklib.training import RunOptimizer
+        >>> opt = RunOptimizer("sgd", {"w": torch.zeros(1, 1)}, momentum=0.5)
+        >>> p = {"w": torch.zeros(1, 1)}
+        >>> for _ in range(2):
+        ...     p = opt.step(p, {"w": torch.ones(1, 1)}, torch.tensor([1.0]))
+        >>> p["w"].item()                   # -1, then -(1 + 0.5)
+        -2.5
+        """
         self.k += 1
         new = {}
         for n, g in grads.items():

@@ -16,8 +16,41 @@ INT_MAX = 2**53
 
 
 def check_positive_int(value, name: str, allow_zero: bool = False, maximum: int = INT_MAX) -> int:
-    """``value`` as an ``int``; ``ValueError`` naming ``name`` unless it is a (non-negative) integer
-    no larger than ``maximum`` (work that could not finish, or sizes that overflow, are refused)."""
+    """``value`` as an ``int``, refusing anything that is not a (non-negative) integer no larger than
+    ``maximum`` (work that could not finish, or sizes that overflow, are refused). An integral float such as
+    ``1e3`` is accepted.
+
+    Parameters
+    ----------
+    value : int or float
+        The value to check.
+    name : str
+        The parameter's name, for the message.
+    allow_zero : bool, default False
+        Accept 0.
+    maximum : int, default 2**53
+        The largest value accepted.
+
+    Returns
+    -------
+    int
+        The value.
+
+    Raises
+    ------
+    ValueError
+        Naming ``name``: a boolean, a non-integer, a negative value (or 0), or one above ``maximum``.
+
+    Examples
+    --------
+    >>> from gklib.validation import check_positive_int
+    >>> check_positive_int(1e3, "steps")
+    1000
+    >>> check_positive_int(0, "N")
+    Traceback (most recent call last):
+    ...
+    ValueError: N must be > 0, got 0
+    """
     if isinstance(value, bool):
         raise ValueError(f"{name} must be an integer, got {value!r}")
     if not isinstance(value, (Integral, np.integer)):
@@ -34,8 +67,31 @@ def check_positive_int(value, name: str, allow_zero: bool = False, maximum: int 
 
 
 def check_seeds(seeds, name: str = "seeds") -> list:
-    """A list of seeds from a count (``n`` gives seeds ``0..n-1``) or a sequence of seeds; ``ValueError``
-    naming ``name`` for a count that is not a positive integer or an empty sequence."""
+    """A list of seeds from a count (``n`` gives seeds ``0, ..., n-1``) or a sequence of seeds.
+
+    Parameters
+    ----------
+    seeds : int or sequence of int
+        A positive count, or the seeds themselves.
+    name : str, default "seeds"
+        The parameter's name, for the message.
+
+    Returns
+    -------
+    list of int
+        The seeds.
+
+    Raises
+    ------
+    ValueError
+        A count that is not a positive integer, or an empty sequence.
+
+    Examples
+    --------
+    >>> from gklib.validation import check_seeds
+    >>> check_seeds(3), check_seeds([5, 2])
+    ([0, 1, 2], [5, 2])
+    """
     seed_list = list(range(check_positive_int(seeds, name))) if np.ndim(seeds) == 0 else [int(s) for s in seeds]
     if not seed_list:
         raise ValueError(f"{name} must not be empty")
@@ -46,9 +102,36 @@ SEED_MAX = 2**63 - 1
 
 
 def check_seed(value, name: str = "seed") -> int:
-    """A seed: an integer in ``[0, 2**63 - 1]`` (the range of a torch generator's seed). Floats, booleans
-    and integers out of range raise ``ValueError`` naming ``name`` (they used to be truncated or wrapped
-    onto other seeds silently)."""
+    """A seed: an integer in ``[0, 2**63 - 1]`` (the range of a torch generator's seed). Floats, booleans and
+    integers out of range are refused (they used to be truncated or wrapped onto other seeds silently).
+
+    Parameters
+    ----------
+    value : int
+        The seed (a Python or NumPy integer).
+    name : str, default "seed"
+        The parameter's name, for the message.
+
+    Returns
+    -------
+    int
+        The seed.
+
+    Raises
+    ------
+    ValueError
+        Naming ``name``.
+
+    Examples
+    --------
+    >>> from gklib.validation import check_seed
+    >>> check_seed(7)
+    7
+    >>> check_seed(1.0)
+    Traceback (most recent call last):
+    ...
+    ValueError: seed must be an integer in [0, 2**63 - 1], got 1.0
+    """
     if isinstance(value, bool) or not isinstance(value, (Integral, np.integer)):
         raise ValueError(f"{name} must be an integer in [0, 2**63 - 1], got {value!r}")
     value = int(value)
@@ -58,7 +141,37 @@ def check_seed(value, name: str = "seed") -> int:
 
 
 def check_positive(value, name: str, allow_zero: bool = False) -> float:
-    """``value`` as a finite ``float`` that is > 0 (or >= 0); strings and booleans are refused."""
+    """``value`` as a finite ``float`` that is > 0 (or >= 0); strings and booleans are refused.
+
+    Parameters
+    ----------
+    value : float
+        The value to check.
+    name : str
+        The parameter's name, for the message.
+    allow_zero : bool, default False
+        Accept 0.
+
+    Returns
+    -------
+    float
+        The value.
+
+    Raises
+    ------
+    ValueError
+        Naming ``name``.
+
+    Examples
+    --------
+    >>> from gklib.validation import check_positive
+    >>> check_positive(2, "alpha")
+    2.0
+    >>> check_positive(float("nan"), "alpha")
+    Traceback (most recent call last):
+    ...
+    ValueError: alpha must be > 0 and finite, got nan
+    """
     if isinstance(value, (str, bytes, bool)):
         raise ValueError(f"{name} must be a real number, got {value!r}")
     try:
@@ -71,7 +184,36 @@ def check_positive(value, name: str, allow_zero: bool = False) -> float:
 
 
 def as_param_array(value, name: str, allow_zero: bool = False, positive: bool = True) -> np.ndarray:
-    """A scalar or sequence as a 1-D float array, every entry checked (``> 0`` or ``>= 0``)."""
+    """A per-run hyperparameter (a scalar or a sequence, one value per run) as a 1-D float array, every entry
+    checked.
+
+    Parameters
+    ----------
+    value : float or sequence of float
+        The value(s).
+    name : str
+        The parameter's name, for the message.
+    allow_zero : bool, default False
+        Accept 0 (with ``positive``).
+    positive : bool, default True
+        Require > 0 (or >= 0); ``False``: only finite.
+
+    Returns
+    -------
+    numpy.ndarray, shape (R,)
+        The values as floats.
+
+    Raises
+    ------
+    ValueError
+        Naming ``name``: an empty or 2-D value, or an entry out of range.
+
+    Examples
+    --------
+    >>> from gklib.validation import as_param_array
+    >>> as_param_array(0.5, "alpha").tolist(), as_param_array([1, 2], "alpha").tolist()
+    ([0.5], [1.0, 2.0])
+    """
     arr = np.atleast_1d(np.asarray(value, dtype=float))
     if arr.ndim != 1 or arr.size == 0:
         raise ValueError(f"{name} must be a scalar or a non-empty 1-D sequence, got shape {arr.shape}")
@@ -84,7 +226,33 @@ def as_param_array(value, name: str, allow_zero: bool = False, positive: bool = 
 
 
 def broadcast_runs(**arrays: np.ndarray) -> tuple[int, dict]:
-    """Broadcast 1-D parameter arrays of length 1 or R to a common length R (the runs axis)."""
+    """Broadcast 1-D per-run parameter arrays of length 1 or ``R`` to the common length ``R`` (the run axis).
+
+    Parameters
+    ----------
+    arrays : numpy.ndarray
+        The arrays, passed as keyword arguments named after their parameters.
+
+    Returns
+    -------
+    R : int
+        The number of runs.
+    arrays : dict of numpy.ndarray
+        Each array, of length ``R``.
+
+    Raises
+    ------
+    ValueError
+        Two lengths other than 1 differ (the message names the parameter).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from gklib.validation import broadcast_runs
+    >>> R, p = broadcast_runs(alpha=np.array([1.0, 2.0, 3.0]), eps=np.array([0.1]))
+    >>> R, p["eps"].tolist()
+    (3, [0.1, 0.1, 0.1])
+    """
     lengths = {k: len(v) for k, v in arrays.items()}
     R = max(lengths.values())
     for k, n in lengths.items():
@@ -95,7 +263,29 @@ def broadcast_runs(**arrays: np.ndarray) -> tuple[int, dict]:
 
 
 def check_betas(betas) -> tuple:
-    """Adam's ``betas``: two numbers in ``[0, 1)`` (moment decay rates), as a tuple of floats."""
+    """Adam's ``betas``: two numbers in ``[0, 1)`` (the moment decay rates).
+
+    Parameters
+    ----------
+    betas : tuple or list of float
+        The two coefficients.
+
+    Returns
+    -------
+    tuple of float
+        ``(beta1, beta2)``.
+
+    Raises
+    ------
+    ValueError
+        Anything else.
+
+    Examples
+    --------
+    >>> from gklib.validation import check_betas
+    >>> check_betas([0.9, 0.99])
+    (0.9, 0.99)
+    """
     ok = isinstance(betas, (tuple, list)) and len(betas) == 2 and all(
         isinstance(b, (Real, np.floating)) and not isinstance(b, bool) and 0 <= float(b) < 1 for b in betas)
     if not ok:
@@ -104,7 +294,36 @@ def check_betas(betas) -> tuple:
 
 
 def as_inputs(X, name: str, D=None, like=None):
-    """``X`` as a 2-D tensor ``(n, D)`` with at least one row (on ``like``'s device/dtype); else ``ValueError`` naming it."""
+    """``X`` as a 2-D tensor ``(n, D)`` with at least one row, on ``like``'s device and dtype.
+
+    Parameters
+    ----------
+    X : torch.Tensor or array_like, shape (n, D)
+        Inputs.
+    name : str
+        The parameter's name, for the message.
+    D : int or None, default None
+        The required number of columns (``None``: any).
+    like : torch.Tensor or None, default None
+        A tensor whose device and dtype ``X`` takes.
+
+    Returns
+    -------
+    torch.Tensor, shape (n, D)
+        The inputs.
+
+    Raises
+    ------
+    ValueError
+        Naming ``name``: another shape, or no row.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from gklib.validation import as_inputs
+    >>> as_inputs([[1, 2]], "X", D=2, like=torch.zeros(1, dtype=torch.float64)).dtype
+    torch.float64
+    """
     X = torch.as_tensor(X)
     if like is not None:
         X = X.to(device=like.device, dtype=like.dtype)
@@ -117,17 +336,78 @@ def as_inputs(X, name: str, D=None, like=None):
 
 
 def check_float_dtype(dtype, name: str = "dtype"):
-    """``dtype`` as a floating torch dtype; ``TypeError`` naming ``name`` otherwise (an integer dtype
-    would silently truncate inputs and weights)."""
+    """``dtype`` as a floating torch dtype (an integer dtype would silently truncate inputs and weights).
+
+    Parameters
+    ----------
+    dtype : torch.dtype
+        The dtype to check.
+    name : str, default "dtype"
+        The parameter's name, for the message.
+
+    Returns
+    -------
+    torch.dtype
+        The dtype.
+
+    Raises
+    ------
+    TypeError
+        Naming ``name``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from gklib.validation import check_float_dtype
+    >>> check_float_dtype(torch.float64)
+    torch.float64
+    >>> check_float_dtype(torch.int64)
+    Traceback (most recent call last):
+    ...
+    TypeError: dtype must be a floating torch dtype (torch.float32 or torch.float64), got torch.int64
+    """
     if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
         raise TypeError(f"{name} must be a floating torch dtype (torch.float32 or torch.float64), got {dtype!r}")
     return dtype
 
 
 def check_data(X, y, X_test=None, y_test=None):
-    """Validate a data set before training: tensors with one row per sample, at least one sample,
-    ``y`` rows matching ``X`` (and ``y_test`` matching ``X_test``), test inputs and labels shaped like the
-    training ones, and every floating-point value finite. ``ValueError``/``TypeError`` naming the offender."""
+    """Validate a data set before training: tensors with one row per sample, at least one sample, ``y`` rows
+    matching ``X`` (and ``y_test`` matching ``X_test``), test inputs and labels shaped like the training
+    ones, and every floating-point value finite.
+
+    Parameters
+    ----------
+    X : torch.Tensor, shape (P, ...)
+        Training inputs.
+    y : torch.Tensor, shape (P, ...)
+        Training labels.
+    X_test : torch.Tensor or None, shape (P_test, ...), default None
+        Test inputs (given together with ``y_test``).
+    y_test : torch.Tensor or None, shape (P_test, ...), default None
+        Test labels.
+
+    Returns
+    -------
+    None
+
+    Raises
+    ------
+    ValueError
+        Naming the offender: mismatched rows or shapes, no sample, NaN or infinite values.
+    TypeError
+        Not a tensor, or class labels mixed with regression targets.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from gklib.validation import check_data
+    >>> check_data(torch.zeros(3, 2), torch.zeros(3))
+    >>> check_data(torch.zeros(3, 2), torch.zeros(4))
+    Traceback (most recent call last):
+    ...
+    ValueError: X has 3 rows but y has 4
+    """
     pairs = [("X", X, "y", y)] + ([("X_test", X_test, "y_test", y_test)] if X_test is not None else [])
     if (X_test is None) != (y_test is None):
         raise ValueError("X_test and y_test must be given together")

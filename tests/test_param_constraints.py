@@ -12,17 +12,18 @@ import torch
 from hypothesis import given, strategies as st
 
 import gklib as gk
-from gklib.params import (Array, Boolean, Instance, Integer, InvalidParameterError, Options, Real, Reals,
+from gklib.params import (Array, Boolean, Instance, Integer, InvalidParameterError, Options, Pattern, Real, Reals,
                           constraints_of, validate_params)
 
 PACKAGES = ["gklib", "gklib.toy", "gklib.kernels", "gklib.nets", "gklib.dmft", "gklib.metrics", "gklib.data",
-            "gklib.history", "gklib.config", "gklib.runtime", "gklib.training", "gklib.validation"]
+            "gklib.history", "gklib.config", "gklib.runtime", "gklib.frontend", "gklib.training", "gklib.validation"]
 # Modules whose every public callable declares its parameters (the others still check inside their bodies).
 CONVERTED = {"gklib.metrics", "gklib.toy.tasks", "gklib.toy.trainer", "gklib.data", "gklib.toy.ntk",
-             "gklib.toy.linearized", "gklib.toy.alignment", "gklib.history"}
+             "gklib.toy.linearized", "gklib.toy.alignment", "gklib.history", "gklib.toy.model",
+             "gklib.config", "gklib.runtime", "gklib.frontend"}
 # Parameters that take any object by design (callbacks, devices, dtypes checked elsewhere, step counts that
-# may be per-run arrays, Adam's betas, the Task dataclass's fields).
-FREE = {"device", "dtype", "callback", "steps", "betas", "z", "seed"}
+# may be per-run arrays, Adam's betas, the Task dataclass's fields, by_profile's per-profile values).
+FREE = {"device", "dtype", "callback", "steps", "betas", "z", "seed", "quick", "book", "paper"}
 
 
 def _public_callables():
@@ -50,7 +51,7 @@ def _history():
 
 _INSTANCES = {gk.History: _history, gk.CommitteeMachine: lambda: gk.CommitteeMachine(4, 3),
               gk.Task: lambda: gk.quadratic_task(D=4, P=5, P_test=5), torch.Generator: torch.Generator,
-              str: lambda: "text"}
+              str: lambda: "text", dict: lambda: {"alpha": [1.0]}}
 
 
 def _valid(c):
@@ -59,6 +60,8 @@ def _valid(c):
         return c.options[0]
     if isinstance(c, Boolean):
         return True
+    if isinstance(c, Pattern):
+        return c.example
     if isinstance(c, Instance):
         return next(_INSTANCES[t]() for t in c.types if t in _INSTANCES)
     if isinstance(c, Array):
@@ -205,4 +208,4 @@ def test_the_api_reference_lists_each_declaration():
     assert "* **beta_scale** : a finite real number > 0 and <= 1e+06" in lines
     assert any(line.startswith("* **alpha** : a finite real number > 0") for line in
                gklib_xref.constraint_lines(gk.CommitteeMachine))
-    assert gklib_xref.constraint_lines(gk.History.final) == []
+    assert gklib_xref.constraint_lines(gk.History.runs) == []

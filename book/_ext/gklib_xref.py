@@ -28,6 +28,26 @@ PLAIN_SECTIONS = ("Examples", "Notes", "See Also", "References")
 _ENTRY = re.compile(r"^(\s*)([A-Za-z_*][\w*]*(?:\s*,\s*[A-Za-z_*][\w*]*)*)\s+:\s+(.*)$")
 
 
+# The first word of a numpydoc type ("X : torch.Tensor, shape (n, D)"), as opposed to the older
+# "name : description" entries, whose description starts on the entry line.
+_TYPE = re.compile(r"^(\{|(int|float|str|bool|complex|callable|sequence|dict|list|tuple|array_like|"
+                   r"array-like|ndarray|numpy|np|torch|object|None|iterable|generator|type|History|Task|"
+                   r"CommitteeMachine|KernelGD|Constraint|InvalidParameterError|DivergenceWatch|"
+                   r"RunOptimizer|[A-Z]\w*(Error|Warning|Exception))\b)")
+
+
+def _is_type(text):
+    """Does ``text`` read as a numpydoc type (``int``, ``torch.Tensor, shape (n, D)``, ``{"a", "b"}``)?"""
+    text = text.strip()
+    return bool(_TYPE.match(text)) and "``" not in text and not text.endswith(".")
+
+
+def _emph(text):
+    """A type in italics (left as a literal when it holds characters that italics cannot)."""
+    text = text.strip()
+    return f"``{text}``" if any(c in text for c in "*`\\|") else f"*{text}*"
+
+
 def _indent(line):
     return len(line) - len(line.lstrip())
 
@@ -55,16 +75,24 @@ def format_sections(lines):
                     in_list = False
                     i += 1
                     # a blank line then a new section header ends this section
-                    if i + 1 < n and lines[i].strip() in SECTIONS:
+                    if i + 1 < n and lines[i].strip() in SECTIONS + PLAIN_SECTIONS:
                         break
                     continue
                 if _indent(cur) < base:
                     break
                 m = _ENTRY.match(cur) if _indent(cur) == base else None
-                if m:
+                follows = i + 1 < n and lines[i + 1].strip() and _indent(lines[i + 1]) > base
+                typed = follows and _is_type(m.group(3) if m else cur.strip())
+                if m or (typed and _indent(cur) == base):
                     if not in_list and out and out[-1].strip():
                         out.append("")
-                    out.append(" " * base + f"* **{m.group(2)}** : {m.group(3)}")
+                    name = m.group(2).replace("*", "\\*") if m else ""      # *args, **kwargs
+                    if typed:      # numpydoc: "name : type" (or, under Returns/Raises, "type"), description below
+                        kind = _emph(m.group(3) if m else cur.strip())
+                        out.append(" " * base + (f"* **{name}** : {kind}" if m else f"* {kind}"))
+                        out.append("")
+                    else:
+                        out.append(" " * base + f"* **{name}** : {m.group(3)}")
                     i += 1
                     while i < n and lines[i].strip() and _indent(lines[i]) > base:
                         out.append(" " * (base + 2) + lines[i].strip())

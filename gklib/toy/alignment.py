@@ -33,12 +33,31 @@ __all__ = ["gram_eigenvectors", "eigenvector_task", "aligned_weights", "interpol
 
 @validate_params(K=Array(2), center=Boolean())
 def gram_eigenvectors(K, center: bool = True):
-    """Eigenvalues (decreasing) and orthonormal eigenvectors (columns) of a symmetric Gram matrix.
+    r"""Eigenvalues (decreasing) and orthonormal eigenvectors (columns) of a symmetric Gram matrix,
+    :math:`K = \sum_k \lambda_k v_k v_k^\top`.
 
-    ``center=True`` first subtracts the global mean :math:`\\frac1{n^2}\\sum_{ab}K_{ab}` of all entries
-    (the paper's "globally mean-subtracted" Gram). Each eigenvector's sign is fixed so that its
-    largest-magnitude entry is positive (a deterministic choice). Computed in float64.
-    Returns ``(eigenvalues (n,), eigenvectors (n, n))`` as float64 tensors.
+    Each eigenvector's sign is fixed so that its largest-magnitude entry is positive (a deterministic
+    choice). Computed in float64 (``K`` is symmetrised first).
+
+    Parameters
+    ----------
+    K : torch.Tensor or array_like, shape (n, n)
+        A finite square matrix.
+    center : bool, default True
+        First subtract the global mean :math:`\frac1{n^2}\sum_{ab}K_{ab}` of all entries (the paper's
+        "globally mean-subtracted" Gram).
+
+    Returns
+    -------
+    eigenvalues : torch.Tensor, shape (n,)
+        Decreasing, float64.
+    eigenvectors : torch.Tensor, shape (n, n)
+        Column ``k`` belongs to ``eigenvalues[k]``, float64.
+
+    Raises
+    ------
+    ValueError
+        ``K`` is not square.
 
     Examples
     --------
@@ -67,24 +86,55 @@ def gram_eigenvectors(K, center: bool = True):
 def eigenvector_task(model: CommitteeMachine, j: int, P: int = 100, P_test: int | None = None, seed: int = 0,
                      center_gram: bool = True, label_scale: float = 1.0, device=None,
                      dtype=torch.float32) -> Task:
-    """Labels = the ``j``-th eigenvector of the initial NTK Gram matrix (paper App 8.4).
+    r"""A task whose labels are the ``j``-th eigenvector of the initial NTK Gram matrix (paper App 8.4):
+    :math:`y = s\,v_j` on ``P + P_test`` inputs :math:`x\sim\mathcal N(0, I/D)`, the first ``P`` entries
+    for training, the rest for testing.
 
     Parameters
     ----------
-    model : a single-run :class:`~gklib.CommitteeMachine` (quadratic activation); its NTK at the
-        *initial* weights ``W0`` defines the labels (closed form :func:`gklib.kernels.ntk_from_stats`
-        in float64, equal to :func:`gklib.kernels.empirical_ntk`), so train this same model on the task.
-    j : eigenvector index, ``1 <= j <= P + P_test``, in decreasing order of eigenvalue.
-    P, P_test : training and test set sizes (``P_test`` defaults to ``P``, the paper's split of
-        :math:`2P` points).
-    seed : seeds the inputs :math:`x\\sim\\mathcal N(0, I/D)`.
-    center_gram : subtract the global mean of the Gram matrix before diagonalising.
-    label_scale : multiplies the unit-norm eigenvector (default 1, the raw eigenvector as in the
-        paper's code; :math:`\\sqrt{P + P_{test}}` gives labels of unit mean square — a richer,
-        less lazy problem, since label scale is a laziness knob).
+    model : CommitteeMachine
+        A single-run model (quadratic activation, fixed readouts); its NTK at the *initial* weights ``W0``
+        defines the labels (closed form :func:`gklib.kernels.ntk_from_stats` in float64, equal to
+        :func:`gklib.kernels.empirical_ntk`), so train this same model on the task.
+    j : int
+        Eigenvector index, ``1 <= j <= P + P_test``, in decreasing order of eigenvalue.
+    P : int, default 100
+        Training set size, >= 1.
+    P_test : int or None, default None
+        Test set size (``None``: ``P``, the paper's split of :math:`2P` points).
+    seed : int, default 0
+        Seeds the inputs, in [0, 2**63 - 1].
+    center_gram : bool, default True
+        Subtract the global mean of the Gram matrix before diagonalising.
+    label_scale : float, default 1.0
+        :math:`s > 0`, multiplies the unit-norm eigenvector (1: the raw eigenvector, as in the paper's code;
+        :math:`\sqrt{P + P_{test}}` gives labels of unit mean square -- a richer, less lazy problem, since
+        label scale is a laziness knob).
+    device : str or torch.device or None, default None
+        Where the tensors live; ``None``: :func:`gklib.get_device` (CUDA when available, else CPU).
+    dtype : torch.dtype, default torch.float32
+        Floating dtype of the tensors (the draws are made in float64 on the CPU, then cast).
 
-    Returns a :class:`~gklib.Task` (no teacher ``beta``); ``task.meta`` holds ``j``, the
-    eigenvalue ``eigenvalue`` and all ``eigenvalues`` (of the Gram matrix, float64 numpy).
+    Returns
+    -------
+    Task
+        No teacher ``beta``; ``task.meta`` holds ``j``, its ``eigenvalue`` and all ``eigenvalues`` (of the
+        Gram matrix, float64 numpy).
+
+    Raises
+    ------
+    ValueError
+        A batched model or an unsupported one, or ``j > P + P_test``.
+
+    Examples
+    --------
+    >>> import gklib as gk
+    >>> model = gk.CommitteeMachine(D=5, N=10, eps=0.5)
+    >>> task = gk.eigenvector_task(model, j=1, P=6, P_test=4)
+    >>> task.P, task.P_test, round(float((task.y ** 2).sum() + (task.y_test ** 2).sum()), 4)   # a unit vector
+    (6, 4, 1.0)
+    >>> bool(task.meta["eigenvalue"] == task.meta["eigenvalues"].max())
+    True
     """
     if not isinstance(model, CommitteeMachine) or model.R != 1:
         raise ValueError("model must be a single-run CommitteeMachine")
@@ -111,10 +161,37 @@ def eigenvector_task(model: CommitteeMachine, j: int, P: int = 100, P_test: int 
 
 @validate_params(beta=Array(1), N=Integer(2), alpha=Real(0, closed='neither'), eps=Real(0, closed='neither'))
 def aligned_weights(beta, N: int = 2, alpha: float = 1.0, eps: float = 0.25) -> torch.Tensor:
-    """Hidden weights with zero population loss for :math:`y = \\frac12(\\beta\\cdot x)^2`:
-    half of the ``N`` (even) units at :math:`+\\beta/\\sqrt{\\alpha\\epsilon}`, half at
-    :math:`-\\beta/\\sqrt{\\alpha\\epsilon}`, so :math:`\\bar w = 0` and
-    :math:`\\alpha\\epsilon M = \\beta\\beta^\\top`. Returns ``(N, D)`` in ``beta``'s dtype."""
+    r"""Hidden weights with zero population loss for :math:`y = \frac12(\beta\cdot x)^2`: half of the ``N``
+    units at :math:`+\beta/\sqrt{\alpha\epsilon}`, half at :math:`-\beta/\sqrt{\alpha\epsilon}`, so
+    :math:`\bar w = 0` and :math:`\alpha\epsilon M = \beta\beta^\top`.
+
+    Parameters
+    ----------
+    beta : torch.Tensor, shape (D,)
+        The teacher direction.
+    N : int, default 2
+        Width, even and >= 2 (units come in ± pairs).
+    alpha : float, default 1.0
+        Output scale, > 0.
+    eps : float, default 0.25
+        Activation coefficient, > 0.
+
+    Returns
+    -------
+    torch.Tensor, shape (N, D)
+        The weights, in ``beta``'s dtype.
+
+    Raises
+    ------
+    ValueError
+        An odd ``N``.
+
+    Examples
+    --------
+    >>> import torch, gklib as gk
+    >>> gk.aligned_weights(torch.tensor([1.0, 2.0]), N=2, alpha=1.0, eps=0.25).tolist()
+    [[2.0, 4.0], [-2.0, -4.0]]
+    """
     N = check_positive_int(N, "N")
     if N % 2:
         raise ValueError(f"N must be even (units come in ± pairs), got {N}")
@@ -130,10 +207,51 @@ def aligned_weights(beta, N: int = 2, alpha: float = 1.0, eps: float = 0.25) -> 
                  eps=Real(0, closed='neither'), seed=_SEED, center=Boolean())
 def interpolated_model(task, lambdas, N: int = 2, alpha: float = 1.0, eps: float = 0.25, seed: int = 0,
                        center: bool = False, device=None, dtype=torch.float32) -> CommitteeMachine:
-    """A batched model whose run ``r`` starts at :math:`W = \\lambda_r W^\\star + (1-\\lambda_r) W^{\\rm rand}`
-    (paper App 8.4.2): :math:`W^\\star` from :func:`aligned_weights` (``task.beta``), :math:`W^{\\rm rand}`
-    the initial weights of ``CommitteeMachine(D, N, seed=seed)``. Uncentred by default, as in the paper
-    (``center=True`` would subtract the aligned part from the predictor). One run per λ."""
+    r"""A batched model whose run ``r`` starts at :math:`W = \lambda_r W^\star + (1-\lambda_r) W^{\rm rand}`
+    (paper App 8.4.2): :math:`W^\star` from :func:`aligned_weights` (``task.beta``), :math:`W^{\rm rand}` the
+    initial weights of ``CommitteeMachine(D, N, seed=seed)``. One run per λ.
+
+    Parameters
+    ----------
+    task : Task
+        A task with a single teacher vector ``beta`` (e.g. :func:`gklib.quadratic_task`).
+    lambdas : float or sequence of float
+        Interpolation weights λ in [0, 1], one run each.
+    N : int, default 2
+        Width, even and >= 2.
+    alpha : float, default 1.0
+        Output scale, > 0.
+    eps : float, default 0.25
+        Activation coefficient, > 0.
+    seed : int, default 0
+        Seed of the random part, in [0, 2**63 - 1].
+    center : bool, default False
+        Centre the predictor (uncentred by default, as in the paper; ``True`` would subtract the aligned part).
+    device : str or torch.device or None, default None
+        Where the tensors live; ``None``: :func:`gklib.get_device` (CUDA when available, else CPU).
+    dtype : torch.dtype, default torch.float32
+        Floating dtype of the weights.
+
+    Returns
+    -------
+    CommitteeMachine
+        ``R = len(lambdas)`` runs (a single run for a scalar λ).
+
+    Raises
+    ------
+    ValueError
+        A task without a single teacher vector.
+
+    Examples
+    --------
+    >>> import gklib as gk
+    >>> task = gk.quadratic_task(D=6, P=10, P_test=10)
+    >>> m = gk.interpolated_model(task, [0.0, 1.0], N=2, alpha=1.0, eps=0.25)
+    >>> bool(m.W[1].double().allclose(gk.aligned_weights(task.beta.double(), 2, 1.0, 0.25), atol=1e-5))
+    True
+    >>> float(gk.train(m, task, steps=0).test_loss[1, 0]) < 1e-8      # the aligned run starts at zero loss
+    True
+    """
     lam = as_param_array(lambdas, "lambdas", allow_zero=True)
     if np.any(lam > 1):
         raise ValueError(f"lambdas must lie in [0, 1], got {lam}")

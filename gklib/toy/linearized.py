@@ -31,9 +31,36 @@ __all__ = ["check_closed_form", "kernel_gd_gain", "KernelGD", "train_linearized"
 
 @validate_params(model=Instance(CommitteeMachine, what='a CommitteeMachine'), what=Instance(str, what='a string'))
 def check_closed_form(model: CommitteeMachine, what: str):
-    """Refuse a model whose linearisation has no closed form here: :class:`KernelGD` solves the
-    paper's model only (quadratic activation, fixed readouts), whose NTK and weight updates close on
-    the summary statistics. Raises ``ValueError`` naming the unsupported option."""
+    r"""Refuse a model whose linearisation has no closed form here: :class:`KernelGD` solves the paper's model
+    only (quadratic activation, fixed readouts), whose NTK and weight updates close on the summary
+    statistics :math:`(\bar w, M)`.
+
+    Parameters
+    ----------
+    model : CommitteeMachine
+        The model to check.
+    what : str
+        The caller's name, for the message.
+
+    Returns
+    -------
+    None
+
+    Raises
+    ------
+    ValueError
+        Naming the unsupported option (``readout=True`` or another ``activation``).
+
+    Examples
+    --------
+    >>> import gklib as gk
+    >>> from gklib.toy.linearized import check_closed_form
+    >>> check_closed_form(gk.CommitteeMachine(D=3, N=2), "KernelGD")      # the paper's model: fine
+    >>> check_closed_form(gk.CommitteeMachine(D=3, N=2, readout=True), "KernelGD")
+    Traceback (most recent call last):
+    ...
+    ValueError: KernelGD trains the linearisation in closed form for activation='quadratic' with fixed readouts (readout=False) only, got readout=True; train gk.linearize(model) with gk.nets.fit instead (exact for every option)
+    """
     if not isinstance(model, CommitteeMachine):
         raise ValueError(f"model must be a CommitteeMachine, got {type(model).__name__}")
     bad = ([] if model._a is None else ["readout=True"]) + (
@@ -46,10 +73,30 @@ def check_closed_form(model: CommitteeMachine, what: str):
 
 @validate_params(cl=Array(), t=Integer(0))
 def kernel_gd_gain(cl: torch.Tensor, t: int) -> torch.Tensor:
-    """:math:`\\sum_{s<t}(1 - c\\lambda)^s = \\frac{1 - (1 - c\\lambda)^t}{c\\lambda}` elementwise, for
-    :math:`c\\lambda\\in[0, 2)` (``cl``): how much of a kernel eigenmode's initial residual :math:`t` steps
-    of kernel GD, :math:`r \\leftarrow (1 - c\\lambda) r`, have accumulated (chapter 2, "Gradient descent
-    learns mode k"). No cancellation for small :math:`c\\lambda`; :math:`t` at :math:`c\\lambda = 0`."""
+    r""":math:`\sum_{s<t}(1 - c\lambda)^s = \frac{1 - (1 - c\lambda)^t}{c\lambda}` elementwise, for
+    :math:`c\lambda\in[0, 2)`: how much of a kernel eigenmode's initial residual :math:`t` steps of kernel
+    GD, :math:`r \leftarrow (1 - c\lambda) r`, have accumulated (chapter 2, "Gradient descent learns mode
+    k"). No cancellation for small :math:`c\lambda`; :math:`t` at :math:`c\lambda = 0`.
+
+    Parameters
+    ----------
+    cl : torch.Tensor
+        The products :math:`c\lambda` (any shape), finite, in [0, 2).
+    t : int
+        Number of steps, >= 0.
+
+    Returns
+    -------
+    torch.Tensor
+        The gains, the shape of ``cl``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from gklib.toy.linearized import kernel_gd_gain
+    >>> kernel_gd_gain(torch.tensor([0.0, 0.5, 1.0], dtype=torch.float64), 3).tolist()  # 3, 1+.5+.25, 1
+    [3.0, 1.75, 1.0]
+    """
     small = cl < 0.5                               # 1 - (1 - cλ)^t without cancellation when cλ is small
     g_small = -torch.expm1(t * torch.log1p(-cl.clamp_max(0.5))) / cl.clamp_min(1e-300)
     g_large = (1 - torch.pow(1 - cl, t)) / cl.clamp_min(0.5)      # integer t: a negative base is fine
@@ -58,18 +105,43 @@ def kernel_gd_gain(cl: torch.Tensor, t: int) -> torch.Tensor:
 
 
 class KernelGD:
-    """Exact GD of the linearised committee machine: kernel GD with the initial NTK, in closed form.
+    r"""Exact GD of the linearised committee machine: kernel GD with the initial NTK, in closed form.
 
-    With :math:`c = \\text{lr\\_scale}\\cdot 2/P` and the NTK without its :math:`\\alpha^2/N`,
-    :math:`\\tilde K = U\\Lambda U^\\top` on the training set, the residuals obey
-    :math:`r_{t+1} = (I - c\\tilde K) r_t`, so with :math:`a_t = \\sum_{s<t} r_s =
-    U\\,\\frac{1-(1-c\\Lambda)^t}{c\\Lambda}\\,U^\\top r_0` any step is one matrix product away:
-    :math:`f_t(x) = f_0(x) - c\\,\\tilde K(x, X)\\,a_t`. The weights follow from
-    :math:`w_i(t) = w_i(0) - \\frac{c}{\\alpha}(v + \\epsilon B w_i(0))`, :math:`v = X^\\top a_t`,
-    :math:`B = X^\\top\\mathrm{diag}(a_t) X`. The centred function does not depend on α (only the
-    weight change, ∝ 1/α). Computed in float64; ``model`` is left untouched. The paper's model only:
-    a model with ``readout=True`` or another ``activation`` raises ``ValueError``
-    (:func:`check_closed_form`); :func:`gklib.linearize` trains those exactly.
+    With :math:`c = \text{lr_scale}\cdot 2/P` and the NTK without its :math:`\alpha^2/N`,
+    :math:`\tilde K = U\Lambda U^\top` on the training set, the residuals obey
+    :math:`r_{t+1} = (I - c\tilde K) r_t`, so with :math:`a_t = \sum_{s<t} r_s =
+    U\,\frac{1-(1-c\Lambda)^t}{c\Lambda}\,U^\top r_0` any step is one matrix product away:
+    :math:`f_t(x) = f_0(x) - c\,\tilde K(x, X)\,a_t`. The weights follow from
+    :math:`w_i(t) = w_i(0) - \frac{c}{\alpha}(v + \epsilon B w_i(0))`, :math:`v = X^\top a_t`,
+    :math:`B = X^\top\mathrm{diag}(a_t) X`. The centred function does not depend on α (only the
+    weight change, ∝ 1/α). Computed in float64; ``model`` is left untouched.
+
+    Parameters
+    ----------
+    model : CommitteeMachine
+        The paper's model (quadratic activation, fixed readouts; :func:`check_closed_form`), single run or
+        ``R`` runs; :func:`gklib.linearize` trains the others exactly.
+    task : Task
+        A task with the model's input dimension.
+    lr_scale : float or sequence of float, default 1.0
+        :math:`c P/2 > 0`, as in :func:`gklib.train`; one value per run for a sweep.
+
+    Raises
+    ------
+    ValueError
+        An unsupported model, or a task of another ``D``.
+    RuntimeError
+        :math:`c\lambda_{\max} \ge 2`: linearised GD diverges (try a smaller ``lr_scale``).
+
+    Examples
+    --------
+    >>> import gklib as gk
+    >>> task = gk.quadratic_task(D=10, P=40, P_test=50, seed=0)
+    >>> kgd = gk.KernelGD(gk.CommitteeMachine(D=10, N=20, alpha=[1.0, 4.0], eps=0.2), task)
+    >>> kgd.R, tuple(kgd.predict(100).shape)
+    (2, (2, 40))
+    >>> bool(kgd.predict(100)[0].allclose(kgd.predict(100)[1]))       # the centred function ignores alpha
+    True
     """
 
     @validate_params(model=Instance(CommitteeMachine, what='a CommitteeMachine'), task=Instance(Task, what='a gklib Task'), lr_scale=Reals(0, closed='neither'))
@@ -121,9 +193,30 @@ class KernelGD:
         """:math:`a_t = \\sum_{s<t} r_s`, shape ``(R, P)``."""
         return torch.einsum("rpk,rk->rp", self.U, kernel_gd_gain(self.cl, t) * self.Ur0)
 
+    @validate_params(t=Integer(0), X=Array(2, none_ok=True))
     def predict(self, t: int, X=None):
-        """Predictions of the linearised model after ``t`` GD steps on ``X`` (default: training set);
-        shape ``(R, n)`` (``(n,)`` for a single run)."""
+        r"""Predictions of the linearised model after ``t`` GD steps, :math:`f_t(x) = f_0(x) - c\,\tilde K(x, X)\,a_t`.
+
+        Parameters
+        ----------
+        t : int
+            Number of GD steps, >= 0.
+        X : torch.Tensor or None, shape (n, D), default None
+            Inputs (``None``: the training set).
+
+        Returns
+        -------
+        torch.Tensor, shape (R, n) or (n,)
+            Predictions (``(n,)`` for a single run), float64.
+
+        Examples
+        --------
+        >>> import gklib as gk
+        >>> task = gk.quadratic_task(D=10, P=40, P_test=50, seed=0)
+        >>> kgd = gk.KernelGD(gk.CommitteeMachine(D=10, N=20, alpha=[1.0, 4.0], eps=0.2), task)
+        >>> float(kgd.predict(0).abs().max())        # centred: zero at t = 0
+        0.0
+        """
         t = check_positive_int(t, "t", allow_zero=True)
         if X is None:
             X = self.t.X
@@ -136,9 +229,30 @@ class KernelGD:
         a, X = self._a(t), self.t.X
         return a @ X, torch.einsum("pd,rp,pe->rde", X, a, X)
 
+    @validate_params(t=Integer(0))
     def stats(self, t: int):
-        """``(Δw̄, ΔM_lin)``: :math:`f_t - f_0 = \\alpha\\,\\Delta\\bar w\\cdot x +
-        \\frac{\\alpha\\epsilon}{2} x^\\top\\Delta M_{\\rm lin} x`; shapes ``(R, D)``, ``(R, D, D)``."""
+        r"""The change of the summary statistics after ``t`` steps, ``(Δw̄, ΔM_lin)``, with
+        :math:`f_t - f_0 = \alpha\,\Delta\bar w\cdot x + \frac{\alpha\epsilon}{2} x^\top\Delta M_{\rm lin} x`.
+
+        Parameters
+        ----------
+        t : int
+            Number of GD steps, >= 0.
+
+        Returns
+        -------
+        dw : torch.Tensor, shape (R, D)
+        dM : torch.Tensor, shape (R, D, D)
+
+        Examples
+        --------
+        >>> import gklib as gk
+        >>> task = gk.quadratic_task(D=10, P=40, P_test=50, seed=0)
+        >>> kgd = gk.KernelGD(gk.CommitteeMachine(D=10, N=20, alpha=[1.0, 4.0], eps=0.2), task)
+        >>> dw, dM = kgd.stats(10)
+        >>> tuple(dw.shape), tuple(dM.shape)
+        ((2, 10), (2, 10, 10))
+        """
         v, B = self._vB(check_positive_int(t, "t", allow_zero=True))
         k, e = (self.c / self.alpha)[:, None], self.eps[:, None, None]
         dw = -k * (v + self.eps[:, None] * torch.einsum("rde,re->rd", B, self.wbar0))
@@ -147,25 +261,93 @@ class KernelGD:
                                + e * (MB + MB.transpose(1, 2)))
         return dw, dM
 
+    @validate_params(t=Integer(0))
     def weight_change(self, t: int):
-        """:math:`\\|W_t - W_0\\|_F` of the linearised model, ``(R,)``."""
+        r"""The distance :math:`\|W_t - W_0\|_F` the linearised model's weights have moved after ``t`` steps
+        (∝ 1/α).
+
+        Parameters
+        ----------
+        t : int
+            Number of GD steps, >= 0.
+
+        Returns
+        -------
+        torch.Tensor, shape (R,)
+            One distance per run.
+
+        Examples
+        --------
+        >>> import gklib as gk
+        >>> task = gk.quadratic_task(D=10, P=40, P_test=50, seed=0)
+        >>> kgd = gk.KernelGD(gk.CommitteeMachine(D=10, N=20, alpha=[1.0, 4.0], eps=0.2), task)
+        >>> d = kgd.weight_change(50)
+        >>> round(float(d[0] / d[1]), 6)       # alpha 4x larger: the weights move 4x less
+        4.0
+        """
         v, B = self._vB(check_positive_int(t, "t", allow_zero=True))
         e = self.eps
         sq = ((v**2).sum(-1) + 2 * e * torch.einsum("rd,rde,re->r", v, B, self.wbar0)
               + e**2 * torch.einsum("rde,ref,rfd->r", B, self.M0, B))
         return (self.c / self.alpha) * (self.N * sq.clamp_min(0)).sqrt()
 
+    @validate_params(t=Integer(0))
     def weights(self, t: int):
-        """The linearised model's weights :math:`W_t` (``(R, N, D)``; the model's dtype)."""
+        r"""The linearised model's weights :math:`W_t = W_0 - \frac{c}{\alpha}(v + \epsilon W_0 B)` after ``t`` steps.
+
+        Parameters
+        ----------
+        t : int
+            Number of GD steps, >= 0.
+
+        Returns
+        -------
+        torch.Tensor, shape (R, N, D)
+            The weights, in the model's dtype.
+
+        Examples
+        --------
+        >>> import gklib as gk
+        >>> task = gk.quadratic_task(D=10, P=40, P_test=50, seed=0)
+        >>> kgd = gk.KernelGD(gk.CommitteeMachine(D=10, N=20, alpha=[1.0, 4.0], eps=0.2), task)
+        >>> W = kgd.weights(50)
+        >>> tuple(W.shape), round(float((W - kgd.model.W0).flatten(1).norm(dim=1)[0] / kgd.weight_change(50)[0]), 4)
+        ((2, 20, 10), 1.0)
+        """
         v, B = self._vB(check_positive_int(t, "t", allow_zero=True))
         W0 = self.model._W0.to(torch.float64).expand(self.R, -1, -1)
         k = (self.c / self.alpha)[:, None, None]
         W = W0 - k * (v[:, None, :] + self.eps[:, None, None] * W0 @ B)
         return W.to(self.model.dtype)
 
+    @validate_params(steps=Integer(0), n_log=Integer(1, 10**7), log_every=Integer(1, none_ok=True))
     def history(self, steps: int, n_log: int = 200, log_every: int | None = None) -> History:
-        """Train/test loss, :math:`\\|W\\|_F` and (with a teacher) the loss decomposition on the
-        :func:`gklib.log_grid` of ``steps`` — the same grid and series as :func:`gklib.train`."""
+        r"""Train/test loss, :math:`\|W\|_F` and (with a teacher) the loss decomposition on the
+        :func:`gklib.log_grid` of ``steps`` -- the same grid and series as :func:`gklib.train`.
+
+        Parameters
+        ----------
+        steps : int
+            The last step, >= 0 (capped by ``$GKLIB_SMOKE_STEPS``).
+        n_log : int, default 200
+            Number of log-spaced logging steps, in [1, 10**7].
+        log_every : int or None, default None
+            Log every ``k >= 1`` steps instead.
+
+        Returns
+        -------
+        History
+            ``engine="kernel"``; series ``(T,)`` or ``(R, T)``.
+
+        Examples
+        --------
+        >>> import gklib as gk
+        >>> task = gk.quadratic_task(D=10, P=40, P_test=50, seed=0)
+        >>> kgd = gk.KernelGD(gk.CommitteeMachine(D=10, N=20, alpha=[1.0, 4.0], eps=0.2), task)
+        >>> h = kgd.history(100, n_log=10)
+        >>> h.engine, h.train_loss.shape, bool(h.train_loss[0, -1] < h.train_loss[0, 0])
+        ('kernel', (2, 11), True)
+        """
         grid = log_grid(cap_steps(check_positive_int(steps, "steps", allow_zero=True)), n_log, log_every)  # as train
         t0 = time.perf_counter()
         keys = ["train_loss", "test_loss", "weight_norm"]
@@ -202,11 +384,35 @@ class KernelGD:
                  log_every=Integer(1, none_ok=True), n_log=Integer(1, 10**7))
 def train_linearized(model: CommitteeMachine, task, steps, lr_scale=1.0, log_every: int | None = None,
                      n_log: int = 200) -> History:
-    """GD of the committee machine's linearisation, exactly and cheaply (:class:`KernelGD`; quadratic
-    activation and fixed readouts only, ``ValueError`` otherwise).
+    r"""GD of the committee machine's linearisation (the lazy limit), exactly and cheaply (:class:`KernelGD`).
 
-    Same arguments, logging grid and :class:`~gklib.History` series as :func:`gklib.train`, whose
-    network curves it is meant to be plotted against; ``model`` is not modified.
+    Same arguments, logging grid and :class:`~gklib.History` series as :func:`gklib.train`, whose network
+    curves it is meant to be plotted against; ``model`` is not modified.
+
+    Parameters
+    ----------
+    model : CommitteeMachine
+        Quadratic activation and fixed readouts only.
+    task : Task
+        A task with the model's input dimension.
+    steps : int
+        Number of GD steps, >= 0.
+    lr_scale : float or sequence of float, default 1.0
+        :math:`c > 0` in :math:`\eta = cN/\alpha^2`.
+    log_every : int or None, default None
+        Log every ``k >= 1`` steps; ``None``: ``n_log`` log-spaced steps.
+    n_log : int, default 200
+        Number of log-spaced logging steps, in [1, 10**7].
+
+    Returns
+    -------
+    History
+        ``engine="kernel"``.
+
+    Raises
+    ------
+    ValueError
+        An unsupported model (:func:`check_closed_form`).
 
     Examples
     --------
@@ -224,10 +430,30 @@ def train_linearized(model: CommitteeMachine, task, steps, lr_scale=1.0, log_eve
 
 @validate_params(task=Instance(Task, what='a gklib Task'), scale=Real(0, closed='neither'))
 def label_scaled_task(task, scale: float):
-    """The task with labels divided by ``scale``: :math:`y \\to y/s` (and :math:`\\beta\\to\\beta/\\sqrt s`).
+    r"""The task with labels divided by ``scale``: :math:`y \to y/s` (and :math:`\beta\to\beta/\sqrt s`).
 
-    GD with :math:`\\eta_0/\\alpha^2` on :math:`(\\alpha f_c - y)^2` is *exactly* GD with
-    :math:`\\eta_0` on :math:`(f_c - y/\\alpha)^2` (chapter 1, "Four knobs for laziness"): label scale is a laziness knob.
+    GD with :math:`\eta_0/\alpha^2` on :math:`(\alpha f_c - y)^2` is *exactly* GD with :math:`\eta_0` on
+    :math:`(f_c - y/\alpha)^2` (chapter 1, "Four knobs for laziness"): label scale is a laziness knob.
+
+    Parameters
+    ----------
+    task : Task
+        The task (not modified).
+    scale : float
+        The divisor :math:`s > 0`.
+
+    Returns
+    -------
+    Task
+        The scaled copy (``meta["q_star"]`` divided by ``s`` too).
+
+    Examples
+    --------
+    >>> import gklib as gk
+    >>> from gklib.toy.linearized import label_scaled_task
+    >>> task = gk.quadratic_task(D=5, P=4, P_test=3)
+    >>> bool(label_scaled_task(task, 2.0).y.allclose(task.y / 2))
+    True
     """
     s = check_positive(scale, "scale")
     meta = dict(task.meta)
@@ -240,13 +466,39 @@ def label_scaled_task(task, scale: float):
 
 @validate_params(model=Instance(CommitteeMachine, what='a CommitteeMachine'), sigma=Reals(0, closed='neither'), alpha=Reals(0, closed='neither', none_ok=True))
 def weight_scaled_model(model: CommitteeMachine, sigma, *, alpha=None) -> CommitteeMachine:
-    """A copy of a single-run model with initial weights :math:`\\sigma W_0` (one run per σ).
+    r"""A copy of a single-run model with initial weights :math:`\sigma W_0` (one run per σ).
 
-    Since :math:`\\phi_\\epsilon(\\sigma h) = \\sigma\\,\\phi_{\\sigma\\epsilon}(h)`, GD on
-    :math:`\\sigma W` with :math:`(\\alpha, \\epsilon)` is exactly GD on :math:`W` with
-    :math:`(\\sigma\\alpha, \\sigma\\epsilon)` at the same ``lr_scale`` (chapter 1, "Four knobs for laziness").
-    ``alpha``: the output scale of the copy (a scalar or one value per σ; default: the model's).
-    ``model`` is not modified.
+    Since :math:`\phi_\epsilon(\sigma h) = \sigma\,\phi_{\sigma\epsilon}(h)`, GD on :math:`\sigma W` with
+    :math:`(\alpha, \epsilon)` is exactly GD on :math:`W` with :math:`(\sigma\alpha, \sigma\epsilon)` at the
+    same ``lr_scale`` (chapter 1, "Four knobs for laziness"). ``model`` is not modified.
+
+    Parameters
+    ----------
+    model : CommitteeMachine
+        A single-run model with the quadratic activation and fixed readouts.
+    sigma : float or sequence of float
+        Weight scale(s) :math:`\sigma > 0`; a sequence gives one run per value.
+    alpha : float or sequence of float or None, default None
+        Output scale of the copy (> 0; one value per σ; ``None``: the model's).
+
+    Returns
+    -------
+    CommitteeMachine
+        The scaled model.
+
+    Raises
+    ------
+    ValueError
+        A batched model, another activation or readouts, or ``alpha`` of another length than ``sigma``.
+
+    Examples
+    --------
+    >>> import gklib as gk
+    >>> from gklib.toy.linearized import weight_scaled_model
+    >>> m = gk.CommitteeMachine(D=4, N=3)
+    >>> s = weight_scaled_model(m, [1.0, 2.0])
+    >>> s.R, bool(s.W0[1].allclose(2 * m.W0))
+    (2, True)
     """
     if not isinstance(model, CommitteeMachine) or model.R != 1:
         raise ValueError("model must be a single-run CommitteeMachine")

@@ -32,8 +32,12 @@ import torch
 
 from ..runtime import generator, get_device
 from .tasks import hermite
-from ..params import Boolean, Integer, Options, Reals, validate_params
+from ..params import Boolean, Integer, Options, Pattern, Reals, validate_params
 from ..validation import as_param_array, broadcast_runs, check_float_dtype, check_positive_int
+
+
+_ACTIVATION = Pattern(r"quadratic|hermite0*[1-9][0-9]*", what="'quadratic' or 'hermiteK' (e.g. 'hermite3')",
+                      example="quadratic")
 
 
 @functools.lru_cache(maxsize=None)
@@ -51,34 +55,98 @@ def _activation_parts(name: str):
 
 
 def phi_of(h, eps, activation: str = "quadratic"):
-    """The activation :math:`\\phi(h) = h + \\frac\\epsilon2 g(h)`, :math:`g = h^2` (``"quadratic"``) or
-    :math:`He_K(h)` (``"hermiteK"``); ``eps`` broadcasts against ``h``."""
+    r"""The activation :math:`\phi(h) = h + \frac\epsilon2 g(h)`, :math:`g = h^2` (``"quadratic"``) or
+    :math:`He_K(h)` (``"hermiteK"``).
+
+    Parameters
+    ----------
+    h : torch.Tensor
+        Preactivations :math:`w\cdot x` (any shape).
+    eps : float or torch.Tensor
+        The coefficient :math:`\epsilon`; broadcasts against ``h``.
+    activation : str, default "quadratic"
+        ``"quadratic"`` (:math:`g(h) = h^2`) or ``"hermiteK"`` (:math:`g = He_K`, e.g. ``"hermite3"``).
+
+    Returns
+    -------
+    torch.Tensor
+        :math:`\phi(h)`, the broadcast shape.
+
+    Raises
+    ------
+    ValueError
+        Unknown ``activation``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from gklib.toy.model import phi_of
+    >>> phi_of(torch.tensor([0.0, 1.0, 2.0]), 0.5).tolist()      # h + 0.25 h^2
+    [0.0, 1.25, 3.0]
+    """
     return h + 0.5 * eps * _activation_parts(activation)[0](h)
 
 
 def dphi_of(h, eps, activation: str = "quadratic"):
-    """Its derivative :math:`\\phi'(h) = 1 + \\frac\\epsilon2 g'(h)` (:math:`1 + \\epsilon h` for
-    ``"quadratic"``, :math:`1 + \\frac{\\epsilon K}{2} He_{K-1}(h)` for ``"hermiteK"``)."""
+    r"""The derivative of the activation, :math:`\phi'(h) = 1 + \frac\epsilon2 g'(h)` (:math:`1 + \epsilon h`
+    for ``"quadratic"``, :math:`1 + \frac{\epsilon K}{2} He_{K-1}(h)` for ``"hermiteK"``).
+
+    Parameters
+    ----------
+    h : torch.Tensor
+        Preactivations (any shape).
+    eps : float or torch.Tensor
+        The coefficient :math:`\epsilon`; broadcasts against ``h``.
+    activation : str, default "quadratic"
+        ``"quadratic"`` (:math:`g(h) = h^2`) or ``"hermiteK"`` (:math:`g = He_K`, e.g. ``"hermite3"``).
+
+    Returns
+    -------
+    torch.Tensor
+        :math:`\phi'(h)`, the broadcast shape.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from gklib.toy.model import dphi_of
+    >>> dphi_of(torch.tensor([0.0, 1.0, 2.0]), 0.5).tolist()      # 1 + 0.5 h
+    [1.0, 1.5, 2.0]
+    """
     return 1 + 0.5 * eps * _activation_parts(activation)[1](h)
 
 
 def committee_output(W, a, X, alpha, eps, activation: str = "quadratic"):
-    """The committee machine's function, :math:`f(W, a, x) = \\frac\\alpha N\\sum_{i=1}^N a_i\\,\\phi(w_i\\cdot x)`.
+    r"""The committee machine's function, :math:`f(W, a, x) = \frac\alpha N\sum_{i=1}^N a_i\,\phi(w_i\cdot x)`.
 
-    A pure function of its tensors, so :mod:`torch.func` differentiates and vmaps it (the NTKs
-    and the linearisation are derived from it).
+    A pure function of its tensors, so :mod:`torch.func` differentiates and vmaps it (the NTKs and the
+    linearisation are derived from it). It does not check its arguments (it runs inside ``vmap``).
 
     Parameters
     ----------
-    W : hidden weights ``(..., N, D)`` (any leading batch axes, e.g. runs).
-    a : readouts ``(..., N)``, or ``None`` for :math:`a_i = 1`.
-    X : inputs ``(n, D)``.
-    alpha, eps : output scale and activation coefficient, scalars or tensors of shape ``(...)``.
-    activation : ``"quadratic"`` or ``"hermiteK"`` (see :func:`phi_of`).
+    W : torch.Tensor, shape (..., N, D)
+        Hidden weights (any leading batch axes, e.g. runs).
+    a : torch.Tensor or None, shape (..., N)
+        Readouts, or ``None`` for :math:`a_i = 1`.
+    X : torch.Tensor, shape (n, D)
+        Inputs (cast to ``W``'s dtype and device).
+    alpha, eps : float or torch.Tensor, shape (...)
+        Output scale and activation coefficient.
+    activation : str, default "quadratic"
+        ``"quadratic"`` (:math:`g(h) = h^2`) or ``"hermiteK"`` (:math:`g = He_K`, e.g. ``"hermite3"``).
 
     Returns
     -------
-    ``(..., n)``: the uncentred output on every row of ``X``.
+    torch.Tensor, shape (..., n)
+        The uncentred output on every row of ``X``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from gklib.toy.model import committee_output
+    >>> W = torch.tensor([[1.0, 0.0], [0.0, 1.0]])            # N = 2 units in D = 2
+    >>> X = torch.tensor([[1.0, 1.0], [2.0, 0.0]])
+    >>> committee_output(W, None, X, alpha=2.0, eps=0.0).tolist()   # alpha * mean(w_i . x)
+    [2.0, 2.0]
     """
     alpha = torch.as_tensor(alpha, device=W.device, dtype=W.dtype)
     eps = torch.as_tensor(eps, device=W.device, dtype=W.dtype)
@@ -88,29 +156,53 @@ def committee_output(W, a, X, alpha, eps, activation: str = "quadratic"):
 
 
 class CommitteeMachine:
-    """Committee machine :math:`f = \\frac{\\alpha}{N}\\sum_i \\phi(w_i\\cdot x)`, batched over runs.
+    r"""The paper's toy model, a committee machine :math:`f = \frac{\alpha}{N}\sum_i a_i\phi(w_i\cdot x)` with
+    :math:`\phi(h) = h + \frac\epsilon2 h^2`, batched over ``R`` runs (one value of ``alpha``, ``eps`` and
+    ``seed`` per run, broadcast together).
+
+    The hidden weights start at :math:`W_{ij}\sim\mathcal N(0,1)`; by default the predictor is centred,
+    :math:`f - f_0`, so it outputs zero at initialisation for every α. Train it with :func:`gklib.train`.
 
     Parameters
     ----------
-    D, N : input dimension and width.
-    alpha : output scale (> 0); a scalar or a sequence (one value per run).
-    eps : quadratic coefficient of :math:`\\phi` (>= 0); scalar or sequence.
-    seed : seed of the initial weights; scalar or sequence. Runs with the same seed share
-        the same initial weights (so an α sweep compares like with like).
-    center : train and report the centred predictor :math:`f - f_0` (default ``True``).
-    readout : also train readout weights :math:`a_i\\sim\\mathcal N(0,1)`,
-        :math:`f = \\frac\\alpha N\\sum_i a_i\\phi(w_i\\cdot x)` (paper Fig 12; chapter 3, "Where the test
-        loss sits"; direct engine).
-    activation : ``"quadratic"`` (:math:`\\phi = h + \\frac\\epsilon2 h^2`, default) or ``"hermiteK"``
-        (:math:`\\phi = h + \\frac\\epsilon2 He_K(h)`; direct engine).
-    device, dtype : where the weights live (default: CUDA if present; float32).
+    D, N : int
+        Input dimension and width (each >= 1).
+    alpha : float or sequence of float, default 1.0
+        Output scale (> 0); one value per run for a sweep. Large α: lazy; small α: rich.
+    eps : float or sequence of float, default 0.02
+        Quadratic coefficient of :math:`\phi` (>= 0).
+    seed : int or sequence of int, default 0
+        Seed of the initial weights, in [0, 2**63 - 1]; runs with the same seed share the same initial
+        weights (so an α sweep compares like with like). A ``torch.Generator`` is not accepted.
+    center : bool, default True
+        Train and report the centred predictor :math:`f - f_0`.
+    readout : bool, default False
+        Also train readout weights :math:`a_i\sim\mathcal N(0,1)` (paper Fig 12; direct engine).
+    activation : str, default "quadratic"
+        ``"quadratic"`` (:math:`\phi = h + \frac\epsilon2 h^2`) or ``"hermiteK"``
+        (:math:`\phi = h + \frac\epsilon2 He_K(h)`; direct engine).
+    device : str or torch.device or None, default None
+        Where the weights live (``None``: CUDA when available, else CPU).
+    dtype : torch.dtype, default torch.float32
+        Floating dtype of the weights.
 
     Attributes
     ----------
-    W : current hidden weights, ``(N, D)`` for a single run or ``(R, N, D)`` for ``R`` runs.
-    W0 : the initial weights (reference of the centring), same shape.
-    a, a0 : current and initial readouts, ``(N,)`` or ``(R, N)`` (``None`` without readouts).
-    alpha, eps : ``(R,)`` tensors.
+    W : torch.Tensor, shape (N, D) or (R, N, D)
+        Current hidden weights (a run axis only for a batched model).
+    W0 : torch.Tensor
+        The initial weights (reference of the centring), same shape.
+    a, a0 : torch.Tensor or None, shape (N,) or (R, N)
+        Current and initial readouts (``None`` without readouts).
+    alpha, eps : torch.Tensor, shape (R,)
+        The per-run hyperparameters.
+
+    Raises
+    ------
+    InvalidParameterError
+        A parameter breaks its declared constraint (``alpha <= 0``, ``N = 0``, ``activation="relu"``, ...).
+    ValueError
+        A seed that is not an integer or a 1-D sequence of integers, a non-floating dtype.
 
     Examples
     --------
@@ -124,7 +216,7 @@ class CommitteeMachine:
     """
 
     @validate_params(D=Integer(1), N=Integer(1), alpha=Reals(0, closed='neither'), eps=Reals(0),
-                     center=Boolean(), readout=Boolean())
+                     center=Boolean(), readout=Boolean(), activation=_ACTIVATION)
     def __init__(self, D: int, N: int, alpha=1.0, eps=0.02, seed=0, center: bool = True,
                  readout: bool = False, activation: str = "quadratic", device=None, dtype=torch.float32):
         self.D = check_positive_int(D, "D")
@@ -159,11 +251,39 @@ class CommitteeMachine:
 
     # ------------------------------------------------------------------ construction helpers
     @classmethod
+    @validate_params(alpha=Reals(0, closed='neither'), eps=Reals(0), center=Boolean())
     def from_weights(cls, W, alpha=1.0, eps=0.02, center: bool = True, W0=None):
-        """A model with given hidden weights ``W`` (``(N, D)`` or ``(R, N, D)``).
+        """A model with given hidden weights ``W`` (e.g. the aligned initialisation of chapter 3).
 
-        ``W0`` is the centring reference (default: ``W`` itself). Used e.g. for the
-        aligned-initialisation experiment.
+        Parameters
+        ----------
+        W : torch.Tensor, shape (N, D) or (R, N, D)
+            Hidden weights, finite; their dtype and device are the model's.
+        alpha : float or sequence of float, default 1.0
+            Output scale (> 0), one per run.
+        eps : float or sequence of float, default 0.02
+            Quadratic coefficient (>= 0), one per run.
+        center : bool, default True
+            Centre the predictor on ``W0``.
+        W0 : torch.Tensor or None, shape of W, default None
+            The centring reference (``None``: ``W`` itself).
+
+        Returns
+        -------
+        CommitteeMachine
+            The model (``R`` runs from ``W``'s run axis or from ``alpha``/``eps``).
+
+        Raises
+        ------
+        ValueError
+            Shapes that do not fit, or non-finite weights.
+
+        Examples
+        --------
+        >>> import torch, gklib as gk
+        >>> m = gk.CommitteeMachine.from_weights(torch.eye(3), alpha=2.0, eps=0.0, center=False)
+        >>> m.raw_output(torch.tensor([[1.0, 1.0, 1.0]])).tolist()      # 2 * mean_i (e_i . x)
+        [[2.0]]
         """
         W = torch.as_tensor(W)
         if W.ndim not in (2, 3):
@@ -189,11 +309,48 @@ class CommitteeMachine:
         return m
 
     def copy(self) -> "CommitteeMachine":
-        """A deep copy (weights included)."""
+        """A deep copy (weights included).
+
+        Returns
+        -------
+        CommitteeMachine
+            An independent model.
+
+        Examples
+        --------
+        >>> import gklib as gk
+        >>> m = gk.CommitteeMachine(D=3, N=4)
+        >>> c = m.copy(); c.W = c.W * 0
+        >>> float(m.W.abs().sum()) > 0
+        True
+        """
         return copy.deepcopy(self)
 
+    @validate_params(R=Integer(1))
     def expand(self, R: int) -> "CommitteeMachine":
-        """A new model with this single run repeated ``R`` times (weights copied; ``self`` unchanged)."""
+        """A new model with this single run repeated ``R`` times (weights copied; ``self`` unchanged).
+
+        Parameters
+        ----------
+        R : int
+            Number of runs, >= 1 (a model that already has ``R`` runs is copied).
+
+        Returns
+        -------
+        CommitteeMachine
+            The batched model.
+
+        Raises
+        ------
+        ValueError
+            The model has several runs, and not ``R``.
+
+        Examples
+        --------
+        >>> import gklib as gk
+        >>> gk.CommitteeMachine(D=3, N=4).expand(5).R
+        5
+        """
         R = check_positive_int(R, "R")
         if self.R != 1 and self.R != R:
             raise ValueError(f"cannot expand a model with {self.R} runs to {R} runs")
@@ -202,7 +359,30 @@ class CommitteeMachine:
         return new
 
     def select(self, runs) -> "CommitteeMachine":
-        """A new model made of the given runs (indices into the run axis); weights are copied."""
+        """A new model made of the given runs (weights copied).
+
+        Parameters
+        ----------
+        runs : int or sequence of int
+            Indices into the run axis, ``0 <= i < R`` (an int gives a single-run model).
+
+        Returns
+        -------
+        CommitteeMachine
+            The selected runs.
+
+        Raises
+        ------
+        ValueError
+            An index out of range, or no index.
+
+        Examples
+        --------
+        >>> import gklib as gk
+        >>> m = gk.CommitteeMachine(D=3, N=4, alpha=[1.0, 2.0, 3.0])
+        >>> m.select([2, 0]).alpha.tolist(), m.select(1).R
+        ([3.0, 1.0], 1)
+        """
         idx = torch.as_tensor(np.atleast_1d(runs), device=self.device, dtype=torch.long)
         if idx.numel() == 0 or int(idx.min()) < 0 or int(idx.max()) >= self.R:
             raise ValueError(f"runs must index the {self.R} runs of this model, got {runs!r}")
@@ -216,7 +396,21 @@ class CommitteeMachine:
         return new
 
     def reset(self) -> "CommitteeMachine":
-        """Return the weights to their initial values."""
+        """Return the weights (and readouts) to their initial values, in place.
+
+        Returns
+        -------
+        CommitteeMachine
+            The model itself.
+
+        Examples
+        --------
+        >>> import gklib as gk
+        >>> m = gk.CommitteeMachine(D=3, N=4)
+        >>> m.W = m.W + 1
+        >>> bool(m.reset().W.equal(m.W0))
+        True
+        """
         self._W = self._W0.clone()
         self._a = None if self._a0 is None else self._a0.clone()
         return self
@@ -236,6 +430,8 @@ class CommitteeMachine:
 
     @W.setter
     def W(self, value):
+        """Current hidden weights, ``(N, D)`` or ``(R, N, D)`` (settable, same shape).
+        """
         value = torch.as_tensor(value, device=self.device, dtype=self.dtype)
         value = value if value.ndim == 3 else value[None]
         if value.shape != self._W.shape:
@@ -244,34 +440,93 @@ class CommitteeMachine:
 
     @property
     def W0(self) -> torch.Tensor:
+        """The initial hidden weights (reference of the centring), the shape of ``W``.
+        """
         return self._out(self._W0)
 
     @property
     def a(self):
+        """Current readouts, ``(N,)`` or ``(R, N)``; ``None`` without readouts.
+        """
         return None if self._a is None else self._out(self._a)
 
     @property
     def a0(self):
+        """Initial readouts, ``(N,)`` or ``(R, N)``; ``None`` without readouts.
+        """
         return None if self._a0 is None else self._out(self._a0)
 
     @staticmethod
     def summary_stats(W: torch.Tensor, a: torch.Tensor | None = None):
-        """:math:`\\bar w = \\frac1N\\sum_i a_i w_i` ``(..., D)`` and
-        :math:`M = \\frac1N\\sum_i a_i w_iw_i^\\top` ``(..., D, D)`` (:math:`a_i = 1` without readouts)."""
+        r"""The summary statistics :math:`\bar w = \frac1N\sum_i a_i w_i` and :math:`M = \frac1N\sum_i a_i
+        w_iw_i^\top` that fully describe the quadratic model (:math:`a_i = 1` without readouts).
+
+        Parameters
+        ----------
+        W : torch.Tensor, shape (..., N, D)
+            Hidden weights.
+        a : torch.Tensor or None, shape (..., N), default None
+            Readouts (``None``: :math:`a_i = 1`).
+
+        Returns
+        -------
+        wbar : torch.Tensor, shape (..., D)
+            The mean weight.
+        M : torch.Tensor, shape (..., D, D)
+            The second moment.
+
+        Examples
+        --------
+        >>> import torch, gklib as gk
+        >>> wbar, M = gk.CommitteeMachine.summary_stats(torch.tensor([[1.0, 0.0], [1.0, 2.0]]))
+        >>> wbar.tolist(), M.tolist()
+        ([1.0, 1.0], [[1.0, 1.0], [1.0, 2.0]])
+        """
         N = W.shape[-2]
         if a is None:
             return W.mean(-2), W.transpose(-1, -2) @ W / N
         aW = a[..., None] * W
         return aW.mean(-2), W.transpose(-1, -2) @ aW / N
 
+    @validate_params(initial=Boolean())
     def stats(self, initial: bool = False):
-        """``(wbar, M)`` of the current (or initial) weights, with a leading run axis."""
+        """``(wbar, M)`` (:meth:`summary_stats`) of the current or the initial weights, with a leading run axis.
+
+        Parameters
+        ----------
+        initial : bool, default False
+            Use the initial weights.
+
+        Returns
+        -------
+        wbar : torch.Tensor, shape (R, D)
+        M : torch.Tensor, shape (R, D, D)
+
+        Examples
+        --------
+        >>> import gklib as gk
+        >>> wbar, M = gk.CommitteeMachine(D=3, N=4).stats()
+        >>> tuple(wbar.shape), tuple(M.shape)
+        ((1, 3), (1, 3, 3))
+        """
         if initial:
             return self.summary_stats(self._W0, self._a0)
         return self.summary_stats(self._W, self._a)
 
     def weight_norm(self) -> torch.Tensor:
-        """:math:`\\|W\\|_F` per run."""
+        r"""The Frobenius norm :math:`\|W\|_F` of the hidden weights, per run.
+
+        Returns
+        -------
+        torch.Tensor, shape () or (R,)
+            The norms.
+
+        Examples
+        --------
+        >>> import torch, gklib as gk
+        >>> float(gk.CommitteeMachine.from_weights(torch.ones(4, 4)).weight_norm())
+        4.0
+        """
         return self._out(self._W.flatten(1).norm(dim=1))
 
     # ------------------------------------------------------------------ function
@@ -279,23 +534,99 @@ class CommitteeMachine:
         return v.view(-1, *([1] * (h.ndim - 1)))
 
     def phi(self, h: torch.Tensor) -> torch.Tensor:
-        """:math:`\\phi(h) = h + \\frac\\epsilon2 g(h)` (:func:`phi_of`) for ``h`` of shape ``(R, ...)``."""
+        r"""The model's activation :math:`\phi(h) = h + \frac\epsilon2 g(h)` (:func:`phi_of`) with each run's
+        :math:`\epsilon`.
+
+        Parameters
+        ----------
+        h : torch.Tensor, shape (R, ...)
+            Preactivations with a leading run axis.
+
+        Returns
+        -------
+        torch.Tensor, shape (R, ...)
+            :math:`\phi(h)`.
+
+        Examples
+        --------
+        >>> import torch, gklib as gk
+        >>> gk.CommitteeMachine(D=2, N=2, eps=[0.0, 2.0]).phi(torch.tensor([[1.0], [1.0]])).tolist()
+        [[1.0], [2.0]]
+        """
         return phi_of(h, self._per_run(self.eps, h), self.activation)
 
     def dphi(self, h: torch.Tensor) -> torch.Tensor:
-        """:math:`\\phi'(h) = 1 + \\frac\\epsilon2 g'(h)` (:func:`dphi_of`; :math:`1 + \\epsilon h` by default)."""
+        r"""The derivative :math:`\phi'(h) = 1 + \frac\epsilon2 g'(h)` (:func:`dphi_of`; :math:`1 + \epsilon h`
+        by default) with each run's :math:`\epsilon`.
+
+        Parameters
+        ----------
+        h : torch.Tensor, shape (R, ...)
+            Preactivations with a leading run axis.
+
+        Returns
+        -------
+        torch.Tensor, shape (R, ...)
+            :math:`\phi'(h)`.
+
+        Examples
+        --------
+        >>> import torch, gklib as gk
+        >>> gk.CommitteeMachine(D=2, N=2, eps=[0.0, 2.0]).dphi(torch.tensor([[1.0], [1.0]])).tolist()
+        [[1.0], [3.0]]
+        """
         return dphi_of(h, self._per_run(self.eps, h), self.activation)
 
     def raw_output(self, X: torch.Tensor, W: torch.Tensor | None = None, a=None) -> torch.Tensor:
-        """Uncentred :math:`f(W, a, x) = \\frac\\alpha N\\sum_i a_i\\phi(w_i\\cdot x)` (:func:`committee_output`)
-        for every row of ``X``; shape ``(R, n)``. ``W`` ``(R, N, D)`` and ``a`` ``(R, N)`` default to the
-        current weights (with ``W`` given, ``a=None`` means :math:`a_i = 1`)."""
+        r"""The uncentred output :math:`f(W, a, x) = \frac\alpha N\sum_i a_i\phi(w_i\cdot x)`
+        (:func:`committee_output`) for every row of ``X``.
+
+        Parameters
+        ----------
+        X : torch.Tensor, shape (n, D)
+            Inputs.
+        W : torch.Tensor or None, shape (R, N, D), default None
+            Hidden weights to use (``None``: the current ones, with the current readouts).
+        a : torch.Tensor or None, shape (R, N), default None
+            Readouts to use with ``W`` (with ``W`` given, ``None`` means :math:`a_i = 1`).
+
+        Returns
+        -------
+        torch.Tensor, shape (R, n)
+            The outputs (always with the run axis).
+
+        Examples
+        --------
+        >>> import torch, gklib as gk
+        >>> m = gk.CommitteeMachine.from_weights(torch.eye(2), alpha=2.0, eps=0.0)
+        >>> m.raw_output(torch.tensor([[1.0, 3.0]])).tolist()
+        [[4.0]]
+        """
         if W is None:
             W, a = self._W, self._a
         return committee_output(W, a, X, self.alpha, self.eps, self.activation)
 
     def initial_output(self, X: torch.Tensor) -> torch.Tensor:
-        """:math:`f_0(x)` at the initial weights, ``(R, n)``."""
+        """The output :math:`f_0(x)` at the initial weights (what the centring subtracts).
+
+        Parameters
+        ----------
+        X : torch.Tensor, shape (n, D)
+            Inputs.
+
+        Returns
+        -------
+        torch.Tensor, shape (R, n)
+            The initial outputs.
+
+        Examples
+        --------
+        >>> import gklib as gk
+        >>> m = gk.CommitteeMachine(D=3, N=4)
+        >>> X = gk.quadratic_task(D=3, P=2).X
+        >>> bool(m.initial_output(X).equal(m.raw_output(X)))      # untrained: f = f0
+        True
+        """
         return self.raw_output(X, self._W0, self._a0)
 
     def __call__(self, X: torch.Tensor) -> torch.Tensor:

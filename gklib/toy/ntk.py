@@ -38,11 +38,42 @@ __all__ = ["ntk_from_stats", "committee_ntk", "initial_ntk"]
 @validate_params(X1=Array(2), X2=Array(2, none_ok=True), wbar=Array((1, 2)), M=Array((2, 3)), eps=Reals(0),
                  prefactor=Reals())
 def ntk_from_stats(X1, X2, wbar, M, eps, prefactor=1.0):
-    """The NTK of the quadratic committee machine with fixed readouts, from its summary statistics.
+    r"""The NTK of the quadratic committee machine with fixed readouts, from its summary statistics:
 
-    :math:`\\text{prefactor}\\cdot(x\\cdot x')[1 + \\epsilon\\,\\bar w\\cdot(x+x') + \\epsilon^2 x^\\top M x']`.
-    Shapes: ``X1 (n1, D)``, ``X2 (n2, D)`` or ``None``, ``wbar (D,)`` or ``(R, D)``, ``M (D, D)`` or
-    ``(R, D, D)``, ``eps`` and ``prefactor`` scalars or ``(R,)``. Returns ``(n1, n2)`` or ``(R, n1, n2)``.
+    .. math:: K(x, x') = \text{prefactor}\cdot(x\cdot x')\,[1 + \epsilon\,\bar w\cdot(x+x') + \epsilon^2 x^\top M x'] .
+
+    Parameters
+    ----------
+    X1 : torch.Tensor, shape (n1, D)
+        Inputs.
+    X2 : torch.Tensor or None, shape (n2, D), default X1
+        Second inputs (``None``: ``X1``).
+    wbar : torch.Tensor, shape (D,) or (R, D)
+        Mean weight :math:`\bar w` (per run).
+    M : torch.Tensor, shape (D, D) or (R, D, D)
+        Second moment :math:`M` (per run).
+    eps : float or sequence of float, shape () or (R,)
+        Activation coefficient, >= 0.
+    prefactor : float or sequence of float, shape () or (R,), default 1.0
+        The overall factor (:math:`\alpha^2/N` for a committee machine).
+
+    Returns
+    -------
+    torch.Tensor, shape (n1, n2) or (R, n1, n2)
+        The kernel (dtype and device of ``M``).
+
+    Raises
+    ------
+    ValueError
+        Shapes that do not fit.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from gklib.toy.ntk import ntk_from_stats
+    >>> X = torch.tensor([[1.0, 0.0], [0.0, 1.0]])
+    >>> ntk_from_stats(X, None, torch.zeros(2), torch.eye(2), eps=1.0).tolist()   # x.x' (1 + x.x')
+    [[2.0, 0.0], [0.0, 2.0]]
     """
     wbar, M = torch.as_tensor(wbar), torch.as_tensor(M)
     single = wbar.ndim == 1
@@ -64,25 +95,49 @@ def ntk_from_stats(X1, X2, wbar, M, eps, prefactor=1.0):
 @validate_params(model=Instance(CommitteeMachine, what='a CommitteeMachine'), X1=Array(2), X2=Array(2, none_ok=True),
                  initial=Boolean(), W=Array((2, 3), none_ok=True), a=Array((1, 2), none_ok=True))
 def committee_ntk(model: CommitteeMachine, X1, X2=None, initial: bool = False, W=None, a=None):
-    """Closed-form NTK of a committee machine (the sum over units of the module docstring).
+    r"""Closed-form NTK of a committee machine,
+    :math:`K(x,x') = (\alpha/N)^2\sum_i[a_i^2\phi'(h_i)\phi'(h_i')\,x\cdot x' + \phi(h_i)\phi(h_i')]` (the
+    :math:`\phi\phi` term with trained readouts only).
 
     Exact for every ``activation`` and with trained readouts (then the kernel sums over both layers,
-    ``W`` and ``a``). For the quadratic activation with fixed readouts it is computed from the
-    summary statistics (:func:`ntk_from_stats`, cost :math:`O(n_1 n_2 D + n D^2)`), otherwise from the
-    per-unit pre-activations (:math:`O(n_1 n_2 N + n N D)`); :func:`empirical_ntk` costs
+    ``W`` and ``a``). For the quadratic activation with fixed readouts it is computed from the summary
+    statistics (:func:`ntk_from_stats`, cost :math:`O(n_1 n_2 D + n D^2)`), otherwise from the per-unit
+    pre-activations (:math:`O(n_1 n_2 N + n N D)`); :func:`gklib.kernels.empirical_ntk` costs
     :math:`O(n_1 n_2 N D)`.
 
     Parameters
     ----------
-    model : a :class:`~gklib.CommitteeMachine`.
-    X1, X2 : inputs ``(n1, D)``, ``(n2, D)``; ``X2=None`` means ``X2 = X1``.
-    initial : use the initial weights (and readouts) instead of the current ones.
-    W : hidden weights to use instead, ``(N, D)`` or ``(R, N, D)``.
-    a : readouts to use with ``W`` (model with readouts only; default the current readouts).
+    model : CommitteeMachine
+        The model (single run or ``R`` runs).
+    X1 : torch.Tensor, shape (n1, D)
+        Inputs.
+    X2 : torch.Tensor or None, shape (n2, D), default None
+        Second inputs (``None``: ``X1``).
+    initial : bool, default False
+        Use the initial weights (and readouts) instead of the current ones.
+    W : torch.Tensor or None, shape (N, D) or (R, N, D), default None
+        Hidden weights to use instead.
+    a : torch.Tensor or None, shape (N,) or (R, N), default None
+        Readouts to use with ``W`` (model with readouts only; default the current readouts).
 
     Returns
     -------
-    ``(n1, n2)``, or ``(R, n1, n2)`` for a batched model.
+    torch.Tensor, shape (n1, n2) or (R, n1, n2)
+        The kernel (a run axis for a batched model).
+
+    Raises
+    ------
+    ValueError
+        ``a`` given for a model without readouts, or inputs of the wrong ``D``.
+
+    Examples
+    --------
+    >>> import torch, gklib as gk
+    >>> model = gk.CommitteeMachine(D=5, N=30, alpha=1.0, eps=0.3, dtype=torch.float64)
+    >>> X = gk.quadratic_task(D=5, P=4, dtype=torch.float64).X
+    >>> K = gk.committee_ntk(model, X)
+    >>> tuple(K.shape), bool(torch.allclose(K, gk.kernels.empirical_ntk(model, X)))
+    ((4, 4), True)
     """
     if not isinstance(model, CommitteeMachine):
         raise ValueError(f"model must be a CommitteeMachine, got {type(model).__name__}")
@@ -122,9 +177,22 @@ def _ntk_per_unit(model, X1, X2, W, a):
 
 @validate_params(X1=Array(2), X2=Array(2, none_ok=True), eps=Reals(0))
 def initial_ntk(X1, X2=None, eps=0.02):
-    """Infinite-width initial NTK bracket :math:`K_0(x,x') = x\\cdot x' + \\epsilon^2 (x\\cdot x')^2`.
+    r"""Infinite-width initial NTK bracket :math:`K_0(x,x') = x\cdot x' + \epsilon^2 (x\cdot x')^2` (the
+    average of :func:`committee_ntk` over :math:`W_{ij}\sim\mathcal N(0,1)`, without :math:`\alpha^2`).
 
-    ``eps`` scalar gives ``(n1, n2)``; a 1-D sequence of ``R`` values gives ``(R, n1, n2)``.
+    Parameters
+    ----------
+    X1 : torch.Tensor, shape (n1, D)
+        Inputs.
+    X2 : torch.Tensor or None, shape (n2, D), default None
+        Second inputs (``None``: ``X1``).
+    eps : float or sequence of float, default 0.02
+        Activation coefficient(s), >= 0; a 1-D sequence of ``R`` values gives one kernel per value.
+
+    Returns
+    -------
+    torch.Tensor, shape (n1, n2) or (R, n1, n2)
+        The kernel.
 
     Examples
     --------
@@ -133,6 +201,8 @@ def initial_ntk(X1, X2=None, eps=0.02):
     >>> gk.initial_ntk(X, eps=0.5)        # x·x' + eps² (x·x')²
     tensor([[1.2500, 0.0000],
             [0.0000, 8.0000]])
+    >>> tuple(gk.initial_ntk(X, eps=[0.0, 0.5]).shape)
+    (2, 2, 2)
     """
     X1 = as_inputs(X1, "X1")
     X2 = X1 if X2 is None else as_inputs(X2, "X2", X1.shape[-1], like=X1)

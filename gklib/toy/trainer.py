@@ -4,7 +4,7 @@ Training minimises the mean squared error without ½ of the (centred) predictor,
 
 .. math:: \\mathcal L = \\frac1P\\sum_\\mu (f(x_\\mu) - f_0(x_\\mu) - y_\\mu)^2 ,
 
-by gradient descent with :math:`\\eta = \\text{lr\\_scale}\\cdot N/\\alpha^2` (paper, App. 8.1).
+by gradient descent with :math:`\\eta = \\text{lr_scale}\\cdot N/\\alpha^2` (paper, App. 8.1).
 
 Two engines give the same trajectory:
 
@@ -78,39 +78,76 @@ def train(model: CommitteeMachine, task, steps, lr_scale=1.0, *, engine: str = "
           momentum: float = 0.0, betas=(0.9, 0.999), n_log: int = 200,
           on_divergence: str = "raise", callback=None, stop_below: float | None = None,
           progress_bar: bool | None = None) -> History:
-    """Train ``model`` on ``task`` by full-batch gradient descent; return its :class:`History`.
+    r"""Train ``model`` on ``task`` by full-batch gradient descent on :math:`\mathcal L = \frac1P\sum_\mu
+    (f(x_\mu) - f_0(x_\mu) - y_\mu)^2` with :math:`\eta = \text{lr_scale}\cdot N/\alpha^2`; return its
+    :class:`History`.
+
+    The history holds train/test MSE, :math:`\|W\|_F` and, for quadratic targets (``task.quad_form``) with
+    the quadratic activation, the population decomposition of the test loss
+    (:func:`gklib.loss_decomposition`). Readouts, if the model has them, are trained too. Data are checked
+    against the model before any step.
 
     Parameters
     ----------
-    model : :class:`~gklib.CommitteeMachine` (single run or ``R`` runs); its weights are trained in place
-        (nothing else about it changes).
-    task : a :class:`~gklib.Task` with the model's input dimension.
-    steps : number of GD steps (or one per run).
-    lr_scale : :math:`c` in :math:`\\eta = cN/\\alpha^2`; a sequence of ``R`` values makes an ``lr`` sweep
-        over the model's ``R`` runs (``model.expand(R)`` repeats a single run).
-    engine : ``"stats"`` (exact, width-independent cost), ``"direct"`` (GD on ``W``) or
-        ``"auto"`` (the cheaper one that supports the optimiser).
-    log_every : log every ``k`` steps; default: ``n_log`` log-spaced steps.
-    optimizer : ``"sgd"`` (gradient descent; with ``momentum > 0`` heavy ball, ``v ← μ v + g``,
-        ``W ← W − η v``), ``"adam"`` or ``"adamw"`` (step :math:`\\text{lr\\_scale}/\\alpha`, so the
-        function moves at an α-independent rate); all but plain ``"sgd"`` use the direct engine.
-        The older spellings ``"gd"`` (= ``"sgd"``) and ``"momentum"`` (= ``"sgd"`` with momentum)
-        are accepted (the aliases :data:`gklib.training.OPTIMIZER_ALIASES`; :func:`gklib.nets.fit` takes none).
-    weight_decay : λ, adds :math:`\\lambda W` to the gradient (``"adamw"``: decoupled,
-        :math:`W \\leftarrow (1-\\eta\\lambda) W` before the Adam step).
-    on_divergence : ``"raise"`` (``RuntimeError`` naming the run and step) or ``"nan"`` (warn, freeze
-        the run; its history is NaN from the step it diverged). The rule (non-finite, or 10⁶ times the
-        initial loss) is applied to every step's loss; the losses are checked on the device in blocks
-        (at each logged step, at least every 512 steps), so the step reported is exact and the loop
-        never waits for the device between checks.
-    callback : ``callback(step, model)`` at every logged step (the model's ``W`` is current).
-    stop_below : stop a run at the first logged step where both its train and test loss are below
-        this value (its history ends there, NaN after); with plain ``"sgd"`` finished runs leave
-        the batch, so a sweep costs only what its slowest runs need (phase diagrams).
+    model : CommitteeMachine
+        Single run or ``R`` runs; its weights are trained in place (nothing else about it changes).
+    task : Task
+        A regression task with the model's input dimension (float ``X (P, D)``, float ``y (P,)``).
+    steps : int or sequence of int
+        Number of GD steps (>= 0), or one per run.
+    lr_scale : float or sequence of float, default 1.0
+        :math:`c > 0` in :math:`\eta = cN/\alpha^2`; a sequence of ``R`` values makes an ``lr`` sweep over
+        the model's ``R`` runs (``model.expand(R)`` repeats a single run).
+    engine : {"auto", "stats", "direct"}, default "auto"
+        ``"stats"`` (exact, width-independent cost), ``"direct"`` (GD on ``W``) or ``"auto"`` (the cheaper
+        one that supports the optimiser).
+    log_every : int or None, default None
+        Log every ``k >= 1`` steps; ``None``: ``n_log`` log-spaced steps (:func:`gklib.log_grid`).
+    optimizer : {"sgd", "adam", "adamw"}, default "sgd"
+        ``"sgd"`` (gradient descent; with ``momentum > 0`` heavy ball, ``v ← μ v + g``, ``W ← W − η v``),
+        ``"adam"`` or ``"adamw"`` (step :math:`\text{lr_scale}/\alpha`, so the function moves at an
+        α-independent rate); all but plain ``"sgd"`` use the direct engine. The older spellings ``"gd"``
+        (= ``"sgd"``) and ``"momentum"`` (= ``"sgd"`` with momentum) are accepted (the aliases
+        :data:`gklib.training.OPTIMIZER_ALIASES`; :func:`gklib.nets.fit` takes none).
+    weight_decay : float, default 0.0
+        λ >= 0, adds :math:`\lambda W` to the gradient (``"adamw"``: decoupled,
+        :math:`W \leftarrow (1-\eta\lambda) W` before the Adam step).
+    momentum : float, default 0.0
+        Heavy-ball coefficient μ in [0, 1).
+    betas : tuple of float, default (0.9, 0.999)
+        Adam's coefficients, each in [0, 1).
+    n_log : int, default 200
+        Number of log-spaced logging steps, in [1, 10**7].
+    on_divergence : {"raise", "nan"}, default "raise"
+        ``"raise"`` (``RuntimeError`` naming the run and step) or ``"nan"`` (warn, freeze the run; its
+        history is NaN from the step it diverged). The rule (non-finite, or 10⁶ times the initial loss) is
+        applied to every step's loss; the losses are checked on the device in blocks (at each logged step,
+        at least every 512 steps), so the step reported is exact and the loop never waits for the device
+        between checks.
+    callback : callable or None, default None
+        ``callback(step, model)`` at every logged step (the model's ``W`` is current).
+    stop_below : float or None, default None
+        Stop a run at the first logged step where both its train and test loss are below this value (> 0;
+        its history ends there, NaN after); with plain ``"sgd"`` finished runs leave the batch, so a sweep
+        costs only what its slowest runs need (phase diagrams).
+    progress_bar : bool or None, default None
+        Show a progress bar (``None``: :func:`gklib.frontend.progress_enabled` decides).
 
-    The history holds train/test MSE, :math:`\\|W\\|_F` and, for quadratic targets
-    (``task.quad_form``) with the quadratic activation, the population decomposition of the test
-    loss (:func:`gklib.loss_decomposition`). Readouts, if the model has them, are trained too.
+    Returns
+    -------
+    History
+        Series ``(T,)``, or ``(R, T)`` for a batched model; ``params`` holds ``alpha``, ``eps``,
+        ``lr_scale``, ``seed`` per run.
+
+    Raises
+    ------
+    InvalidParameterError
+        A parameter breaks its declared constraint (``lr_scale=nan``, ``task=None``, ``engine="fast"``, ...).
+    ValueError
+        The task does not fit the model (another ``D``, integer labels), or an engine that does not support
+        the optimiser.
+    RuntimeError
+        A run diverged and ``on_divergence="raise"``.
 
     Examples
     --------
