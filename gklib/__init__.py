@@ -19,6 +19,10 @@ The package, one room per idea:
 - :mod:`gklib.viz` — figures, static sliders, live explorers;
 - :mod:`gklib.scorecard` — the chapters' recorded checks, from which the reproduction scorecard is built.
 
+Seeds, devices and dtypes are accepted the same way everywhere; :mod:`gklib.runtime` states the
+conventions once. Every public function declares its parameters' constraints (:mod:`gklib.params`)
+or checks them first, and refuses invalid input with an error naming the parameter.
+
 The toy-model API and the metrics are re-exported here (``gk.train``, ``gk.first_below``, ...);
 everything else is reached through its subpackage (``gk.kernels.cka`` or ``gk.cka``, ...). ``__all__`` below
 lists every top-level name.
