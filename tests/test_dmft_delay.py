@@ -1,0 +1,71 @@
+"""Tests of the batched simulations and the crossing-time statistics of chapter 4's delay section."""
+import numpy as np
+import pytest
+import torch
+
+from gklib import dmft
+from gklib.dmft.sim import censored_quantiles, crossing_times, delay_scan, simulate_batch
+
+torch.set_num_threads(1)
+
+
+@pytest.mark.parametrize("m0", [None, (0.35, 0.25)])
+def test_simulate_batch_equals_the_per_seed_trainer(m0):
+    """The batched loop and gk.train (through simulate_dmft_setting) run the same networks on the same
+    data: identical records in float64, with and without planted overlaps, in one batch or several."""
+    kw = dict(D=50, dt=0.4, steps=25, seeds=[0, 2, 5], m0=m0, q_star=1.0, dtype=torch.float64)
+    a = dmft.simulate_dmft_setting(2, 6.0, 1.0, 0.25, **kw)
+    for batch in (None, 2):
+        b = simulate_batch(2, 6.0, 1.0, 0.25, batch=batch, **kw)
+        for k in ("train_loss", "test_loss", "C", "m", "q_star", "t"):
+            np.testing.assert_allclose(getattr(b, k), getattr(a, k), rtol=1e-10, atol=1e-12, err_msg=k)
+    if m0 is not None:
+        np.testing.assert_allclose(b.m0, np.tile(m0, (3, 1)), atol=1e-12)
+
+
+def test_simulate_batch_against_an_independent_gd_loop():
+    """Against plain float64 GD written out with the model formula (no gklib code), on gklib's draws."""
+    sim = simulate_batch(3, 4.0, 0.7, 0.5, D=40, dt=0.3, steps=12, seeds=[1], dtype=torch.float64)
+    from gklib.dmft.sim import _seed_problem
+    X, y, beta, W = _seed_problem(3, 160, 40, 0.7, 0.5, 1, None, None, 1.0, torch.float64)
+    train = []
+    for _ in range(13):
+        H = X @ W.T
+        Delta = y - 0.7 / 3 * (H + 0.25 * H**2).sum(1)
+        train.append(float((Delta**2).mean()))
+        W = W + 0.3 * 40 / 160 * ((Delta[:, None] * (1 + 0.5 * H) / 0.7).T @ X)
+    np.testing.assert_allclose(sim.train_loss[0], train, rtol=1e-10)
+
+
+def test_simulate_batch_validates():
+    with pytest.raises(ValueError, match="m0"):
+        simulate_batch(2, 6.0, 1.0, 0.25, D=20, steps=2, seeds=1, m0=[0.1])
+    with pytest.raises(ValueError, match="batch"):
+        simulate_batch(2, 6.0, 1.0, 0.25, D=20, steps=2, seeds=1, batch=0)
+    with pytest.raises(ValueError, match="rho"):
+        simulate_batch(2, float("inf"), 1.0, 0.25, D=20, steps=2, seeds=1)
+
+
+def test_crossing_times_and_censored_quantiles():
+    sim = dmft.SimulationResult(t=np.arange(4.0), steps=np.arange(4), train_loss=np.array([[1, .5, .2, .1],
+                                [1, 1, 1, 1.]]), test_loss=np.array([[1, 1, .4, .2], [1, .8, .6, .45]]),
+                                C=np.zeros((2, 4, 1, 1)), m=np.zeros((2, 4, 1)), q_star=np.ones(2))
+    tr, te = crossing_times(sim, 0.3)
+    np.testing.assert_allclose(tr, [1 + 2 / 3, np.inf])
+    np.testing.assert_allclose(te, [2.5, np.inf])
+    with pytest.raises(ValueError, match="level"):
+        crossing_times(sim, -1)
+    # quantiles: exact below the censoring point, inf among the censored runs
+    t = np.array([3.0, np.inf, 1.0, 2.0, np.inf])
+    np.testing.assert_array_equal(censored_quantiles(t, (0.0, 0.5, 1.0)), [1.0, 3.0, np.inf])
+    np.testing.assert_array_equal(censored_quantiles(np.array([[4., 1, 2, 3]]), (0.5,)), [[2.0]])
+
+
+def test_delay_scan_small():
+    sc = delay_scan(2, 6.0, 1.0, 0.25, Ds=(40, 80), seeds=3, m0=(0.35, 0.25), steps=10, level=0.9,
+                    t_kick=0.0)
+    assert sc.t_train.shape == sc.t_test.shape == sc.amp.shape == (2, 3)
+    np.testing.assert_allclose(sc.amp, 0.1, atol=1e-6)                 # planted m1 - m2 at t = 0
+    assert sc.test_median.shape == (2, 11) and sc.quantiles().shape == (3, 2)
+    assert np.all(sc.t_train[np.isfinite(sc.t_train)] <= 4.0)
+    assert 0 <= sc.censored().min() <= sc.censored().max() <= 1
