@@ -25,14 +25,18 @@ Contents
 * the finite-ρ solver :func:`solve_dmft` (:mod:`gklib.dmft.solver`; its fixed Gaussian draws in
   :mod:`gklib.dmft.draws`) and the train–test gap to
   leading order in 1/ρ, :func:`gap_leading_order`, :func:`gap_from_dmft` (:mod:`gklib.dmft.gap`);
-* finite-D simulations in the same units, :func:`simulate_dmft_setting` (:mod:`gklib.dmft.sim`);
+* finite-D simulations in the same units, :func:`simulate_dmft_setting`, all seeds batched
+  :func:`simulate_batch`; single runs' crossing times and their spread against D, :func:`crossing_times`,
+  :func:`censored_quantiles`, :func:`delay_scan`, and the DMFT's time shift for a run's growing mode,
+  :func:`kick_prediction` (:mod:`gklib.dmft.sim`);
 * the chapter's figures, static slider and live explorer are not here but in :mod:`gklib.viz.dmft`.
 """
 from .gap import gap_from_dmft, gap_leading_order
 from .online import (OnlineResult, cm_test_loss, escape_rate, escape_time, online_response, solve_online,
                      typical_m0, weight_alignment)
-from .sim import (DMFTAverage, EscapeScaling, SimulationResult, dmft_matched, escape_scaling, first_time_below,
-                  order_params, simulate_dmft_setting)
+from .sim import (DelayScan, DMFTAverage, EscapeScaling, SimulationResult, censored_quantiles, crossing_times,
+                  delay_scan, dmft_matched, escape_scaling, first_time_below, kick_prediction, order_params,
+                  simulate_batch, simulate_dmft_setting)
 from .solver import DMFTResult, propagator, solve_dmft, weight_process_closure
 
 __all__ = [
@@ -40,5 +44,6 @@ __all__ = [
     "DMFTResult", "solve_dmft", "propagator", "weight_process_closure", "gap_leading_order",
     "gap_from_dmft", "SimulationResult", "order_params", "simulate_dmft_setting", "DMFTAverage", "dmft_matched",
     "EscapeScaling", "escape_scaling", "first_time_below",
-    "weight_alignment", "typical_m0",
+    "weight_alignment", "typical_m0", "simulate_batch", "crossing_times", "censored_quantiles", "DelayScan",
+    "delay_scan", "kick_prediction",
 ]

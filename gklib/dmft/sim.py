@@ -494,7 +494,7 @@ class DelayScan:
 def delay_scan(N: int, rho: float, alpha: float, eps: float, *, Ds=(400, 800, 1600), seeds=8, m0=None,
                q_star: float | None = 1.0, dt: float = 0.4, steps: int = 150, level: float = 0.3,
                t_kick: float = 8.0, dtype=torch.float32, batch: int | None = None,
-               num_threads: int | None = 1) -> DelayScan:
+               num_threads: int | None = 1, reuse: dict | None = None) -> DelayScan:
     r"""Train and test crossing times of single runs for several D, each D one batched computation
     (:func:`simulate_batch`, the same seeds at every D).
 
@@ -502,14 +502,21 @@ def delay_scan(N: int, rho: float, alpha: float, eps: float, *, Ds=(400, 800, 16
     :math:`|m_1-m_2|` of the mode that grows at the saddle (for N = 2; for larger N the norm of
     :math:`\boldsymbol m-\bar m\boldsymbol 1`) at ``t_kick``: the planted difference plus whatever the
     finite data set's gradient added to it by then. The DMFT (D → ∞) has one value of each.
+    ``reuse``: {D: :class:`SimulationResult`} of runs already made with these settings (e.g. by
+    :func:`simulate_batch`), used instead of running that D again.
     """
     Ds = [check_positive_int(d, "Ds") for d in Ds]
     t_kick = check_positive(t_kick, "t_kick", allow_zero=True)
     res = dict(tr=[], te=[], amp=[], trm=[], tem=[], tea=[])
     t = None
+    reuse = {} if reuse is None else dict(reuse)
     for D in Ds:
-        sim = simulate_batch(N, rho, alpha, eps, D=D, dt=dt, steps=steps, seeds=seeds, m0=m0, q_star=q_star,
-                             dtype=dtype, batch=batch, num_threads=num_threads)
+        sim = reuse.get(D)
+        if sim is not None and (len(sim.t) != steps + 1 or sim.params.get("rho") != rho):
+            raise ValueError(f"reuse[{D}] was run with other settings (rho or steps)")
+        if sim is None:
+            sim = simulate_batch(N, rho, alpha, eps, D=D, dt=dt, steps=steps, seeds=seeds, m0=m0, q_star=q_star,
+                                 dtype=dtype, batch=batch, num_threads=num_threads)
         t = sim.t
         tr, te = crossing_times(sim, level)
         k = min(int(round(t_kick / dt)), len(t) - 1)
@@ -526,3 +533,34 @@ def delay_scan(N: int, rho: float, alpha: float, eps: float, *, Ds=(400, 800, 16
                      params=dict(N=N, rho=rho, alpha=alpha, eps=eps, seeds=check_seeds(seeds), dt=dt,
                                  steps=steps, level=level, t_kick=t_kick,
                                  m0=None if m0 is None else np.asarray(m0).tolist(), q_star=q_star))
+
+
+def kick_prediction(res, t_kick: float, amps, level: float) -> np.ndarray:
+    r"""The DMFT's time to test loss below ``level`` for a run whose growing mode has amplitude ``a`` at
+    ``t_kick`` (N = 2, :math:`a=|m_1-m_2|`), for each ``a`` in ``amps``.
+
+    The escape is a time shift along the DMFT trajectory ``res`` (a :class:`~gklib.dmft.DMFTResult`): if
+    the theory's own :math:`a(t)` reaches ``a`` at the time τ(a) (linear interpolation in
+    :math:`\ln a`), the run is τ(a) − t_kick ahead of the theory and crosses at
+    :math:`t_{\rm DMFT}-(\tau(a)-t_{\rm kick})`. Outside the range of the theory's :math:`a(t)` the
+    growth is extrapolated at the rate of the nearest end of the plateau (its first and last quarter
+    before the crossing). ``inf`` where the theory itself does not cross.
+    """
+    t_kick = check_positive(t_kick, "t_kick", allow_zero=True)
+    amps = np.asarray(amps, dtype=float)
+    if np.any(amps <= 0):
+        raise ValueError("amps must be positive")
+    t_cross = first_below(res.t, res.test_loss, level, interpolate=True)
+    if not np.isfinite(t_cross):
+        return np.full(amps.shape, np.inf)
+    sel = res.t <= t_cross
+    t, la = res.t[sel], np.log(np.abs(res.m[sel, 0] - res.m[sel, 1]))
+    la = np.maximum.accumulate(la)                         # τ(a): first time the theory reaches a
+    n4 = max(2, len(t) // 4)
+    g0 = np.polyfit(t[:n4], la[:n4], 1)[0]
+    g1 = np.polyfit(t[-n4:], la[-n4:], 1)[0]
+    x = np.log(amps)
+    tau = np.interp(x, la, t)
+    tau = np.where(x < la[0], t[0] + (x - la[0]) / g0, tau)
+    tau = np.where(x > la[-1], t[-1] + (x - la[-1]) / g1, tau)
+    return t_cross - (tau - t_kick)
