@@ -69,3 +69,46 @@ def test_delay_scan_small():
     assert sc.test_median.shape == (2, 11) and sc.quantiles().shape == (3, 2)
     assert np.all(sc.t_train[np.isfinite(sc.t_train)] <= 4.0)
     assert 0 <= sc.censored().min() <= sc.censored().max() <= 1
+
+
+def test_linear_gd_losses_matches_the_independent_closed_form_and_the_solver():
+    """The public ε = 0 solution equals the test module's own closed form (c_u = α²ΣC0/N², σ² = 3q⋆²/4)
+    and the DMFT solver at ε = 0 to rounding."""
+    from tests.test_dmft import _mp_gd_losses
+    train, test = dmft.linear_gd_losses(3.0, 0.4, 20, N=2)
+    ex, tr = _mp_gd_losses(3.0, 0.4, 20, c_u=0.5, sigma2=0.75)
+    np.testing.assert_allclose(test - 0.75, ex, rtol=1e-12)
+    np.testing.assert_allclose(train, tr, rtol=1e-12)
+    r = dmft.solve_dmft(2, 3.0, 1.0, 0.0, dt=0.4, steps=20, samples=400, response_samples=100, tol=1e-9,
+                        iters=100, progress_bar=False)
+    np.testing.assert_allclose(r.test_loss, test, rtol=1e-9)
+    np.testing.assert_allclose(r.train_loss, train, rtol=1e-9)
+
+
+def test_linear_gd_losses_against_monte_carlo_linear_regression():
+    """Plain GD on linear regression with label-noise power 3/4 at D = 300, averaged over 6 draws: within
+    the finite-D scatter of the closed form (a few per cent)."""
+    rho, dt, steps, D = 2.0, 0.4, 15, 300
+    P = int(rho * D)
+    g = torch.Generator().manual_seed(0)
+    tests = []
+    for _ in range(6):
+        X = torch.randn(P, D, generator=g, dtype=torch.float64) / D**0.5
+        beta = torch.randn(D, generator=g, dtype=torch.float64)
+        y = 0.5 * (X @ beta) ** 2
+        u = torch.randn(D, generator=g, dtype=torch.float64) / 2**0.5     # alpha w̄, |u0|²/D = 1/2
+        q = float(beta @ beta) / D
+        row = []
+        for _ in range(steps + 1):
+            row.append(0.75 * q**2 + float(u @ u) / D + (0.5 * q) ** 2 * 0)   # test: σ² + |u|²/D
+            u = u + dt * D / P * X.T @ (y - X @ u)
+        tests.append(row)
+    _, test = dmft.linear_gd_losses(rho, dt, steps, N=2)
+    np.testing.assert_allclose(np.mean(tests, 0), test, rtol=0.06)
+
+
+def test_linear_gd_losses_validates():
+    with pytest.raises(ValueError, match="rho"):
+        dmft.linear_gd_losses(0.5, 0.4, 10)
+    with pytest.raises(ValueError, match="C0"):
+        dmft.linear_gd_losses(2.0, 0.4, 10, C0=np.eye(3))

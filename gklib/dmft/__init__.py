@@ -21,7 +21,7 @@ Contents
 
 * closed forms and the online (ρ → ∞, Saad–Solla) limit: :func:`cm_test_loss`, :func:`online_response`,
   :func:`weight_alignment`, :func:`solve_online`, :func:`escape_rate`, :func:`escape_time`,
-  :func:`typical_m0` (:mod:`gklib.dmft.online`);
+  :func:`typical_m0`, the exact ε = 0 solution :func:`linear_gd_losses` (:mod:`gklib.dmft.online`);
 * the finite-ρ solver :func:`solve_dmft` (:mod:`gklib.dmft.solver`; its fixed Gaussian draws in
   :mod:`gklib.dmft.draws`) and the train–test gap to
   leading order in 1/ρ, :func:`gap_leading_order`, :func:`gap_from_dmft` (:mod:`gklib.dmft.gap`);
@@ -32,8 +32,8 @@ Contents
 * the chapter's figures, static slider and live explorer are not here but in :mod:`gklib.viz.dmft`.
 """
 from .gap import gap_from_dmft, gap_leading_order
-from .online import (OnlineResult, cm_test_loss, escape_rate, escape_time, online_response, solve_online,
-                     typical_m0, weight_alignment)
+from .online import (OnlineResult, cm_test_loss, escape_rate, escape_time, linear_gd_losses, online_response,
+                     solve_online, typical_m0, weight_alignment)
 from .sim import (DelayScan, DMFTAverage, EscapeScaling, SimulationResult, censored_quantiles, crossing_times,
                   delay_scan, dmft_matched, escape_scaling, first_time_below, kick_prediction, order_params,
                   simulate_batch, simulate_dmft_setting)
@@ -45,5 +45,5 @@ __all__ = [
     "gap_from_dmft", "SimulationResult", "order_params", "simulate_dmft_setting", "DMFTAverage", "dmft_matched",
     "EscapeScaling", "escape_scaling", "first_time_below",
     "weight_alignment", "typical_m0", "simulate_batch", "crossing_times", "censored_quantiles", "DelayScan",
-    "delay_scan", "kick_prediction",
+    "delay_scan", "kick_prediction", "linear_gd_losses",
 ]
