@@ -100,7 +100,7 @@ def test_linear_gd_losses_against_monte_carlo_linear_regression():
         q = float(beta @ beta) / D
         row = []
         for _ in range(steps + 1):
-            row.append(0.75 * q**2 + float(u @ u) / D + (0.5 * q) ** 2 * 0)   # test: σ² + |u|²/D
+            row.append(0.75 * q**2 + float(u @ u) / D)                    # test: σ² + |u|²/D
             u = u + dt * D / P * X.T @ (y - X @ u)
         tests.append(row)
     _, test = dmft.linear_gd_losses(rho, dt, steps, N=2)
