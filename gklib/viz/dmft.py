@@ -65,18 +65,19 @@ def plot_dmft_vs_simulation(dmft: dict, sims: dict | None = None, *, ax=None, on
     return axs
 
 
-def plot_alignment(results: dict, *, ax=None, q_star: float = 1.0, escape_times: dict | None = None):
+def plot_alignment(results: dict, *, ax=None, q_star: float = 1.0, escape_times: dict | None = None,
+                   colors: dict | None = None):
     r"""Alignment :math:`\sqrt{\frac1N\sum_im_i^2/(C_{ii}q_\star)}` vs time for several runs.
 
     ``results``: {label: result} where a result has ``t`` and ``m`` and either ``C_diag`` or an
     equal-time ``C`` (T+1, N, N) (online, DMFT or the seed-mean of a simulation). ``escape_times``:
-    {label: t⋆} drawn as dotted vertical lines. Log y-axis, so the exponential escape is a line.
+    {label: t⋆} drawn as dotted vertical lines. ``colors``: {label: colour} (default: :func:`run_colors`),
+    so that another panel can give each run the same colour. Log y-axis, so the exponential escape is a line.
     """
-    import matplotlib.pyplot as plt
-
     ax = _axes(ax)
-    colors = plt.cm.plasma(np.linspace(0.05, 0.8, max(len(results), 1)))
-    for c, (lab, r) in zip(colors, results.items()):
+    colors = run_colors(results) if colors is None else colors
+    for lab, r in results.items():
+        c = colors[lab]
         C = r.C_diag if hasattr(r, "C_diag") else r.C
         ax.semilogy(r.t, weight_alignment(C, r.m, q_star=q_star), color=c, lw=2, label=lab)
         if escape_times and lab in escape_times and math.isfinite(escape_times[lab]):
@@ -86,6 +87,15 @@ def plot_alignment(results: dict, *, ax=None, q_star: float = 1.0, escape_times:
     ax.grid(alpha=0.3, which="both")
     ax.legend(fontsize=8)
     return ax
+
+
+def run_colors(labels) -> dict:
+    """{label: colour} for a set of runs (plasma colour map, in the given order): one colour per run in
+    every panel that shows them."""
+    import matplotlib.pyplot as plt
+
+    labels = list(labels)
+    return dict(zip(labels, plt.cm.plasma(np.linspace(0.05, 0.8, max(len(labels), 1)))))
 
 
 def plot_gap_vs_rho(inv_rho, gap_dmft, gap_formula, *, gap_sim=None, gap_sim_err=None, ax=None, t=None):
