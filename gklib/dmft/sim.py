@@ -16,7 +16,7 @@ import torch
 
 from ..config import cap_steps, torch_threads
 from ..metrics import first_below
-from ..toy.model import CommitteeMachine
+from ..toy.model import CommitteeMachine, dphi_of, phi_of
 from ..toy.tasks import quadratic_task
 from ..toy.trainer import train
 from ..validation import check_positive, check_positive_int, check_seeds
@@ -227,7 +227,8 @@ def first_time_below(t, loss, level: float) -> float:
 
 def _escape_run(N, P, D, alpha, eps, dt, seed, m0, q_star, level, max_steps, dtype):
     """One finite-D GD run (uncentred, DMFT units) until the population test loss falls below
-    ``level``; returns its escape time (``inf`` if not within ``max_steps``)."""
+    ``level``; returns its escape time (``inf`` if not within ``max_steps``). φ and φ' are the model's
+    (:func:`gklib.toy.model.phi_of`, :func:`~gklib.toy.model.dphi_of`)."""
     q0 = quadratic_task(D=D, P=1, P_test=1, seed=seed, dtype=torch.float64).meta["q_star"]
     task = quadratic_task(D=D, P=P, P_test=1, seed=seed, beta_scale=(q_star / q0) ** 0.5, dtype=dtype)
     X, y, beta = task.X, task.y, task.beta
@@ -242,8 +243,8 @@ def _escape_run(N, P, D, alpha, eps, dt, seed, m0, q_star, level, max_steps, dty
         if losses[-1] < level:
             break
         H = X @ W.T
-        Delta = y - alpha / N * (H + 0.5 * eps * H * H).sum(1)
-        W = W + lr * ((Delta[:, None] * (1 + eps * H)) / alpha).T @ X
+        Delta = y - alpha / N * phi_of(H, eps).sum(1)           # the model's one formula
+        W = W + lr * ((Delta[:, None] * dphi_of(H, eps)) / alpha).T @ X
     return first_below(np.arange(len(losses)) * dt, np.array(losses), level, interpolate=True)
 
 
@@ -389,8 +390,6 @@ def simulate_batch(N: int, rho: float, alpha: float, eps: float, *, D: int = 400
     :func:`~gklib.dmft.cm_test_loss` of :math:`(C,\boldsymbol m)`, ``C``, ``m`` and :math:`q_\star`, as a
     :class:`SimulationResult` (``params["engine"] = "batch"``).
     """
-    from ..toy.model import dphi_of, phi_of
-
     N = check_positive_int(N, "N")
     rho = check_rho(rho)
     if not np.isfinite(rho):
