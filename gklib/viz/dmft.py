@@ -304,7 +304,7 @@ def plot_delay_window(theory: dict, sims: dict, *, level: float | None = None, a
 
     ``theory``: {ρ: :class:`~gklib.dmft.DMFTResult`}; ``sims``: {ρ: :class:`~gklib.dmft.SimulationResult`}
     (same ρ keys); ``level``: a loss level drawn as a dotted line (the crossing level of the text).
-    Axes share both scales. Returns the axes.
+    The panels share the loss axis; each time axis spans its simulations. Returns the axes.
     """
     import matplotlib.pyplot as plt
 
@@ -313,9 +313,8 @@ def plot_delay_window(theory: dict, sims: dict, *, level: float | None = None, a
         raise ValueError("theory and sims must have the same rho keys")
     if axs is None:
         _, axs = plt.subplots(1, len(rhos), figsize=(TEXT_WIDTH, 3.0), sharey=True, constrained_layout=True,
-                              squeeze=False)
+                              squeeze=False, gridspec_kw={"width_ratios": [float(sims[r].t[-1]) for r in rhos]})
         axs = axs[0]
-    t_max = max(float(sims[r].t[-1]) for r in rhos)
     for a, rho in zip(axs, rhos):
         res, s = theory[rho], sims[rho]
         for key, c in (("train_loss", "C0"), ("test_loss", "C3")):
@@ -324,7 +323,8 @@ def plot_delay_window(theory: dict, sims: dict, *, level: float | None = None, a
             a.plot(res.t, getattr(res, key), "-", color=c, lw=2.2)
         if level is not None:
             a.axhline(level, color="k", ls=":", lw=1)
-        a.set(xlabel="time $t$", title=f"{_label(rho)}, D={s.params['D']}", xlim=(0, t_max), ylim=(0, 1.35))
+        a.set(xlabel="time $t$", title=f"{_label(rho)}, D={s.params['D']}", xlim=(0, float(s.t[-1])),
+              ylim=(0, 1.35))
         a.grid(alpha=0.3)
     axs[0].set_ylabel("MSE")
     from matplotlib.lines import Line2D
