@@ -112,3 +112,44 @@ def test_linear_gd_losses_validates():
         dmft.linear_gd_losses(0.5, 0.4, 10)
     with pytest.raises(ValueError, match="C0"):
         dmft.linear_gd_losses(2.0, 0.4, 10, C0=np.eye(3))
+
+
+def test_mode_growth_rate_recovers_an_exponential():
+    t = np.arange(0, 10.01, 0.4)
+    a = 0.1 * np.exp(0.3 * t)
+    m = np.stack([0.2 + a / 2, 0.2 - a / 2], -1)                   # m1 - m2 = a
+    assert dmft.mode_growth_rate(t, m, 2.0, 8.0) == pytest.approx(0.3, abs=1e-12)
+    two = np.stack([m, np.stack([m[:, 1], m[:, 0]], -1)])          # sign of the difference does not matter
+    np.testing.assert_allclose(dmft.mode_growth_rate(t, two, 0.0, 10.0), [0.3, 0.3], atol=1e-12)
+    assert dmft.mode_growth_rate(np.arange(0, 40.01, 0.4), m, 2.0, 8.0) == pytest.approx(0.3)   # longer grid
+    with pytest.raises(ValueError, match="m must"):
+        dmft.mode_growth_rate(t, np.zeros((len(t), 3)), 0, 1)
+    with pytest.raises(ValueError, match="two grid points"):
+        dmft.mode_growth_rate(t, m, 50.0, 60.0)
+
+
+def test_rank_correlation():
+    x = np.array([0.1, 0.5, 0.3, 0.9])
+    assert dmft.rank_correlation(x, -x) == pytest.approx(-1.0)
+    assert dmft.rank_correlation(x, [np.inf, 2.0, 5.0, 1.0]) == pytest.approx(-1.0)   # inf ranks last
+    from scipy.stats import spearmanr
+    rng = np.random.default_rng(1)
+    u, v = rng.normal(size=30), rng.normal(size=30)
+    assert dmft.rank_correlation(u, v) == pytest.approx(spearmanr(u, v)[0])
+    with pytest.raises(ValueError):
+        dmft.rank_correlation([1.0], [2.0])
+
+
+def test_kick_prediction_is_a_time_shift_along_the_solution():
+    """For a solution whose |m1-m2| grows exactly like 0.1 e^{0.2 t} and whose test loss crosses the level
+    at t = 20, a run with amplitude a at t_k is ln(a / a(t_k)) / 0.2 ahead."""
+    class R:
+        t = np.arange(0, 30.01, 0.5)
+        test_loss = np.clip(1 - t / 25, 0.01, None)                  # below 0.2 at t = 20
+        m = np.stack([0.1 * np.exp(0.2 * t), np.zeros_like(t)], -1)
+    a_k = 0.1 * np.exp(0.2 * 4.0)
+    pred = dmft.kick_prediction(R, 4.0, [a_k, a_k * np.e, a_k / np.e, 1e-4], 0.2)
+    np.testing.assert_allclose(pred[:3], [20.0, 15.0, 25.0], atol=1e-9)
+    assert pred[3] == pytest.approx(20.0 + np.log(a_k / 1e-4) / 0.2, rel=1e-6)      # extrapolated below a(0)
+    with pytest.raises(ValueError, match="amps"):
+        dmft.kick_prediction(R, 4.0, [0.0], 0.2)

@@ -28,15 +28,15 @@ Contents
 * finite-D simulations in the same units, :func:`simulate_dmft_setting`, all seeds batched
   :func:`simulate_batch`; single runs' crossing times and their spread against D, :func:`crossing_times`,
   :func:`censored_quantiles`, :func:`delay_scan`, and the DMFT's time shift for a run's growing mode,
-  :func:`kick_prediction` (:mod:`gklib.dmft.sim`);
+  :func:`kick_prediction`, :func:`mode_growth_rate`, :func:`rank_correlation` (:mod:`gklib.dmft.sim`);
 * the chapter's figures, static slider and live explorer are not here but in :mod:`gklib.viz.dmft`.
 """
 from .gap import gap_from_dmft, gap_leading_order
 from .online import (OnlineResult, cm_test_loss, escape_rate, escape_time, linear_gd_losses, online_response,
                      solve_online, typical_m0, weight_alignment)
 from .sim import (DelayScan, DMFTAverage, EscapeScaling, SimulationResult, censored_quantiles, crossing_times,
-                  delay_scan, dmft_matched, escape_scaling, first_time_below, kick_prediction, order_params,
-                  simulate_batch, simulate_dmft_setting)
+                  delay_scan, dmft_matched, escape_scaling, first_time_below, kick_prediction, mode_growth_rate,
+                  order_params, rank_correlation, simulate_batch, simulate_dmft_setting)
 from .solver import DMFTResult, propagator, solve_dmft, weight_process_closure
 
 __all__ = [
@@ -45,5 +45,5 @@ __all__ = [
     "gap_from_dmft", "SimulationResult", "order_params", "simulate_dmft_setting", "DMFTAverage", "dmft_matched",
     "EscapeScaling", "escape_scaling", "first_time_below",
     "weight_alignment", "typical_m0", "simulate_batch", "crossing_times", "censored_quantiles", "DelayScan",
-    "delay_scan", "kick_prediction", "linear_gd_losses",
+    "delay_scan", "kick_prediction", "linear_gd_losses", "mode_growth_rate", "rank_correlation",
 ]

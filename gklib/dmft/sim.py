@@ -563,3 +563,32 @@ def kick_prediction(res, t_kick: float, amps, level: float) -> np.ndarray:
     tau = np.where(x < la[0], t[0] + (x - la[0]) / g0, tau)
     tau = np.where(x > la[-1], t[-1] + (x - la[-1]) / g1, tau)
     return t_cross - (tau - t_kick)
+
+
+def mode_growth_rate(t, m, t0: float, t1: float):
+    r"""Growth rate of the difference mode :math:`|m_1-m_2|` (N = 2): the least-squares slope of
+    :math:`\ln|m_1-m_2|` against t over ``t0 <= t <= t1``.
+
+    ``t`` (T+1,); ``m`` (T+1, 2) for one run or a DMFT solution, or (S, T+1, 2) for S runs (then an (S,)
+    array). Grid points beyond the end of ``m`` are ignored, so a shorter solution can share a longer grid.
+    """
+    m = np.asarray(m, dtype=float)
+    if m.shape[-1] != 2:
+        raise ValueError(f"m must end in the N = 2 units, got shape {m.shape}")
+    t = np.asarray(t, dtype=float)[: m.shape[-2]]
+    sel = (t >= t0) & (t <= t1)
+    if sel.sum() < 2:
+        raise ValueError(f"need at least two grid points in [t0, t1] = [{t0}, {t1}]")
+    la = np.log(np.abs(m[..., sel, 0] - m[..., sel, 1]))
+    slope = np.polyfit(t[sel], la.reshape(-1, sel.sum()).T, 1)[0]
+    return float(slope[0]) if m.ndim == 2 else slope
+
+
+def rank_correlation(x, y) -> float:
+    """Spearman's rank correlation of ``x`` and ``y`` (flattened), with ``inf`` (a censored time) ranked
+    above every finite value, ties broken by position. −1: y falls exactly as x grows."""
+    x, y = np.ravel(x), np.ravel(y)
+    if x.shape != y.shape or x.size < 2:
+        raise ValueError("x and y must have the same size, at least 2")
+    rk = lambda v: np.argsort(np.argsort(v, kind="stable"), kind="stable")  # noqa: E731
+    return float(np.corrcoef(rk(x), rk(y))[0, 1])
