@@ -342,7 +342,7 @@ def plot_delay_scatter(scan, t_dmft: float, *, kick_line=None, axs=None):
     the horizon as triangles at the top), the quartiles over the seeds (bar: 25–75 %, circle: median) and
     the DMFT's time (line). Right: each run's time against its growing-mode amplitude
     :math:`|m_1-m_2|` at the kick time (colour: D), with ``kick_line`` = (amplitudes, times), the DMFT's
-    prediction, if given. ``scan``: a :class:`~gklib.dmft.sim.DelayScan`. Returns the two axes.
+    prediction for a one-off kick (:func:`gklib.dmft.kick_prediction`), if given. ``scan``: a :class:`~gklib.dmft.sim.DelayScan`. Returns the two axes.
     """
     import matplotlib.pyplot as plt
 
@@ -377,13 +377,15 @@ def plot_delay_scatter(scan, t_dmft: float, *, kick_line=None, axs=None):
     if kick_line is not None:
         xa, ta = kick_line
         sel = np.asarray(ta) <= top
-        a1.plot(np.asarray(xa)[sel], np.asarray(ta)[sel], "-", color="C0", lw=2, label="DMFT")
+        a1.plot(np.asarray(xa)[sel], np.asarray(ta)[sel], "-", color="C0", lw=2,
+                label="DMFT, one-off kick")
     a1.set_xscale("log")
     a1.set(xlabel=rf"$|m_1-m_2|$ at $t={scan.params['t_kick']:g}$ (log scale)", ylim=(0, top * 1.06),
-           title="the growing mode sets the time")
+           title="early lead on the growing mode")
     for a in axs:
         a.grid(alpha=0.3)
-        a.legend(fontsize=8)
+    a0.legend(fontsize=8, loc="lower right")
+    a1.legend(fontsize=8, loc="lower left")
     return axs
 
 
