@@ -21,18 +21,22 @@ Contents
 
 * closed forms and the online (ρ → ∞, Saad–Solla) limit: :func:`cm_test_loss`, :func:`online_response`,
   :func:`weight_alignment`, :func:`solve_online`, :func:`escape_rate`, :func:`escape_time`,
-  :func:`typical_m0` (:mod:`gklib.dmft.online`);
+  :func:`typical_m0`, the exact ε = 0 solution :func:`linear_gd_losses` (:mod:`gklib.dmft.online`);
 * the finite-ρ solver :func:`solve_dmft` (:mod:`gklib.dmft.solver`; its fixed Gaussian draws in
   :mod:`gklib.dmft.draws`) and the train–test gap to
   leading order in 1/ρ, :func:`gap_leading_order`, :func:`gap_from_dmft` (:mod:`gklib.dmft.gap`);
-* finite-D simulations in the same units, :func:`simulate_dmft_setting` (:mod:`gklib.dmft.sim`);
+* finite-D simulations in the same units, :func:`simulate_dmft_setting`, all seeds batched
+  :func:`simulate_batch`; single runs' crossing times and their spread against D, :func:`crossing_times`,
+  :func:`censored_quantiles`, :func:`delay_scan`, and the DMFT's time shift for a run's growing mode,
+  :func:`kick_prediction`, :func:`mode_growth_rate`, :func:`rank_correlation` (:mod:`gklib.dmft.sim`);
 * the chapter's figures, static slider and live explorer are not here but in :mod:`gklib.viz.dmft`.
 """
 from .gap import gap_from_dmft, gap_leading_order
-from .online import (OnlineResult, cm_test_loss, escape_rate, escape_time, online_response, solve_online,
-                     typical_m0, weight_alignment)
-from .sim import (DMFTAverage, EscapeScaling, SimulationResult, dmft_matched, escape_scaling, first_time_below,
-                  order_params, simulate_dmft_setting)
+from .online import (OnlineResult, cm_test_loss, escape_rate, escape_time, linear_gd_losses, online_response,
+                     solve_online, typical_m0, weight_alignment)
+from .sim import (DelayScan, DMFTAverage, EscapeScaling, SimulationResult, censored_quantiles, crossing_times,
+                  delay_scan, dmft_matched, escape_scaling, first_time_below, kick_prediction, mode_growth_rate,
+                  order_params, rank_correlation, simulate_batch, simulate_dmft_setting)
 from .solver import DMFTResult, propagator, solve_dmft, weight_process_closure
 
 __all__ = [
@@ -42,3 +46,7 @@ __all__ = [
     "EscapeScaling", "escape_scaling", "first_time_below",
     "weight_alignment", "typical_m0",
 ]
+# Chapter 4.5 and the derivation page's check (#27). Reachable as ``dmft.<name>``; to be added to
+# ``__all__`` together with the API snapshot (tests/api_names.json) when this is merged.
+_NEW_IN_27 = ["simulate_batch", "crossing_times", "censored_quantiles", "DelayScan", "delay_scan",
+              "kick_prediction", "linear_gd_losses", "mode_growth_rate", "rank_correlation"]

@@ -109,6 +109,50 @@ def typical_m0(N: int, D: int, *, q_star: float = 1.0) -> np.ndarray:
     return v / np.linalg.norm(v) * math.sqrt(q_star * (N - 1) / D)
 
 
+def linear_gd_losses(rho: float, dt: float, steps: int, *, alpha: float = 1.0, N: int = 2, C0=None,
+                     q_star: float = 1.0, n_grid: int = 4001):
+    r"""The exact solution at ε = 0: ``(train_loss, test_loss)``, each (steps+1,), of the committee machine
+    trained by full-batch GD at ratio ρ = P/D ≥ 1, in the limit D → ∞ (the DMFT derivation page, Checks).
+
+    At ε = 0 the student is linear, :math:`f=\boldsymbol u\cdot\boldsymbol x` with
+    :math:`\boldsymbol u=\alpha\bar{\boldsymbol w}`, and the target :math:`y=\frac12h_\star^2` is
+    uncorrelated with :math:`\boldsymbol x`: pure label noise of power :math:`\sigma^2=\langle y^2\rangle=
+    \frac34q_\star^2`. GD in DMFT units is :math:`\boldsymbol u\leftarrow\boldsymbol u+\Delta t\,\frac DP
+    X^\top(\boldsymbol y-X\boldsymbol u)`. In the eigenbasis of :math:`\hat\Sigma=\frac DPX^\top X`
+    (eigenvalue x, Marchenko–Pastur density of ratio λ = 1/ρ) each component decays by
+    :math:`A=(1-\Delta t\,x)^n` towards the least-squares solution, so with
+    :math:`c_u=|\boldsymbol u_0|^2/D=\frac{\alpha^2}{N^2}\sum_{ij}C^0_{ij}`
+
+    .. math:: \mathcal L_{\rm test}=\sigma^2+\int d\mu(x)\Big[A^2c_u+(1-A)^2\frac{\lambda\sigma^2}x\Big],\qquad
+        \mathcal L_{\rm train}=(1-\lambda)\sigma^2+\int d\mu(x)\,A^2(\lambda\sigma^2+x\,c_u).
+
+    The integral uses ``n_grid`` Chebyshev-spaced nodes (the density's square-root edges integrate exactly
+    to high order).
+    """
+    rho = check_positive(rho, "rho")
+    if rho < 1:
+        raise ValueError(f"rho must be at least 1 (the closed form assumes P >= D), got {rho!r}")
+    dt = check_positive(dt, "dt")
+    steps = check_positive_int(steps, "steps")
+    alpha = check_positive(alpha, "alpha")
+    N = check_positive_int(N, "N")
+    q_star = check_positive(q_star, "q_star")
+    C0 = np.eye(N) if C0 is None else np.asarray(C0, dtype=float)
+    if C0.shape != (N, N):
+        raise ValueError(f"C0 must have shape ({N}, {N}), got {C0.shape}")
+    c_u = alpha**2 * C0.sum() / N**2
+    sigma2 = 0.75 * q_star**2
+    lam = 1.0 / rho
+    a, b = (1 - math.sqrt(lam)) ** 2, (1 + math.sqrt(lam)) ** 2
+    th = (np.arange(n_grid) + 0.5) / n_grid * np.pi
+    x = a + (b - a) * (1 - np.cos(th)) / 2
+    w = np.sqrt((b - x) * (x - a)) / (2 * np.pi * lam * x) * (b - a) / 2 * np.sin(th) * np.pi / n_grid
+    A = (1 - dt * x[None]) ** np.arange(steps + 1)[:, None]
+    test = sigma2 + (w * (A**2 * c_u + (1 - A) ** 2 * lam * sigma2 / x)).sum(1)
+    train = (1 - lam) * sigma2 + (w * A**2 * (lam * sigma2 + x * c_u)).sum(1)
+    return train, test
+
+
 # ----------------------------------------------------------------------------- online limit
 @dataclass
 class OnlineResult:

@@ -16,7 +16,7 @@ import torch
 
 from ..config import cap_steps, torch_threads
 from ..metrics import first_below
-from ..toy.model import CommitteeMachine
+from ..toy.model import CommitteeMachine, dphi_of, phi_of
 from ..toy.tasks import quadratic_task
 from ..toy.trainer import train
 from ..validation import check_positive, check_positive_int, check_seeds
@@ -227,7 +227,8 @@ def first_time_below(t, loss, level: float) -> float:
 
 def _escape_run(N, P, D, alpha, eps, dt, seed, m0, q_star, level, max_steps, dtype):
     """One finite-D GD run (uncentred, DMFT units) until the population test loss falls below
-    ``level``; returns its escape time (``inf`` if not within ``max_steps``)."""
+    ``level``; returns its escape time (``inf`` if not within ``max_steps``). φ and φ' are the model's
+    (:func:`gklib.toy.model.phi_of`, :func:`~gklib.toy.model.dphi_of`)."""
     q0 = quadratic_task(D=D, P=1, P_test=1, seed=seed, dtype=torch.float64).meta["q_star"]
     task = quadratic_task(D=D, P=P, P_test=1, seed=seed, beta_scale=(q_star / q0) ** 0.5, dtype=dtype)
     X, y, beta = task.X, task.y, task.beta
@@ -242,8 +243,8 @@ def _escape_run(N, P, D, alpha, eps, dt, seed, m0, q_star, level, max_steps, dty
         if losses[-1] < level:
             break
         H = X @ W.T
-        Delta = y - alpha / N * (H + 0.5 * eps * H * H).sum(1)
-        W = W + lr * ((Delta[:, None] * (1 + eps * H)) / alpha).T @ X
+        Delta = y - alpha / N * phi_of(H, eps).sum(1)           # the model's one formula
+        W = W + lr * ((Delta[:, None] * dphi_of(H, eps)) / alpha).T @ X
     return first_below(np.arange(len(losses)) * dt, np.array(losses), level, interpolate=True)
 
 
@@ -349,3 +350,245 @@ def escape_scaling(N: int, rho: float, alpha: float, eps: float, *, Ds=(50, 100,
                          escaped=esc_sim, escaped_dmft=esc_dmft, gamma=escape_rate(N, alpha, eps), dmft_runs=runs,
                          params=dict(N=N, rho=rho, alpha=alpha, eps=eps, dt=dt, level=level, seeds=seed_list,
                                      t_max=t_max))
+
+
+# ----------------------------------------------------------------------------- batched seeds
+def _seed_problem(N, P, D, alpha, eps, seed, m0, q_star, beta_scale, dtype):
+    """One seed's data ``(X, y, beta)`` and initial weights ``W``, drawn exactly as
+    :func:`simulate_dmft_setting` draws them (same random streams, same planting)."""
+    scale = beta_scale
+    if q_star is not None:
+        q0 = quadratic_task(D=D, P=1, P_test=1, seed=seed, beta_scale=1.0, dtype=torch.float64).meta["q_star"]
+        scale = (q_star / q0) ** 0.5
+    task = quadratic_task(D=D, P=P, P_test=1, seed=seed, beta_scale=scale, dtype=dtype)
+    W = CommitteeMachine(D, N, alpha=alpha, eps=eps, seed=seed, center=False, dtype=dtype).W.clone()
+    if m0 is not None:
+        beta = task.beta.to(W.dtype)
+        q = float(beta @ beta) / D
+        W = W + (torch.as_tensor(m0, dtype=W.dtype) - W @ beta / D)[:, None] * beta[None] / q
+    return task.X, task.y, task.beta, W
+
+
+def simulate_batch(N: int, rho: float, alpha: float, eps: float, *, D: int = 400, dt: float = 0.4,
+                   steps: int = 60, seeds=8, m0=None, q_star: float | None = None, beta_scale: float = 1.0,
+                   dtype=torch.float32, batch: int | None = None,
+                   num_threads: int | None = 1) -> SimulationResult:
+    r"""The runs of :func:`simulate_dmft_setting`, all seeds in one batched computation.
+
+    Same networks, data, planting and time units (one GD step is a DMFT step Δt): per seed, full-batch GD
+    on :math:`\mathcal L_{\rm train}=\frac1P\sum_\mu\Delta_\mu^2`,
+    :math:`\Delta_\mu=y_\mu-\frac\alpha N\sum_i\phi(h_{\mu i})`, :math:`h_{\mu i}=\boldsymbol w_i\cdot\boldsymbol x_\mu`,
+    which in DMFT units is
+
+    .. math:: \boldsymbol w_i\leftarrow\boldsymbol w_i+\Delta t\,\frac DP\sum_\mu g_{\mu i}\,\boldsymbol x_\mu,
+        \qquad g_{\mu i}=\tfrac1\alpha\Delta_\mu\,\phi'(h_{\mu i}),
+
+    with φ and φ' from the model's single definition (:func:`gklib.toy.model.phi_of`,
+    :func:`~gklib.toy.model.dphi_of`). The S seeds' data sets are stacked into one ``(S, P, D)`` tensor
+    and every step is two batched matrix products; ``batch`` seeds at a time (default all) bounds the
+    memory, :math:`4SPD` bytes in float32. Records every step: the train loss, the population test loss
+    :func:`~gklib.dmft.cm_test_loss` of :math:`(C,\boldsymbol m)`, ``C``, ``m`` and :math:`q_\star`, as a
+    :class:`SimulationResult` (``params["engine"] = "batch"``).
+    """
+    N = check_positive_int(N, "N")
+    rho = check_rho(rho)
+    if not np.isfinite(rho):
+        raise ValueError("rho must be finite for a simulation (use a large rho, e.g. 100, for the online limit)")
+    alpha = check_positive(alpha, "alpha")
+    eps = check_positive(eps, "eps", allow_zero=True)
+    D = check_positive_int(D, "D")
+    dt = check_positive(dt, "dt")
+    steps = check_positive_int(steps, "steps")
+    if q_star is not None:
+        q_star = check_positive(q_star, "q_star")
+    if m0 is not None:
+        m0 = np.asarray(m0, dtype=float)
+        if m0.shape != (N,) or not np.all(np.isfinite(m0)):
+            raise ValueError(f"m0 must be a finite array of shape ({N},), got {m0!r}")
+    seed_list = check_seeds(seeds)
+    batch = len(seed_list) if batch is None else check_positive_int(batch, "batch")
+    P = sample_size(rho, D)
+    lr = dt * D / P
+    out = {k: [] for k in ("train", "C", "m", "q")}
+    with torch_threads(num_threads):
+        for c0 in range(0, len(seed_list), batch):
+            parts = [_seed_problem(N, P, D, alpha, eps, s, m0, q_star, beta_scale, dtype)
+                     for s in seed_list[c0:c0 + batch]]
+            X, y, beta, W = (torch.stack(z) for z in zip(*parts))      # (S,P,D) (S,P) (S,D) (S,N,D)
+            del parts
+            bd = beta.double()
+            train, Cs, ms = [], [], []
+            for n in range(steps + 1):
+                Wd = W.double()
+                Cs.append(Wd @ Wd.transpose(1, 2) / D)
+                ms.append((Wd @ bd[:, :, None])[..., 0] / D)
+                H = torch.bmm(X, W.transpose(1, 2))                     # (S, P, N)
+                Delta = y - alpha / N * phi_of(H, eps).sum(-1)
+                train.append((Delta.double() ** 2).mean(-1))
+                if n < steps:
+                    g = Delta[..., None] * dphi_of(H, eps) / alpha
+                    W = W + lr * torch.bmm(g.transpose(1, 2), X)
+            out["train"].append(torch.stack(train, 1))
+            out["C"].append(torch.stack(Cs, 1))
+            out["m"].append(torch.stack(ms, 1))
+            out["q"].append((bd * bd).sum(-1) / D)
+            del X, y
+    C, m, q = (torch.cat(out[k]).numpy() for k in ("C", "m", "q"))
+    test = np.stack([cm_test_loss(C[k], m[k], alpha, eps, float(q[k])) for k in range(len(q))])
+    grid = np.arange(steps + 1)
+    return SimulationResult(t=grid * dt, steps=grid, train_loss=torch.cat(out["train"]).numpy(), test_loss=test,
+                            C=C, m=m, q_star=q,
+                            params=dict(N=N, rho=rho, alpha=alpha, eps=eps, D=D, P=P, dt=dt, lr_scale=dt * D / 2,
+                                        seeds=seed_list, engine="batch",
+                                        m0=None if m0 is None else m0.tolist(), q_star=q_star))
+
+
+def crossing_times(sim: SimulationResult, level: float):
+    """``(t_train, t_test)``, each ``(S,)``: per seed, the first time the train / test loss of ``sim``
+    is below ``level`` (linearly interpolated; ``inf`` if not within the run)."""
+    level = check_positive(level, "level")
+    return tuple(np.array([first_below(sim.t, row, level, interpolate=True) for row in getattr(sim, k)])
+                 for k in ("train_loss", "test_loss"))
+
+
+def censored_quantiles(times, q=(0.25, 0.5, 0.75)) -> np.ndarray:
+    """Quantiles of escape times some of which are censored (``inf``: not within the run).
+
+    A quantile is exact as long as it lies below the censoring point (it only needs the *count* of
+    later runs), so the ``inf`` entries are ranked last and a quantile that falls among them is
+    ``inf``. Lower quantile interpolation (a value that occurs) keeps that rule exact."""
+    t = np.sort(np.asarray(times, dtype=float), axis=-1)
+    return np.quantile(t, q, axis=-1, method="lower")
+
+
+@dataclass
+class DelayScan:
+    r"""Single runs' train and test crossing times against the input dimension D (see :func:`delay_scan`).
+
+    ``D`` (n_D,); ``t_train``, ``t_test`` (n_D, S): each run's time to train / test loss below ``level``
+    (``inf``: not within the horizon); ``amp`` (n_D, S): each run's growing-mode amplitude
+    :math:`|m_1-m_2|` at time ``t_kick``; ``t`` (T+1,) the grid, ``train_median``, ``test_median``,
+    ``test_mean`` (n_D, T+1) curves over the seeds; ``params``.
+    """
+
+    D: np.ndarray
+    t_train: np.ndarray
+    t_test: np.ndarray
+    amp: np.ndarray
+    t: np.ndarray
+    train_median: np.ndarray
+    test_median: np.ndarray
+    test_mean: np.ndarray
+    params: dict = field(default_factory=dict)
+
+    def quantiles(self, which: str = "test", q=(0.25, 0.5, 0.75)) -> np.ndarray:
+        """(len(q), n_D) quantiles over the seeds of the crossing times (``inf`` where censored)."""
+        return censored_quantiles(self.t_test if which == "test" else self.t_train, q)
+
+    def censored(self) -> np.ndarray:
+        """Fraction of runs per D whose test loss had not crossed ``level`` within the horizon."""
+        return (~np.isfinite(self.t_test)).mean(1)
+
+
+def delay_scan(N: int, rho: float, alpha: float, eps: float, *, Ds=(400, 800, 1600), seeds=8, m0=None,
+               q_star: float | None = 1.0, dt: float = 0.4, steps: int = 150, level: float = 0.3,
+               t_kick: float = 8.0, dtype=torch.float32, batch: int | None = None,
+               num_threads: int | None = 1, reuse: dict | None = None) -> DelayScan:
+    r"""Train and test crossing times of single runs for several D, each D one batched computation
+    (:func:`simulate_batch`, the same seeds at every D).
+
+    For every run: the times its train and test loss first fall below ``level``, and the amplitude
+    :math:`|m_1-m_2|` of the mode that grows at the saddle (for N = 2; for larger N the norm of
+    :math:`\boldsymbol m-\bar m\boldsymbol 1`) at ``t_kick``: the planted difference plus whatever the
+    finite data set's gradient added to it by then. The DMFT (D → ∞) has one value of each.
+    ``reuse``: {D: :class:`SimulationResult`} of runs already made with these settings (e.g. by
+    :func:`simulate_batch`), used instead of running that D again.
+    """
+    Ds = [check_positive_int(d, "Ds") for d in Ds]
+    t_kick = check_positive(t_kick, "t_kick", allow_zero=True)
+    res = dict(tr=[], te=[], amp=[], trm=[], tem=[], tea=[])
+    t = None
+    reuse = {} if reuse is None else dict(reuse)
+    for D in Ds:
+        sim = reuse.get(D)
+        if sim is not None and (len(sim.t) != steps + 1 or sim.params.get("rho") != rho):
+            raise ValueError(f"reuse[{D}] was run with other settings (rho or steps)")
+        if sim is None:
+            sim = simulate_batch(N, rho, alpha, eps, D=D, dt=dt, steps=steps, seeds=seeds, m0=m0, q_star=q_star,
+                                 dtype=dtype, batch=batch, num_threads=num_threads)
+        t = sim.t
+        tr, te = crossing_times(sim, level)
+        k = min(int(round(t_kick / dt)), len(t) - 1)
+        mk = sim.m[:, k]
+        res["tr"].append(tr)
+        res["te"].append(te)
+        res["amp"].append(np.linalg.norm(mk - mk.mean(1, keepdims=True), axis=1) * (np.sqrt(2) if N == 2 else 1))
+        res["trm"].append(np.median(sim.train_loss, 0))
+        res["tem"].append(np.median(sim.test_loss, 0))
+        res["tea"].append(sim.test_loss.mean(0))
+    return DelayScan(D=np.array(Ds), t_train=np.array(res["tr"]), t_test=np.array(res["te"]),
+                     amp=np.array(res["amp"]), t=t, train_median=np.array(res["trm"]),
+                     test_median=np.array(res["tem"]), test_mean=np.array(res["tea"]),
+                     params=dict(N=N, rho=rho, alpha=alpha, eps=eps, seeds=check_seeds(seeds), dt=dt,
+                                 steps=steps, level=level, t_kick=t_kick,
+                                 m0=None if m0 is None else np.asarray(m0).tolist(), q_star=q_star))
+
+
+def kick_prediction(res, t_kick: float, amps, level: float) -> np.ndarray:
+    r"""The DMFT's time to test loss below ``level`` for a run whose growing mode has amplitude ``a`` at
+    ``t_kick`` (N = 2, :math:`a=|m_1-m_2|`), for each ``a`` in ``amps``.
+
+    The escape is a time shift along the DMFT trajectory ``res`` (a :class:`~gklib.dmft.DMFTResult`): if
+    the theory's own :math:`a(t)` reaches ``a`` at the time τ(a) (linear interpolation in
+    :math:`\ln a`), the run is τ(a) − t_kick ahead of the theory and crosses at
+    :math:`t_{\rm DMFT}-(\tau(a)-t_{\rm kick})`. Outside the range of the theory's :math:`a(t)` the
+    growth is extrapolated at the rate of the nearest end of the plateau (its first and last quarter
+    before the crossing). ``inf`` where the theory itself does not cross.
+    """
+    t_kick = check_positive(t_kick, "t_kick", allow_zero=True)
+    amps = np.asarray(amps, dtype=float)
+    if np.any(amps <= 0):
+        raise ValueError("amps must be positive")
+    t_cross = first_below(res.t, res.test_loss, level, interpolate=True)
+    if not np.isfinite(t_cross):
+        return np.full(amps.shape, np.inf)
+    sel = res.t <= t_cross
+    t, la = res.t[sel], np.log(np.abs(res.m[sel, 0] - res.m[sel, 1]))
+    la = np.maximum.accumulate(la)                         # τ(a): first time the theory reaches a
+    n4 = max(2, len(t) // 4)
+    g0 = np.polyfit(t[:n4], la[:n4], 1)[0]
+    g1 = np.polyfit(t[-n4:], la[-n4:], 1)[0]
+    x = np.log(amps)
+    tau = np.interp(x, la, t)
+    tau = np.where(x < la[0], t[0] + (x - la[0]) / g0, tau)
+    tau = np.where(x > la[-1], t[-1] + (x - la[-1]) / g1, tau)
+    return t_cross - (tau - t_kick)
+
+
+def mode_growth_rate(t, m, t0: float, t1: float):
+    r"""Growth rate of the difference mode :math:`|m_1-m_2|` (N = 2): the least-squares slope of
+    :math:`\ln|m_1-m_2|` against t over ``t0 <= t <= t1``.
+
+    ``t`` (T+1,); ``m`` (T+1, 2) for one run or a DMFT solution, or (S, T+1, 2) for S runs (then an (S,)
+    array). Grid points beyond the end of ``m`` are ignored, so a shorter solution can share a longer grid.
+    """
+    m = np.asarray(m, dtype=float)
+    if m.shape[-1] != 2:
+        raise ValueError(f"m must end in the N = 2 units, got shape {m.shape}")
+    t = np.asarray(t, dtype=float)[: m.shape[-2]]
+    sel = (t >= t0) & (t <= t1)
+    if sel.sum() < 2:
+        raise ValueError(f"need at least two grid points in [t0, t1] = [{t0}, {t1}]")
+    la = np.log(np.abs(m[..., sel, 0] - m[..., sel, 1]))
+    slope = np.polyfit(t[sel], la.reshape(-1, sel.sum()).T, 1)[0]
+    return float(slope[0]) if m.ndim == 2 else slope
+
+
+def rank_correlation(x, y) -> float:
+    """Spearman's rank correlation of ``x`` and ``y`` (flattened), with ``inf`` (a censored time) ranked
+    above every finite value, ties broken by position. −1: y falls exactly as x grows."""
+    x, y = np.ravel(x), np.ravel(y)
+    if x.shape != y.shape or x.size < 2:
+        raise ValueError("x and y must have the same size, at least 2")
+    rk = lambda v: np.argsort(np.argsort(v, kind="stable"), kind="stable")  # noqa: E731
+    return float(np.corrcoef(rk(x), rk(y))[0, 1])

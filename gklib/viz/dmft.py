@@ -65,18 +65,19 @@ def plot_dmft_vs_simulation(dmft: dict, sims: dict | None = None, *, ax=None, on
     return axs
 
 
-def plot_alignment(results: dict, *, ax=None, q_star: float = 1.0, escape_times: dict | None = None):
+def plot_alignment(results: dict, *, ax=None, q_star: float = 1.0, escape_times: dict | None = None,
+                   colors: dict | None = None):
     r"""Alignment :math:`\sqrt{\frac1N\sum_im_i^2/(C_{ii}q_\star)}` vs time for several runs.
 
     ``results``: {label: result} where a result has ``t`` and ``m`` and either ``C_diag`` or an
     equal-time ``C`` (T+1, N, N) (online, DMFT or the seed-mean of a simulation). ``escape_times``:
-    {label: t⋆} drawn as dotted vertical lines. Log y-axis, so the exponential escape is a line.
+    {label: t⋆} drawn as dotted vertical lines. ``colors``: {label: colour} (default: :func:`run_colors`),
+    so that another panel can give each run the same colour. Log y-axis, so the exponential escape is a line.
     """
-    import matplotlib.pyplot as plt
-
     ax = _axes(ax)
-    colors = plt.cm.plasma(np.linspace(0.05, 0.8, max(len(results), 1)))
-    for c, (lab, r) in zip(colors, results.items()):
+    colors = run_colors(results) if colors is None else colors
+    for lab, r in results.items():
+        c = colors[lab]
         C = r.C_diag if hasattr(r, "C_diag") else r.C
         ax.semilogy(r.t, weight_alignment(C, r.m, q_star=q_star), color=c, lw=2, label=lab)
         if escape_times and lab in escape_times and math.isfinite(escape_times[lab]):
@@ -86,6 +87,15 @@ def plot_alignment(results: dict, *, ax=None, q_star: float = 1.0, escape_times:
     ax.grid(alpha=0.3, which="both")
     ax.legend(fontsize=8)
     return ax
+
+
+def run_colors(labels) -> dict:
+    """{label: colour} for a set of runs (plasma colour map, in the given order): one colour per run in
+    every panel that shows them."""
+    import matplotlib.pyplot as plt
+
+    labels = list(labels)
+    return dict(zip(labels, plt.cm.plasma(np.linspace(0.05, 0.8, max(len(labels), 1)))))
 
 
 def plot_gap_vs_rho(inv_rho, gap_dmft, gap_formula, *, gap_sim=None, gap_sim_err=None, ax=None, t=None):
@@ -286,3 +296,139 @@ def plot_escape_scaling(esc, *, ax=None):
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8, loc="upper left")
     return ax
+
+
+def plot_delay_window(theory: dict, sims: dict, *, level: float | None = None, axs=None):
+    r"""The train–test delay against ρ = P/D: one panel per ρ, train (blue) and test (red) loss of the DMFT
+    (thick lines) and of every simulation run (faint lines), with the runs' median (dashed).
+
+    ``theory``: {ρ: :class:`~gklib.dmft.DMFTResult`}; ``sims``: {ρ: :class:`~gklib.dmft.SimulationResult`}
+    (same ρ keys); ``level``: a loss level drawn as a dotted line (the crossing level of the text).
+    The panels share the loss axis; each time axis spans its simulations. Returns the axes.
+    """
+    import matplotlib.pyplot as plt
+
+    rhos = sorted(theory)
+    if set(rhos) != set(sims):
+        raise ValueError("theory and sims must have the same rho keys")
+    if axs is None:
+        _, axs = plt.subplots(1, len(rhos), figsize=(TEXT_WIDTH, 3.0), sharey=True, constrained_layout=True,
+                              squeeze=False, gridspec_kw={"width_ratios": [float(sims[r].t[-1]) for r in rhos]})
+        axs = axs[0]
+    for a, rho in zip(axs, rhos):
+        res, s = theory[rho], sims[rho]
+        for key, c in (("train_loss", "C0"), ("test_loss", "C3")):
+            a.plot(s.t, getattr(s, key).T, color=c, lw=0.6, alpha=0.3)
+            a.plot(s.t, np.median(getattr(s, key), 0), "--", color=c, lw=1.3)
+            a.plot(res.t, getattr(res, key), "-", color=c, lw=2.2)
+        if level is not None:
+            a.axhline(level, color="k", ls=":", lw=1)
+        a.set(xlabel="time $t$", title=f"{_label(rho)}, D={s.params['D']}", xlim=(0, float(s.t[-1])),
+              ylim=(0, 1.35))
+        a.grid(alpha=0.3)
+    axs[0].set_ylabel("MSE")
+    from matplotlib.lines import Line2D
+    handles = [Line2D([], [], color="C0", lw=2.2, label="DMFT train"), Line2D([], [], color="C3", lw=2.2,
+               label="DMFT test"), Line2D([], [], color="0.4", lw=0.6, alpha=0.6, label="single runs"),
+               Line2D([], [], color="0.4", ls="--", lw=1.3, label="median of the runs")]
+    axs[-1].legend(handles=handles, fontsize=8, loc="upper right")
+    return axs
+
+
+def plot_delay_scatter(scan, t_dmft: float, *, kick_line=None, axs=None):
+    r"""The spread of single runs' test-loss crossing times, and what sets it.
+
+    Left: each run's time to test loss below the level against D (dots; runs that had not crossed within
+    the horizon as triangles at the top), the quartiles over the seeds (bar: 25–75 %, circle: median) and
+    the DMFT's time (line). Right: each run's time against its growing-mode amplitude
+    :math:`|m_1-m_2|` at the kick time (colour: D), with ``kick_line`` = (amplitudes, times), the DMFT's
+    prediction for a one-off kick (:func:`gklib.dmft.kick_prediction`), if given. ``scan``: a :class:`~gklib.dmft.sim.DelayScan`. Returns the two axes.
+    """
+    import matplotlib.pyplot as plt
+
+    if axs is None:
+        _, axs = plt.subplots(1, 2, figsize=(TEXT_WIDTH, 3.3), constrained_layout=True)
+    a0, a1 = axs
+    D = np.asarray(scan.D, float)
+    horizon = float(scan.t[-1])
+    top = horizon * 1.04
+    colors = plt.cm.viridis(np.linspace(0.05, 0.85, len(D)))
+    rng = np.random.default_rng(0)
+    q = scan.quantiles("test")
+    for k, d in enumerate(D):
+        ts = scan.t_test[k]
+        fin = np.isfinite(ts)
+        x = d * np.exp(0.05 * rng.standard_normal(ts.size))
+        a0.plot(x[fin], ts[fin], ".", color="0.55", ms=5, label="single runs" if k == 0 else None)
+        a0.plot(x[~fin], np.full((~fin).sum(), top), "^", color="0.55", ms=5, mfc="white",
+                label="not within the run" if k == 0 and (~fin).any() else None)
+        lo, med, hi = (min(v, top) for v in q[:, k])
+        a0.plot([d, d], [lo, hi], "-", color="C3", lw=3, alpha=0.6)
+        a0.plot(d, med, "o", color="C3", mfc="white", ms=7, label="median, quartiles" if k == 0 else None)
+        a1.plot(scan.amp[k][fin], ts[fin], "o", color=colors[k], ms=5, label=f"D={int(d)}")
+        a1.plot(scan.amp[k][~fin], np.full((~fin).sum(), top), "^", color=colors[k], ms=5, mfc="white")
+    a0.axhline(t_dmft, color="C0", lw=2, label="DMFT")
+    a0.set_xscale("log")
+    a0.set_xticks(D)
+    a0.set_xticklabels([f"{int(d)}" for d in D])
+    a0.minorticks_off()
+    a0.set(xlabel="input dimension $D$ (log scale)", ylabel="time to test loss < level",
+           ylim=(0, top * 1.06), title=rf"$\rho={scan.params['rho']:g}$: single runs")
+    if kick_line is not None:
+        xa, ta = kick_line
+        sel = np.asarray(ta) <= top
+        a1.plot(np.asarray(xa)[sel], np.asarray(ta)[sel], "-", color="C0", lw=2,
+                label="DMFT, one-off kick")
+    a1.set_xscale("log")
+    a1.set(xlabel=rf"$|m_1-m_2|$ at $t={scan.params['t_kick']:g}$ (log scale)", ylim=(0, top * 1.06),
+           title="early lead on the growing mode")
+    for a in axs:
+        a.grid(alpha=0.3)
+    a0.legend(fontsize=8, loc="lower right")
+    a1.legend(fontsize=8, loc="lower left")
+    return axs
+
+
+def plot_cavity_schematic(*, axs=None, n_coords: int = 6, n_points: int = 8):
+    r"""Schematic of the two cavity steps of the DMFT derivation (the DMFT derivation page).
+
+    Gradient descent couples the weight coordinates (top row, circles; coordinate :math:`a` carries the
+    :math:`N` weights :math:`\mathbf{w}_a`) and the training points (bottom row, squares) only through
+    the data entries :math:`x_{\mu a}` (grey lines). Left: remove one point μ (red); the remaining weights
+    give it the Gaussian field :math:`\chi`, and putting it back adds its memory. Right: remove one
+    coordinate :math:`a` (blue); the remaining coordinates give it the Gaussian force :math:`\mathbf{u}`,
+    and putting it back adds the reaction :math:`\sum R^g\mathbf{w}_a`. Returns the two axes.
+    """
+    import matplotlib.pyplot as plt
+
+    if axs is None:
+        _, axs = plt.subplots(1, 2, figsize=(TEXT_WIDTH, 2.9), constrained_layout=True)
+    xa = np.linspace(0.1, 0.9, n_coords)
+    xm = np.linspace(0.05, 0.95, n_points)
+    ya, ym = 0.78, 0.22
+    titles = ("Step 1: one training point μ", "Step 2: one weight coordinate a")
+    notes = ((r"without μ: $\chi=W_{\setminus\mu}\mathbf{x}_\mu$ is Gaussian;"
+              "\n" r"with μ: $+$ memory $\frac{\Delta t}{\rho}\sum\Phi\,\mathbf{g}$"),
+             (r"without $a$: the force $\mathbf{u}$ is Gaussian, $\frac{1}{\rho}G$;"
+              "\n" r"with $a$: $+$ reaction $\sum R^g\mathbf{w}_a$"))
+    for k, ax in enumerate(axs):
+        hi_a, hi_m = (None, n_points // 2) if k == 0 else (n_coords // 2, None)
+        col = "C3" if k == 0 else "C0"
+        for i, x0 in enumerate(xa):
+            for j, x1 in enumerate(xm):
+                on = (j == hi_m) or (i == hi_a)
+                ax.plot([x0, x1], [ya, ym], color=col if on else "0.8", lw=1.6 if on else 0.6,
+                        ls="--" if on else "-", zorder=2 if on else 1)
+        for i, x0 in enumerate(xa):
+            ax.plot(x0, ya, "o", ms=13, mfc="white" if i != hi_a else "C0", mec="C0", mew=1.5, zorder=3)
+        for j, x1 in enumerate(xm):
+            ax.plot(x1, ym, "s", ms=12, mfc="white" if j != hi_m else "C3", mec="C3", mew=1.5, zorder=3)
+        ax.text(0.5, 0.96, r"weight coordinates $\mathbf{w}_a\in\mathbb{R}^N$, $a=1..D$", ha="center",
+                va="center", fontsize=9)
+        ax.text(0.5, 0.07, r"training points $\mu=1..P$, edges $x_{\mu a}$", ha="center", va="center",
+                fontsize=9)
+        ax.text(0.5, -0.12, notes[k], ha="center", va="top", fontsize=9)
+        ax.set_title(titles[k], fontsize=10)
+        ax.set(xlim=(0, 1), ylim=(-0.42, 1.02))
+        ax.axis("off")
+    return axs
