@@ -45,8 +45,7 @@ __all__ = [
     "gap_from_dmft", "SimulationResult", "order_params", "simulate_dmft_setting", "DMFTAverage", "dmft_matched",
     "EscapeScaling", "escape_scaling", "first_time_below",
     "weight_alignment", "typical_m0",
+    # chapter 4.5 (the delay and the scatter of single runs) and the derivation page's check
+    "simulate_batch", "crossing_times", "censored_quantiles", "DelayScan", "delay_scan",
+    "kick_prediction", "linear_gd_losses", "mode_growth_rate", "rank_correlation",
 ]
-# Chapter 4.5 and the derivation page's check (#27). Reachable as ``dmft.<name>``; to be added to
-# ``__all__`` together with the API snapshot (tests/api_names.json) when this is merged.
-_NEW_IN_27 = ["simulate_batch", "crossing_times", "censored_quantiles", "DelayScan", "delay_scan",
-              "kick_prediction", "linear_gd_losses", "mode_growth_rate", "rank_correlation"]
