@@ -375,7 +375,7 @@ def plot_phase_diagram(pd: PhaseDiagram, ax=None, cmap: str = "magma", log: bool
                  rf"amount of grokking $t^{{te}}_{{{pd.threshold:g}}}-t^{{tr}}_{{{pd.threshold:g}}}$ (steps)")
     if mark_censored and pd.censored.any():
         i, j = np.nonzero(pd.censored)
-        ax.plot(pd.alphas[i], pd.epsilons[j], "x", color="w", mec="k", ms=7, mew=1.5, ls="none",
+        ax.plot(pd.alphas[i], pd.epsilons[j], "x", color="k", ms=7, mew=1.5, ls="none", clip_on=False,
                 label=f"censored: not below {pd.threshold:g} by step {pd.steps:,}")
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), fontsize=8, frameon=False)
     ax.set_xlabel(r"$\alpha$")
