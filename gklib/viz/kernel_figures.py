@@ -73,22 +73,22 @@ def plot_eps_panel(D: int, eps: float, ridge: float = 0.0, axes=None, eps_max: f
     rank = mercer_spectrum(D, eps).rank
     Ps = np.unique(np.geomspace(1, 30 * rank, 300).astype(int))
     th = kernel_theory_curve(D, eps, Ps, ridge=ridge)
-    a3.plot(Ps, th["norm"], label=r"$|x|^2$ part")
-    a3.plot(Ps, th["traceless"], label="traceless part")
+    a3.plot(Ps, th["norm"], label=r"$|x|^2$")
+    a3.plot(Ps, th["traceless"], label="traceless")
     pred = predicted_sample_sizes(D, eps, ridge=ridge)
     for part, c in (("norm", "C0"), ("traceless", "C1")):
         if pred[part] is not None:
             a3.axvline(pred[part], color=c, ls=":", lw=1, label="learned (theory)" if part == "norm" else None)
     top = 1.6
-    for P, ls, name in ((D, "--", "P = D"), (rank, "-.", "rank")):
+    for P, ls, name, ha in ((D, "--", " P = D", "left"), (rank, "-.", "rank ", "right")):
         a3.axvline(P, color="gray", ls=ls, lw=0.8)
-        a3.text(P, top, f" {name}", color="0.35", fontsize=8, va="top", ha="left")
+        a3.text(P, top, name, color="0.35", fontsize=8, va="top", ha=ha)
     a3.set_xscale("log")
     a3.set_ylim(0, top)
     a3.set_xlabel("training-set size P")
     a3.set_ylabel("test error / power of the part\n(> 1: overfitting)")
     a3.set_title(f"kernel regression theory, ridge={ridge:.3g}")
-    a3.legend(fontsize=8, loc="lower right", bbox_to_anchor=(1, 0.08))   # right of the rank: the curves are at 0
+    a3.legend(fontsize=8, loc="center right", bbox_to_anchor=(1, 0.6))   # right of the rank: curves at 0
     if len(axes) == 4:
         a4 = axes[3]
         e = np.geomspace(1e-2, max(eps_max, eps), 200)
