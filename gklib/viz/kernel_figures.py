@@ -78,7 +78,7 @@ def plot_eps_panel(D: int, eps: float, ridge: float = 0.0, axes=None, eps_max: f
     pred = predicted_sample_sizes(D, eps, ridge=ridge)
     for part, c in (("norm", "C0"), ("traceless", "C1")):
         if pred[part] is not None:
-            a3.axvline(pred[part], color=c, ls=":", lw=1, label="learned (theory)" if part == "norm" else None)
+            a3.axvline(pred[part], color=c, ls=":", lw=1)       # learned, by the theory
     top = 1.6
     for P, ls, name, ha in ((D, "--", " P = D", "left"), (rank, "-.", "rank ", "right")):
         a3.axvline(P, color="gray", ls=ls, lw=0.8)
@@ -89,6 +89,8 @@ def plot_eps_panel(D: int, eps: float, ridge: float = 0.0, axes=None, eps_max: f
     a3.set_ylabel("test error / power of the part\n(> 1: overfitting)")
     a3.set_title(f"kernel regression theory, ridge={ridge:.3g}")
     a3.legend(fontsize=8, loc="center right", bbox_to_anchor=(1, 0.6))   # right of the rank: curves at 0
+    a3.text(0.99, 0.38, "dotted: learned\n(theory)", transform=a3.transAxes, ha="right", va="top",
+            fontsize=8, color="0.35")
     if len(axes) == 4:
         a4 = axes[3]
         e = np.geomspace(1e-2, max(eps_max, eps), 200)
