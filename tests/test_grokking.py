@@ -218,3 +218,32 @@ def test_first_below_interpolates_between_grid_points():
     np.testing.assert_array_equal(first_below(steps, v[:3], 0.6), [4.0, np.inf, 0.0])   # the grid point
     assert first_below(steps, v[3], 0.5, relative=True, interpolate=True) == 3.5
     assert first_below(steps, v[0], 0.6, interpolate=True) == 3.0
+
+
+def test_phase_diagram_censored_runs_are_those_without_a_crossing():
+    """A cap too short for some runs: exactly the runs with an infinite crossing time are censored,
+    their amount is counted at the cap, and the plot marks them (one cross each)."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from gklib.viz import plot_phase_diagram
+
+    task = gk.quadratic_task(D=12, P=40, P_test=200, seed=1, dtype=torch.float64)
+    pd = phase_diagram(task, [0.5, 4.0], [0.05, 0.5], N=30, steps=300, lr_scale=1.0, threshold=0.2,
+                       seed=3, n_log=40, dtype=torch.float64, progress_bar=False)
+    expect = ~(np.isfinite(pd.t_train) & np.isfinite(pd.t_test))
+    np.testing.assert_array_equal(pd.censored, expect)
+    assert pd.n_censored == int(expect.sum())
+    assert 0 < pd.n_censored < 4, pd.t_test                     # the short cap censors some, not all
+    cap = pd.steps - pd.t_train[pd.censored]
+    np.testing.assert_allclose(pd.amount[pd.censored], np.maximum(cap, 0))
+    ax = plt.figure().gca()
+    plot_phase_diagram(pd, ax=ax)
+    crosses = [ln for ln in ax.get_lines() if ln.get_marker() == "x"]
+    assert len(crosses) == 1 and len(crosses[0].get_xdata()) == pd.n_censored
+    i, j = np.nonzero(pd.censored)
+    np.testing.assert_allclose(sorted(crosses[0].get_xdata()), sorted(pd.alphas[i]))
+    ax2 = plt.figure().gca()
+    plot_phase_diagram(pd, ax=ax2, mark_censored=False)
+    assert not [ln for ln in ax2.get_lines() if ln.get_marker() == "x"]
+    plt.close("all")

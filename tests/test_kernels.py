@@ -230,3 +230,29 @@ def test_alignment_validation():
         cka(torch.eye(3), torch.ones(4))
     with pytest.raises(ValueError, match="L"):
         centered_kernel_alignment(torch.eye(3), torch.ones(4))
+
+
+def test_kernel_gd_predictions_matches_the_step_by_step_loop():
+    """The closed form equals the explicit kernel-GD recursion (chapter 2's ten-line loop)."""
+    import torch
+
+    from gklib.kernels import initial_ntk, kernel_gd_predictions
+    g = torch.Generator().manual_seed(0)
+    X = torch.randn(40, 6, generator=g, dtype=torch.float64) / 6**0.5
+    Xt = torch.randn(15, 6, generator=g, dtype=torch.float64) / 6**0.5
+    y = torch.randn(40, generator=g, dtype=torch.float64)
+    K, Kt = initial_ntk(X, None, 0.5), initial_ntk(Xt, X, 0.5)
+    r, f = -y.clone(), torch.zeros(15, dtype=torch.float64)
+    for _ in range(300):
+        gr = 2 * 0.7 / 40 * r
+        f -= Kt @ gr
+        r -= K @ gr
+    assert torch.allclose(kernel_gd_predictions(K, Kt, y, lr_scale=0.7, steps=300), f, rtol=1e-9, atol=1e-12)
+    # many steps: kernel GD converges to ridgeless kernel regression on the span of K
+    from gklib.kernels import kernel_regression
+    f_inf = kernel_gd_predictions(K, Kt, y, lr_scale=0.7, steps=10**9)
+    assert torch.allclose(f_inf, kernel_regression(K, y, Kt), rtol=1e-5, atol=1e-7)
+    with pytest.raises(ValueError, match="K_train"):
+        kernel_gd_predictions(K[:3], Kt, y)
+    with pytest.raises(ValueError, match="lr_scale"):
+        kernel_gd_predictions(K, Kt, y, lr_scale=-1)

@@ -71,3 +71,44 @@ def test_style_and_profile_banner():
         assert "quick" in gk.viz.style.profile_banner().data
     with gk.profile("book"):
         assert gk.viz.style.profile_banner() is None
+
+
+def test_plot_sweep_split_puts_train_and_test_on_their_own_axes():
+    """Train curves (dashed) on the left, test (solid) on the right, each axis trimmed to its own
+    curves: the test axis does not reach down to the training losses."""
+    import matplotlib.pyplot as plt
+    from gklib.history import History
+    from gklib.viz import plot_sweep_split
+
+    steps = np.arange(50) * 10
+    tr = np.stack([np.exp(-steps / 20.0), np.exp(-steps / 40.0)])       # down to ~1e-11
+    te = np.stack([1 - 0.9 * (steps > 200), 1 - 0.8 * (steps > 300)]) + 0.0
+    h = History(steps=steps, train_loss=tr, test_loss=te, weight_norm=np.ones_like(tr),
+                params={"alpha": np.array([0.5, 2.0])})
+    a_tr, a_te = plot_sweep_split(h, "alpha", axes=plt.subplots(1, 2)[1])
+    assert {ln.get_linestyle() for ln in a_tr.get_lines()} == {"--"}
+    assert {ln.get_linestyle() for ln in a_te.get_lines()} == {"-"}
+    assert a_te.get_ylim()[0] >= 0.1 / 2 - 1e-12                          # the test range only
+    assert a_tr.get_ylim()[0] >= 1e-6 * 1.0 - 1e-15                       # floor × the largest
+    assert [t.get_text() for t in a_te.get_legend().get_texts()] == ["α = 0.5", "α = 2"]
+    with pytest.raises(ValueError, match="batched"):
+        plot_sweep_split(h.run(0))
+    plt.close("all")
+
+
+def test_plot_eps_panel_four_panels_time_scales():
+    """The fourth panel draws τ = 1/(2λ) of the three blocks against ε (steps at c = 1)."""
+    import matplotlib.pyplot as plt
+    from gklib.kernels.dynamics import mode_timescales
+    from gklib.viz import plot_eps_panel
+
+    axes = plot_eps_panel(20, 0.1, axes=plt.subplots(2, 2)[1].ravel())
+    lines = axes[3].get_lines()[:3]
+    e = lines[1].get_xdata()
+    k = int(np.argmin(np.abs(e - 0.1)))
+    tau = mode_timescales(20, float(e[k]))
+    for line, part in zip(lines, ("linear", "norm", "traceless")):
+        assert np.isclose(line.get_ydata()[k], tau[part], rtol=1e-9), part
+    with pytest.raises(ValueError, match="axes"):
+        plot_eps_panel(20, 0.1, axes=plt.subplots(1, 2)[1])
+    plt.close("all")

@@ -61,7 +61,7 @@ def test_presets_are_slider_figure_with_panels(sweep, monkeypatch):
     runs = {r: dmft.solve_dmft(2, r, 1.0, 0.25, m0=m0, dt=0.4, steps=3, samples=50, response_samples=10,
                                progress_bar=False) for r in (5.0, 50.0)}
     vdmft.dmft_rho_slider(runs, dpi=10)
-    assert calls == [2, 2, 1, 3, 2, 2]
+    assert calls == [2, 2, 1, 4, 2, 2]
 
 
 def test_slider_figure_panels_clears_and_fixes_limits():

@@ -22,7 +22,7 @@ from .regression import centered_kernel_alignment, cka, kernel_learning_curve, k
 # name -> submodule, imported on first access
 _LAZY = {
     "dynamics": "dynamics", "spectrum": "spectrum",
-    "mode_timescales": "dynamics", "mode_learning": "dynamics",
+    "mode_timescales": "dynamics", "mode_learning": "dynamics", "kernel_gd_predictions": "dynamics",
     **{name: "spectrum" for name in (
         "MercerSpectrum", "mercer_spectrum", "quadratic_features", "feature_covariance_spectrum", "spectrum_blocks",
         "target_decomposition", "target_powers", "kernel_theory_curve", "predicted_sample_sizes",
@@ -33,7 +33,7 @@ __all__ = [
     # the NTK (kernels.ntk; the committee machine's closed forms from toy.ntk)
     "empirical_ntk", "committee_ntk", "ntk_from_stats", "initial_ntk",
     # kernels.dynamics
-    "mode_timescales", "mode_learning",
+    "mode_timescales", "mode_learning", "kernel_gd_predictions",
     # kernels.regression
     "kernel_regression", "kernel_learning_curve", "cka", "centered_kernel_alignment",
     # kernels.spectrum

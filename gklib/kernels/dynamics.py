@@ -18,9 +18,30 @@ from ..toy.linearized import kernel_gd_gain
 from ..validation import check_positive, check_positive_int
 from .spectrum import mercer_spectrum, quadratic_features
 
-__all__ = ["mode_timescales", "mode_learning"]
+__all__ = ["mode_timescales", "mode_learning", "kernel_gd_predictions"]
 
 _PARTS = ("linear", "norm", "traceless")
+
+
+def kernel_gd_predictions(K_train, K_test, y, lr_scale: float = 1.0, steps: int = 1) -> torch.Tensor:
+    r"""Predictions on test points after ``steps`` steps of kernel GD from :math:`f_0 = 0`, in closed form.
+
+    The recursion :math:`r_{t+1} = (I - \tfrac{2c}{P}K)\,r_t` with :math:`r_0 = -y` on the training
+    points moves the test predictions by :math:`-\tfrac{2c}{P}K_{\rm test}\,r_t` per step, so
+    :math:`f_t = \tfrac{2c}{P}K_{\rm test}\sum_{s<t}(I - \tfrac{2c}{P}K)^s y`, a geometric sum per eigenmode
+    of :math:`K` (:func:`gklib.toy.linearized.kernel_gd_gain`). ``K_train`` is ``(P, P)``, ``K_test``
+    ``(n, P)``, ``y`` ``(P,)``; float64 recommended. Stable for :math:`2c\,\lambda_{\max}(K/P) < 2`.
+    """
+    K_train, K_test, y = (torch.as_tensor(a) for a in (K_train, K_test, y))
+    P = y.shape[0]
+    if K_train.shape != (P, P) or K_test.ndim != 2 or K_test.shape[1] != P:
+        raise ValueError(f"K_train must be (P, P) and K_test (n, P) with P = len(y) = {P}, got "
+                         f"{tuple(K_train.shape)} and {tuple(K_test.shape)}")
+    c = check_positive(lr_scale, "lr_scale")
+    t = check_positive_int(steps, "steps")
+    mu, V = torch.linalg.eigh(K_train / P)
+    gain = kernel_gd_gain(2 * c * mu.clamp_min(0), t)
+    return 2 * c / P * (K_test @ (V @ (gain * (V.T @ y))))
 
 
 def mode_timescales(D: int, eps: float, lr_scale: float = 1.0) -> dict:

@@ -48,6 +48,17 @@ class PhaseDiagram:
     history: History
     seconds: float
 
+    @property
+    def censored(self) -> np.ndarray:
+        """``(n_alpha, n_eps)`` booleans: runs whose train or test loss had not crossed ``threshold`` by
+        the step cap ``steps``. Their ``amount`` is a lower bound (the crossing is counted at the cap)."""
+        return ~(np.isfinite(self.t_train) & np.isfinite(self.t_test))
+
+    @property
+    def n_censored(self) -> int:
+        """How many grid points are :attr:`censored`."""
+        return int(self.censored.sum())
+
 
 def phase_diagram(task, alphas, epsilons, N: int = 500, steps: int = 20_000, lr_scale: float = 20.0,
                   threshold: float = 0.1, seed: int = 0, center: bool = True, engine: str = "auto",

@@ -26,7 +26,7 @@ from .style import TEXT_WIDTH, panel_axes, param_label
 
 __all__ = ["step_axis", "loss_range", "plot_losses", "panel_axes", "sweep_labels", "plot_sweep", "plot_weight_norm", "plot_grokking",
            "plot_decomposition", "draw_toy_panels", "draw_vs_linear", "plot_vs_linear", "plot_powerlaw", "plot_phase_diagram",
-           "plot_spectrum", "plot_eps_panel"]
+           "plot_spectrum", "plot_eps_panel", "plot_sweep_split"]
 
 
 def step_axis(steps):
@@ -179,6 +179,41 @@ def plot_sweep(hist: History, by=None, *, panels=("loss",), ax=None, axes=None, 
     return axes[0] if len(panels) == 1 else axes
 
 
+def plot_sweep_split(hist: History, by=None, *, axes=None, normalize: bool = True, cmap: str = "viridis",
+                     fmt: str = "{:.3g}", floor: float = 1e-6):
+    """A loss sweep on two panels, train (left, dashed) and test (right, solid), each with its own
+    vertical range: the training losses fall much further than the test losses, and on one axis
+    they would squeeze the test curves into a decade. The train panel's axis stops at ``floor``
+    (× the largest value), the test panel's fits its curves. Colours as :func:`plot_sweep` (one
+    colour bar for both panels when there are many runs). Returns the two axes."""
+    if not isinstance(hist, History) or not hist.batched:
+        raise ValueError("hist must be a batched History (a sweep)")
+    labels = sweep_labels(hist, by, fmt)
+    a_tr, a_te = panel_axes(2) if axes is None else axes
+    colors = plt.get_cmap(cmap)(np.linspace(0, 0.9, hist.R))
+    x = step_axis(hist.steps)
+    for a, name, ls in ((a_tr, "train_loss", "--"), (a_te, "test_loss", "-")):
+        y = np.asarray(getattr(hist, name), dtype=float)
+        y = y / y[:, :1] if normalize else y
+        for i in range(hist.R):
+            a.plot(x, y[i], ls, color=colors[i], label=labels[i])
+        pos = y[np.isfinite(y) & (y > 0)]
+        a.set(xscale="log", yscale="log", xlabel="step + 1",
+              ylim=(max(pos.min() / 2, floor * pos.max()), 2 * pos.max()))
+    a_tr.set_ylabel("loss / initial loss" if normalize else "MSE")
+    a_tr.set_title("train (dashed)")
+    a_te.set_title("test (solid)")
+    values = np.atleast_1d(hist.params.get(by, [])) if isinstance(by, str) else np.array([])
+    if hist.R > MAX_LEGEND_RUNS and values.size == hist.R and np.issubdtype(values.dtype, np.number):
+        for a in (a_tr, a_te):
+            for line in a.get_lines():
+                line.set_label(None)
+        _sweep_colorbar([a_tr, a_te], values, cmap, by, False)
+    else:
+        a_te.legend(fontsize=8)
+    return a_tr, a_te
+
+
 def plot_weight_norm(hist: History, ax=None, label: str = "", **kw):
     """:math:`\\|W_t\\|_F / \\|W_0\\|_F` against ``step + 1``."""
     ax = ax or plt.gca()
@@ -202,12 +237,13 @@ def plot_grokking(hist: History, title: str = "", axes=None):
     return axes
 
 
-def plot_decomposition(hist: History, ax=None, total: bool = True):
-    """The three population terms of the test loss (paper eq. 6) over training."""
+def plot_decomposition(hist: History, ax=None, total: bool = True, step_scale: float = 1.0):
+    """The three population terms of the test loss (paper eq. 6) over training; ``step_scale``
+    multiplies the step axis (a run at ``lr_scale = c`` drawn in steps of ``c = 1``)."""
     if hist.variance is None:
         raise ValueError("this history has no loss decomposition (the task has no teacher beta)")
     ax = ax or plt.gca()
-    x = step_axis(hist.steps)
+    x = step_axis(np.asarray(hist.steps) * step_scale)
     for name, c in (("variance", "C0"), ("misalignment", "C1"), ("linear", "C2")):
         ax.plot(x, getattr(hist, name), color=c, label=name)
     if total:
@@ -325,9 +361,12 @@ def plot_powerlaw(x, series: dict, ax=None, fit_from=None, xlabel: str = r"$\alp
     return (ax, slopes, errors) if return_errors else (ax, slopes)
 
 
-def plot_phase_diagram(pd: PhaseDiagram, ax=None, cmap: str = "magma", log: bool = False):
+def plot_phase_diagram(pd: PhaseDiagram, ax=None, cmap: str = "magma", log: bool = False,
+                       mark_censored: bool = True):
     """Heat map of the amount of grokking, α on the x axis and ε on the y axis (bilinear, as the
-    paper's Fig 3(e)). ``log=True`` colours :math:`\\log_{10}(1 + \\text{amount})`."""
+    paper's Fig 3(e)). ``log=True`` colours :math:`\\log_{10}(1 + \\text{amount})`. With
+    ``mark_censored`` a cross marks each run that had not crossed the threshold by the step cap
+    (:attr:`~gklib.toy.experiments.PhaseDiagram.censored`: its amount is only a lower bound)."""
     ax = ax or plt.gca()
     z = pd.amount.T
     z = np.log10(1 + z) if log else z
@@ -335,6 +374,11 @@ def plot_phase_diagram(pd: PhaseDiagram, ax=None, cmap: str = "magma", log: bool
                    extent=(pd.alphas[0], pd.alphas[-1], pd.epsilons[0], pd.epsilons[-1]))
     plt.colorbar(im, ax=ax, label=r"$\log_{10}(1+$amount$)$" if log else
                  rf"amount of grokking $t^{{te}}_{{{pd.threshold:g}}}-t^{{tr}}_{{{pd.threshold:g}}}$ (steps)")
+    if mark_censored and pd.censored.any():
+        i, j = np.nonzero(pd.censored)
+        ax.plot(pd.alphas[i], pd.epsilons[j], "x", color="k", ms=7, mew=1.5, ls="none", clip_on=False,
+                label=f"censored: not below {pd.threshold:g} by step {pd.steps:,}")
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), fontsize=8, frameon=False)
     ax.set_xlabel(r"$\alpha$")
     ax.set_ylabel(r"$\epsilon$")
     return ax

@@ -40,14 +40,18 @@ def plot_spectrum(D: int, eps: float, empirical=None, ax=None, label_empirical="
 
 
 def plot_eps_panel(D: int, eps: float, ridge: float = 0.0, axes=None, eps_max: float = 1.0):
-    """For one ε: the Mercer spectrum, the share of :math:`\\mathrm{Tr}\\,K_0` on linear and quadratic functions
-    against ε, and the kernel-regression learning curves of the target's parts (returns the three axes)."""
+    """For one ε: the Mercer spectrum, the share of :math:`\\mathrm{Tr}\\,K_0` on linear and quadratic
+    functions against ε, the kernel-regression learning curves of the target's parts and, given a fourth
+    axis, the kernel-GD time scales :math:`\\tau_k=1/(2\\lambda_k)` (steps at ``lr_scale=1``) of the three
+    blocks against ε. ``axes``: three or four axes (default: four in a 2 × 2 grid). Returns the axes."""
     D = check_positive_int(D, "D")
     eps = check_positive(eps, "eps")
     ridge = check_positive(ridge, "ridge", allow_zero=True)
     if axes is None:
-        axes = panel_axes(3, height=3.0)
-    a1, a2, a3 = axes
+        axes = panel_axes(4, height=3.0)
+    if len(axes) not in (3, 4):
+        raise ValueError(f"axes must hold three or four axes, got {len(axes)}")
+    a1, a2, a3 = axes[:3]
     for a in axes:
         a.clear()
     plot_spectrum(D, eps, ax=a1)
@@ -69,23 +73,33 @@ def plot_eps_panel(D: int, eps: float, ridge: float = 0.0, axes=None, eps_max: f
     rank = mercer_spectrum(D, eps).rank
     Ps = np.unique(np.geomspace(1, 30 * rank, 300).astype(int))
     th = kernel_theory_curve(D, eps, Ps, ridge=ridge)
-    a3.plot(Ps, th["norm"], label=r"$|x|^2$ part")
-    a3.plot(Ps, th["traceless"], label="traceless quadratic part")
+    a3.plot(Ps, th["norm"], label=r"$|x|^2$")
+    a3.plot(Ps, th["traceless"], label="traceless")
     pred = predicted_sample_sizes(D, eps, ridge=ridge)
     for part, c in (("norm", "C0"), ("traceless", "C1")):
         if pred[part] is not None:
-            a3.axvline(pred[part], color=c, ls=":", lw=1, label="learned (theory)" if part == "norm" else None)
-    a3.axvline(D, color="gray", ls="--", lw=0.8, label="P = D")
-    a3.axvline(rank, color="gray", ls="-.", lw=0.8, label="P = rank of $K_0$")
+            a3.axvline(pred[part], color=c, ls=":", lw=1)       # learned, by the theory
+    top = 1.6
+    for P, ls, name, ha in ((D, "--", " P = D", "left"), (rank, "-.", "rank ", "right")):
+        a3.axvline(P, color="gray", ls=ls, lw=0.8)
+        a3.text(P, top, name, color="0.35", fontsize=8, va="top", ha=ha)
     a3.set_xscale("log")
-    a3.set_ylim(0, 1.6)
+    a3.set_ylim(0, top)
     a3.set_xlabel("training-set size P")
     a3.set_ylabel("test error / power of the part\n(> 1: overfitting)")
     a3.set_title(f"kernel regression theory, ridge={ridge:.3g}")
-    spec = a3.get_subplotspec()
-    if spec is not None and spec.colspan.stop < spec.get_gridspec().ncols:
-        # an empty grid cell to the right (panel_axes(3)): the legend goes there, off the curves
-        a3.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.12, 0.5)).set_in_layout(False)
-    else:
-        a3.legend(fontsize=8, loc="upper right")
+    a3.legend(fontsize=8, loc="center right", bbox_to_anchor=(1, 0.6))   # right of the rank: curves at 0
+    a3.text(0.99, 0.38, "dotted: learned\n(theory)", transform=a3.transAxes, ha="right", va="top",
+            fontsize=8, color="0.35")
+    if len(axes) == 4:
+        a4 = axes[3]
+        e = np.geomspace(1e-2, max(eps_max, eps), 200)
+        lin = np.full_like(e, D / 2.0)                               # tau = 1 / (2 lambda), c = 1
+        a4.plot(e, lin, color="0.4", label="linear: $D/2$")
+        a4.plot(e, D**2 / (2 * e**2 * (D + 2)), color="C0", label=r"$|x|^2$: $D^2/(2\epsilon^2(D+2))$")
+        a4.plot(e, D**2 / (4 * e**2), color="C1", label=r"traceless: $D^2/(4\epsilon^2)$")
+        a4.axvline(eps, color="k", ls=":")
+        a4.set(xscale="log", yscale="log", xlabel="ε", ylabel=r"time scale $\tau$ (steps, $c=1$)",
+               title="how long kernel GD takes per part")
+        a4.legend(fontsize=8, loc="upper right")
     return axes

@@ -322,13 +322,13 @@ def alpha_animation(hist: History, hist_lin: History, dpi: float = SLIDER_DPI):
 def eps_explorer_static(D: int = 40, eps_values=(0.01, 0.03, 0.1, 0.3, 1.0), ridge: float = 0.0,
                         dpi: float = SLIDER_DPI):
     """Static slider (:func:`~gklib.viz.slider.slider_figure`) over ``eps_values``: one
-    :func:`plot_eps_panel` frame per ε, for the static book (no kernel needed).
+    :func:`plot_eps_panel` frame per ε (four panels), for the static book (no kernel needed).
     Returns a :class:`~gklib.viz.slider.StaticSlider`."""
     D = check_positive_int(D, "D")
     ridge = check_positive(ridge, "ridge", allow_zero=True)
     eps_values = [check_positive(e, "eps_values") for e in np.atleast_1d(eps_values)]
     return slider_figure(lambda i, axes: plot_eps_panel(D, eps_values[i], ridge, axes=axes), eps_values,
-                         label=param_label("eps"), panels=3, height=3.0, dpi=dpi,
+                         label=param_label("eps"), panels=4, height=3.0, dpi=dpi,
                          title="Mercer spectrum, power split and kernel learning curves")
 
 
