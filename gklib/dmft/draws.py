@@ -13,7 +13,7 @@ import math
 
 import torch
 
-from ..config import generator
+from ..runtime import generator
 from ._checks import F64
 
 

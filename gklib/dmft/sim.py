@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from ..config import cap_steps, torch_threads
+from ..config import cap_steps
+from ..runtime import torch_threads
 from ..metrics import first_below
 from ..toy.model import CommitteeMachine, dphi_of, phi_of
 from ..toy.tasks import quadratic_task

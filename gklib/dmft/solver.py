@@ -48,7 +48,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from ..config import get_device, progress, torch_threads
+from ..frontend import progress
+from ..runtime import get_device, torch_threads
 from ..validation import check_positive, check_positive_int
 from ._checks import check_dmft, check_init
 from .draws import _antithetic_normals, _pair_subset

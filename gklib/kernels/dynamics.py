@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from ..config import generator
+from ..runtime import generator
 from ..data import gaussian_inputs
 from ..toy.linearized import kernel_gd_gain
 from ..validation import check_positive, check_positive_int

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from ..config import progress
+from ..frontend import progress
 from ..validation import check_positive, check_positive_int
 
 __all__ = ["kernel_regression", "kernel_learning_curve", "cka", "centered_kernel_alignment"]

@@ -35,7 +35,7 @@ import numpy as np
 import torch
 from scipy.optimize import brentq
 
-from ..config import generator
+from ..runtime import generator
 from ..data import gaussian_inputs
 from ..validation import check_positive, check_positive_int
 

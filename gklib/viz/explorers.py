@@ -32,7 +32,7 @@ from collections import OrderedDict
 
 import numpy as np
 
-from ..config import headless_execution
+from ..frontend import headless_execution
 from ..history import History
 from ..nets.experiments import modular_mlp_steps, modular_mlp_sweep
 from ..toy.experiments import run_toy
