@@ -82,3 +82,14 @@ def test_track_through_a_real_sweep_and_figures():
     assert len(sl.frames) == 2 and sl.frames[0] != sl.frames[1]
     with pytest.raises(ValueError, match="labels"):
         run_slider_html(h, ["a"], "d", 0.9)
+
+
+def test_compare_runs_figure():
+    from gklib.viz import compare_runs_figure
+    h = _hist()
+    axes = compare_runs_figure(h, [1, 0], ["b", "a"], 0.3, relative=True, acc_level=0.8)
+    assert len(axes) == 2 and len(axes[0].lines) >= 5
+    with pytest.raises(ValueError, match="runs"):
+        compare_runs_figure(h, [5], ["x"], 0.3)
+    with pytest.raises(ValueError, match="labels"):
+        compare_runs_figure(h, [0], ["x", "y"], 0.3)

@@ -14,7 +14,9 @@
   tracked laziness series marked where the losses cross, and optionally the weight norm;
 - :func:`run_slider_html` — a static slider with one run per frame: its losses, accuracies and laziness
   series, and its crossing times in the frame's title (what the whole-sweep figure does not spell out);
-- :func:`markdown_table` — a table that wraps to the text column in the built book.
+- :func:`markdown_table` — a table that wraps to the text column in the built book;
+- :func:`compare_runs_figure` — a few runs of a sweep side by side (a control experiment): losses with the
+  crossing level and accuracies, crossings marked.
 """
 from __future__ import annotations
 
@@ -27,7 +29,7 @@ from .figures import plot_sweep, step_axis
 from .style import TEXT_WIDTH
 
 __all__ = ["sweep_figure", "laziness_figure", "plot_tracked", "seed_sweep_figure", "plot_seed_sweep",
-           "delay_figure", "run_slider_html", "markdown_table"]
+           "delay_figure", "run_slider_html", "markdown_table", "compare_runs_figure"]
 
 
 def _colors(n, cmap="viridis"):
@@ -130,9 +132,9 @@ def plot_seed_sweep(values, alphas, ax=None, ylabel: str = "", ceiling: float | 
 
 
 def seed_sweep_figure(hist: History, level: float = 0.9, key: str | None = None, plateau: float | None = None,
-                      key_label: str = "", title: str = ""):
+                      key_label: str = "", title: str = "", train: bool = True):
     """A :func:`gklib.nets.seed_sweep` (``hist.params["seed"]``, ``hist.params["alpha"]``) in a 2 × 2 grid at the
-    column width: (a) test accuracy of every run, one colour per α; (b) the delay between train and test
+    column width: (a) test accuracy of every run, one colour per α (``train``: the train accuracy dashed); (b) the delay between train and test
     accuracy reaching ``level``; (c) the test accuracy when the train accuracy first reaches ``level``
     (``plateau`` as a dotted line); (d) the tracked series ``hist.extra[key]`` at that step (omitted when
     ``key`` is None). (b)–(d): :func:`plot_seed_sweep` (dots: runs, squares: medians, bars: ranges, triangles
@@ -147,11 +149,14 @@ def seed_sweep_figure(hist: History, level: float = 0.9, key: str | None = None,
     x = step_axis(hist.steps)
     cols = _colors(A)
     for i in range(hist.R):
+        if train:
+            axes[0, 0].plot(x, hist.train_acc[i], "--", color=cols[i % A], lw=0.7, alpha=0.6)
         axes[0, 0].plot(x, hist.test_acc[i], color=cols[i % A], lw=1.0, alpha=0.75,
                         label=f"α = {alphas[i % A]:g}" if i < A else None)
     if plateau is not None:
         axes[0, 0].axhline(plateau, color="gray", lw=0.8, ls=":")
-    axes[0, 0].set(xscale="log", xlabel="step + 1", ylabel="test accuracy", title=f"(a) every run ({S} seeds)")
+    axes[0, 0].set(xscale="log", xlabel="step + 1", ylabel="accuracy" if train else "test accuracy",
+                   title=f"(a) every run ({S} seeds)")
     axes[0, 0].legend(loc="upper left", fontsize=8.5)
     c = accuracy_crossings(hist, level)
     delay = np.where(np.isfinite(c["train"]), c["delay"], np.nan).reshape(S, A)
@@ -295,3 +300,39 @@ def markdown_table(header, rows, fmt: str = "{:.3g}"):
             raise ValueError(f"every row must have {len(header)} cells, got {len(r)}")
         lines.append("| " + " | ".join(cell(v) for v in r) + " |")
     return Markdown("\n".join(lines))
+
+
+def compare_runs_figure(hist: History, runs, labels, loss_level: float, *, relative: bool = False,
+                        acc_level: float | None = None, title: str = ""):
+    """Runs ``runs`` (indices) of a sweep in two panels at the column width: train (dashed) and test (solid)
+    loss with the level ``loss_level`` dotted (relative to the initial loss when ``relative``), and the
+    accuracies (``acc_level`` dotted); a star where each test loss first crosses the level. One colour per
+    run, ``labels`` one per selected run; legend below. Returns the two axes."""
+    runs = [int(r) for r in runs]
+    if not runs or any(r < 0 or r >= hist.R for r in runs):
+        raise ValueError(f"runs must be indices of the sweep's {hist.R} runs, got {runs}")
+    if len(labels) != len(runs):
+        raise ValueError(f"labels must hold one label per selected run ({len(runs)}), got {len(labels)}")
+    fig, axes = plt.subplots(1, 2, figsize=(TEXT_WIDTH, 3.0), layout="constrained")
+    x = step_axis(hist.steps)
+    cols = [f"C{k}" for k in range(len(runs))]
+    for r, lab, col in zip(runs, labels, cols):
+        tr, te = _loss_series(hist, r, relative)
+        axes[0].plot(x, tr, "--", color=col)
+        axes[0].plot(x, te, "-", color=col, label=lab)
+        t = first_crossing(hist.steps, te, loss_level)
+        if np.isfinite(t):
+            axes[0].plot(t + 1, loss_level, "*", color=col, mec="k", ms=10, zorder=3)
+        axes[1].plot(x, hist.train_acc[r], "--", color=col)
+        axes[1].plot(x, hist.test_acc[r], "-", color=col)
+    axes[0].axhline(loss_level, color="gray", lw=0.8, ls=":")
+    axes[0].set(xscale="log", yscale="log", xlabel="step + 1", ylabel="loss / initial loss" if relative else "loss")
+    if acc_level is not None:
+        axes[1].axhline(acc_level, color="gray", lw=0.8, ls=":")
+    axes[1].set(xscale="log", xlabel="step + 1", ylabel="accuracy")
+    handles, labs = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labs, loc="outside lower center", ncol=len(labs), title="dashed: train, solid: test",
+               title_fontsize=8)
+    if title:
+        fig.suptitle(title)
+    return axes
