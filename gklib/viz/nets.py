@@ -247,6 +247,7 @@ def run_slider_html(hist: History, labels, key: str, loss_level: float, *, relat
     def fmt_t(t):
         return f"{t:.0f}" if np.isfinite(t) else "never"
 
+
     def draw(i, axes):
         a, b = axes
         for k in range(hist.R):
@@ -268,8 +269,10 @@ def run_slider_html(hist: History, labels, key: str, loss_level: float, *, relat
         b.set(xscale="log", xlabel="step + 1", ylabel="accuracy and " + key_label)
         b.legend(fontsize=8, loc="upper left")
         ratio = ds["loss_ratio"][i]
-        a.figure.suptitle(f"{labels[i]}: loss fit at {fmt_t(ds['loss_train'][i])}, test at "
-                          f"{fmt_t(ds['loss_test'][i])}" + (f" (×{ratio:.2f})" if np.isfinite(ratio) else "")
+        te = ds["loss_test"][i]
+        a.figure.suptitle(f"{labels[i]}: loss fit at step {fmt_t(ds['loss_train'][i])}, "
+                          + (f"test at {te:.0f}" if np.isfinite(te) else "test not within the run")
+                          + (f" (×{ratio:.2f})" if np.isfinite(ratio) else "")
                           + f"; {key_label} at the fit {ds['key_at_fit'][i]:.2f}", fontsize=10)
 
     return slider_figure(draw, labels, label=label, fmt="{}", sep=": ", panels=2, height=3.0,
