@@ -93,3 +93,11 @@ def test_compare_runs_figure():
         compare_runs_figure(h, [5], ["x"], 0.3)
     with pytest.raises(ValueError, match="labels"):
         compare_runs_figure(h, [0], ["x", "y"], 0.3)
+
+
+def test_ratio_counts_step_zero_as_one():
+    steps = np.arange(5)
+    low = np.full((1, 5), 0.01)
+    h = History(steps=steps, train_loss=low, test_loss=low, weight_norm=np.ones((1, 5)))
+    ds = delay_summary(h, 0.1, relative=False)
+    assert ds["loss_train"][0] == 0 and ds["loss_test"][0] == 0 and ds["loss_ratio"][0] == 1.0

@@ -76,7 +76,8 @@ def delay_summary(hist: History, loss_level: float, *, relative: bool = True, ac
     ``acc_delay``, ``acc_ratio``); ``key`` adds ``hist.extra[key]`` (e.g. the feature-kernel change) at the
     loss fit and at the loss generalisation (``key_at_fit``, ``key_at_test``; NaN where never reached).
 
-    Never reached within the run: ``inf`` (a delay or ratio with an unfitted training set is NaN).
+    Never reached within the run: ``inf`` (a delay or ratio with an unfitted training set is NaN). The ratio
+    counts a crossing at step 0 as step 1 (both curves below the level from the start: ratio 1).
     Returns a dict of ``(R,)`` arrays (length 1 for a single run).
     """
     if not isinstance(hist, History):
@@ -89,7 +90,7 @@ def delay_summary(hist: History, loss_level: float, *, relative: bool = True, ac
         tr, te = np.atleast_1d(np.asarray(tr, float)), np.atleast_1d(np.asarray(te, float))
         with np.errstate(invalid="ignore", divide="ignore"):
             ok = np.isfinite(tr)
-            return tr, te, np.where(ok, te - tr, np.nan), np.where(ok, te / np.maximum(tr, 1), np.nan)
+            return tr, te, np.where(ok, te - tr, np.nan), np.where(ok, np.maximum(te, 1) / np.maximum(tr, 1), np.nan)
 
     out = {}
     tr = first_crossing(hist.steps, hist.train_loss, lv, relative=relative)
