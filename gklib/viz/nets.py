@@ -213,7 +213,7 @@ def delay_figure(hist: History, labels, key: str, loss_level: float, *, relative
         if a.get_legend() is not None:
             a.get_legend().remove()
     handles, labs = axes[2].get_legend_handles_labels()
-    fig.legend(handles, labs, loc="outside lower center", ncol=min(len(labs), 7), fontsize=8.5,
+    fig.legend(handles, labs, loc="outside lower center", ncol=min(len(labs), 6 if len(labs) <= 6 else 4), fontsize=8.5,
                title="dashed: train, solid: test", title_fontsize=8)
     if title:
         fig.suptitle(title)
