@@ -101,3 +101,10 @@ def test_ratio_counts_step_zero_as_one():
     h = History(steps=steps, train_loss=low, test_loss=low, weight_norm=np.ones((1, 5)))
     ds = delay_summary(h, 0.1, relative=False)
     assert ds["loss_train"][0] == 0 and ds["loss_test"][0] == 0 and ds["loss_ratio"][0] == 1.0
+
+
+def test_table_html_renders_math_as_subscripts():
+    t = markdown_table(["$d_t$", "$t_{\\rm test}/t_{\\rm train}$", "a<b"], [[1, 2, 3]])
+    h = t._repr_html_()
+    assert "<th>d<sub>t</sub></th>" in h and "t<sub>test</sub>/t<sub>train</sub>" in h and "a&lt;b" in h
+    assert h.count("<tr>") == 2 and "<td>1</td>" in h

@@ -280,12 +280,47 @@ def run_slider_html(hist: History, labels, key: str, loss_level: float, *, relat
                          title="one run of the sweep per frame")
 
 
-def markdown_table(header, rows, fmt: str = "{:.3g}"):
-    """``rows`` (sequences of numbers or strings) under ``header`` as a Markdown table
-    (``IPython.display.Markdown``): it wraps to the text column of the built book instead of scrolling.
-    Numbers are formatted with ``fmt``; ``inf`` is shown as "never", NaN as "—"."""
-    from IPython.display import Markdown
+class _Table:
+    """A table with two renderings: Markdown (``data``) and HTML (preferred by the built book, where it wraps
+    to the text column)."""
 
+    def __init__(self, header, rows):
+        self.header, self.rows = header, rows
+        self.data = "\n".join(["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+                              + ["| " + " | ".join(r) + " |" for r in rows])
+
+    @staticmethod
+    def _html_cell(text):
+        import html
+        import re
+
+        def math(m):
+            t = m.group(1).replace("\\rm ", "").replace("\\", "")
+            t = re.sub(r"_\{([^}]*)\}", r"<sub>\1</sub>", t)
+            return re.sub(r"_(\w)", r"<sub>\1</sub>", t)
+
+        parts = re.split(r"(\$[^$]*\$)", text)
+        return "".join(math(re.match(r"\$([^$]*)\$", q)) if q.startswith("$") and q.endswith("$") and len(q) > 1
+                       else html.escape(q) for q in parts)
+
+    def _repr_markdown_(self):
+        return self.data
+
+    def _repr_html_(self):
+        head = "".join(f"<th>{self._html_cell(h)}</th>" for h in self.header)
+        body = "".join("<tr>" + "".join(f"<td>{self._html_cell(c)}</td>" for c in r) + "</tr>" for r in self.rows)
+        return ('<table class="gk-table" style="width:100%;table-layout:auto;font-size:0.85em;'
+                f'border-collapse:collapse"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>')
+
+    def __repr__(self):
+        return self.data
+
+
+def markdown_table(header, rows, fmt: str = "{:.3g}"):
+    """``rows`` (sequences of numbers or strings) under ``header`` as a table that wraps to the text column of
+    the built book instead of scrolling: displayed as HTML (math such as ``$d_t$`` in a cell becomes
+    sub-scripted text), its Markdown source in ``.data``. Numbers are formatted with ``fmt``; ``inf`` is shown
+    as "never", NaN as "—"."""
     header = [str(h) for h in header]
     if not header:
         raise ValueError("header must name at least one column")
@@ -296,13 +331,13 @@ def markdown_table(header, rows, fmt: str = "{:.3g}"):
         v = float(v)
         return "—" if np.isnan(v) else ("never" if np.isinf(v) else fmt.format(v))
 
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    out = []
     for r in rows:
         r = list(r)
         if len(r) != len(header):
             raise ValueError(f"every row must have {len(header)} cells, got {len(r)}")
-        lines.append("| " + " | ".join(cell(v) for v in r) + " |")
-    return Markdown("\n".join(lines))
+        out.append([cell(v) for v in r])
+    return _Table(header, out)
 
 
 def compare_runs_figure(hist: History, runs, labels, loss_level: float, *, relative: bool = False,
