@@ -6,12 +6,13 @@
   network or an ensemble of ``R`` runs (an α sweep as one computation), returning a :class:`~gklib.History`;
 - :mod:`gklib.nets.laziness`: a network against its linearisation, relative weight and NTK change;
 - :mod:`gklib.nets.data`: modular addition, student–teacher regression, MNIST;
-- :mod:`gklib.nets.experiments`: the modular-arithmetic MLP sweep (paper Fig 2).
+- :mod:`gklib.nets.experiments`: the modular-arithmetic MLP sweep (paper Fig 2), seed sweeps, and
+  :func:`~gklib.nets.experiments.delay_summary` (delays on the losses and accuracies, absolute and relative).
 """
 from . import data, experiments, laziness, modules, trainer, wrappers
 from .data import (MNIST_FILES, MNIST_MIRRORS, find_mnist_dir, load_mnist, mirrored_fraction, modular_addition,
                    student_teacher)
-from .experiments import modular_mlp_steps, modular_mlp_sweep, seed_sweep
+from .experiments import delay_summary, modular_mlp_steps, modular_mlp_sweep, seed_sweep
 from .laziness import (feature_kernel_change, kernel_distance, net_vs_linear, ntk_change, relative_ntk_change,
                        relative_weight_change)
 from .modules import ACTIVATIONS, MLP, QuadraticMLP, Transformer1L
@@ -32,5 +33,5 @@ __all__ = [
     "modular_addition", "mirrored_fraction", "student_teacher", "load_mnist", "find_mnist_dir", "MNIST_FILES",
     "MNIST_MIRRORS",
     # experiments
-    "modular_mlp_sweep", "modular_mlp_steps", "seed_sweep",
+    "modular_mlp_sweep", "modular_mlp_steps", "seed_sweep", "delay_summary",
 ]

@@ -9,7 +9,14 @@
 - :func:`seed_sweep_figure` — a seed sweep in four panels: test accuracy of every run, and the spread over
   seeds of the delay, of the test accuracy when the training set is fitted and of a tracked series then;
 - :func:`plot_seed_sweep` — a per-run measure of a :func:`gklib.nets.seed_sweep` against α: every seed
-  as a dot, the median as a line, the range as a bar; runs that never crossed drawn as triangles at the top.
+  as a dot, the median as a line, the range as a bar; runs that never crossed drawn as triangles at the top;
+- :func:`delay_figure` — a sweep read on its losses first: losses with the crossing level, accuracies, a
+  tracked laziness series marked where the losses cross, and optionally the weight norm;
+- :func:`run_slider_html` — a static slider with one run per frame: its losses, accuracies and laziness
+  series, and its crossing times in the frame's title (what the whole-sweep figure does not spell out);
+- :func:`markdown_table` — a table that wraps to the text column in the built book;
+- :func:`compare_runs_figure` — a few runs of a sweep side by side (a control experiment): losses with the
+  crossing level and accuracies, crossings marked.
 """
 from __future__ import annotations
 
@@ -17,11 +24,12 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from ..history import History
-from ..metrics import accuracy_crossings, generalisation_at_fit, spread, value_at_fit
+from ..metrics import accuracy_crossings, first_crossing, generalisation_at_fit, spread, value_at_fit
 from .figures import plot_sweep, step_axis
 from .style import TEXT_WIDTH
 
-__all__ = ["sweep_figure", "laziness_figure", "plot_tracked", "seed_sweep_figure", "plot_seed_sweep"]
+__all__ = ["sweep_figure", "laziness_figure", "plot_tracked", "seed_sweep_figure", "plot_seed_sweep",
+           "delay_figure", "run_slider_html", "markdown_table", "compare_runs_figure"]
 
 
 def _colors(n, cmap="viridis"):
@@ -63,15 +71,24 @@ def laziness_figure(hist: History, labels, key: str, level: float = 0.9, ylabel:
     return axes
 
 
-def plot_tracked(hist: History, key: str, labels, level: float = 0.9, ax=None, ylabel: str | None = None):
+def plot_tracked(hist: History, key: str, labels, level: float = 0.9, ax=None, ylabel: str | None = None,
+                 loss_level: float | None = None, relative: bool = True):
     """``hist.extra[key]`` of every run against ``step + 1``; a circle marks the step at which the run's
-    train accuracy first reaches ``level``, a star the step at which its test accuracy does."""
+    train accuracy first reaches ``level``, a star the step at which its test accuracy does. With
+    ``loss_level`` the markers sit where the train and the test *loss* first fall below that level instead
+    (times the run's initial loss when ``relative``)."""
     ax = ax or plt.gca()
     if key not in hist.extra:
         raise ValueError(f"hist.extra has no {key!r}; log it with fit(..., track={{{key!r}: ...}})")
     v = np.atleast_2d(hist.extra[key])
-    c = accuracy_crossings(hist, level)
-    tr, te = np.atleast_1d(c["train"]), np.atleast_1d(c["test"])
+    if loss_level is None:
+        c = accuracy_crossings(hist, level)
+        tr, te = np.atleast_1d(c["train"]), np.atleast_1d(c["test"])
+        what = f"{level:.0%}"
+    else:
+        tr = np.atleast_1d(first_crossing(hist.steps, hist.train_loss, loss_level, relative=relative))
+        te = np.atleast_1d(first_crossing(hist.steps, hist.test_loss, loss_level, relative=relative))
+        what = "loss " + (f"÷{1 / loss_level:.3g}" if relative else f"< {loss_level:g}")
     x = step_axis(hist.steps)
     for i, col in enumerate(_colors(len(v))):
         ax.plot(x, v[i], color=col, label=labels[i])
@@ -79,8 +96,8 @@ def plot_tracked(hist: History, key: str, labels, level: float = 0.9, ax=None, y
             if np.isfinite(t):
                 j = np.searchsorted(hist.steps, t)
                 ax.plot(x[j], v[i, j], mk, color=col, ms=ms, mec="k", mew=0.6, zorder=3)
-    ax.plot([], [], "o", color="w", mec="k", label=f"train {level:.0%}")
-    ax.plot([], [], "*", color="w", mec="k", ms=10, label=f"test {level:.0%}")
+    ax.plot([], [], "o", color="w", mec="k", label=f"train {what}")
+    ax.plot([], [], "*", color="w", mec="k", ms=10, label=f"test {what}")
     ax.set(xscale="log", xlabel="step + 1", ylabel=ylabel or key)
     return ax
 
@@ -115,9 +132,9 @@ def plot_seed_sweep(values, alphas, ax=None, ylabel: str = "", ceiling: float | 
 
 
 def seed_sweep_figure(hist: History, level: float = 0.9, key: str | None = None, plateau: float | None = None,
-                      key_label: str = "", title: str = ""):
+                      key_label: str = "", title: str = "", train: bool = True):
     """A :func:`gklib.nets.seed_sweep` (``hist.params["seed"]``, ``hist.params["alpha"]``) in a 2 × 2 grid at the
-    column width: (a) test accuracy of every run, one colour per α; (b) the delay between train and test
+    column width: (a) test accuracy of every run, one colour per α (``train``: the train accuracy dashed); (b) the delay between train and test
     accuracy reaching ``level``; (c) the test accuracy when the train accuracy first reaches ``level``
     (``plateau`` as a dotted line); (d) the tracked series ``hist.extra[key]`` at that step (omitted when
     ``key`` is None). (b)–(d): :func:`plot_seed_sweep` (dots: runs, squares: medians, bars: ranges, triangles
@@ -132,11 +149,14 @@ def seed_sweep_figure(hist: History, level: float = 0.9, key: str | None = None,
     x = step_axis(hist.steps)
     cols = _colors(A)
     for i in range(hist.R):
+        if train:
+            axes[0, 0].plot(x, hist.train_acc[i], "--", color=cols[i % A], lw=0.7, alpha=0.6)
         axes[0, 0].plot(x, hist.test_acc[i], color=cols[i % A], lw=1.0, alpha=0.75,
                         label=f"α = {alphas[i % A]:g}" if i < A else None)
     if plateau is not None:
         axes[0, 0].axhline(plateau, color="gray", lw=0.8, ls=":")
-    axes[0, 0].set(xscale="log", xlabel="step + 1", ylabel="test accuracy", title=f"(a) every run ({S} seeds)")
+    axes[0, 0].set(xscale="log", xlabel="step + 1", ylabel="accuracy" if train else "test accuracy",
+                   title=f"(a) every run ({S} seeds)")
     axes[0, 0].legend(loc="upper left", fontsize=8.5)
     c = accuracy_crossings(hist, level)
     delay = np.where(np.isfinite(c["train"]), c["delay"], np.nan).reshape(S, A)
@@ -153,6 +173,204 @@ def seed_sweep_figure(hist: History, level: float = 0.9, key: str | None = None,
         plot_seed_sweep(value_at_fit(hist, hist.extra[key], level).reshape(S, A), alphas, ax=axes[1, 1],
                         ylabel=key_label or key, color="C2")
         axes[1, 1].set_title(f"(d) {key_label or key} then")
+    if title:
+        fig.suptitle(title)
+    return axes
+
+
+def _loss_series(hist, i, relative):
+    tr, te = np.asarray(hist.train_loss[i], float), np.asarray(hist.test_loss[i], float)
+    return (tr / tr[0], te / te[0]) if relative else (tr, te)
+
+
+def delay_figure(hist: History, labels, key: str, loss_level: float, *, relative: bool = True,
+                 acc_level: float | None = None, key_label: str = "feature-kernel change $d_t$",
+                 norm: bool = True, title: str = ""):
+    """A sweep read on its losses first, in a 2 × 2 grid at the column width: (a) train (dashed) and test
+    (solid) loss of every run — divided by its initial value when ``relative`` — with the level
+    ``loss_level`` dotted; (b) the accuracies (``acc_level`` dotted); (c) the tracked series
+    ``hist.extra[key]`` with a circle where the train loss and a star where the test loss first cross the
+    level (:func:`plot_tracked`); (d) the weight norm (``norm=False``: three panels). One legend below.
+    Returns the axes."""
+    n = 4 if norm else 3
+    fig, axes = plt.subplots(2, 2, figsize=(TEXT_WIDTH, 5.4), layout="constrained")
+    axes = axes.ravel()
+    if not norm:
+        axes[3].set_axis_off()
+    plot_sweep(hist, labels, panels=("loss",), ax=axes[0], normalize=relative)
+    axes[0].axhline(loss_level, color="gray", lw=0.8, ls=":")
+    axes[0].set_title("(a) loss" + (" / initial loss" if relative else ""))
+    plot_sweep(hist, labels, panels=("acc",), ax=axes[1])
+    if acc_level is not None:
+        axes[1].axhline(acc_level, color="gray", lw=0.8, ls=":")
+    axes[1].set_title("(b) accuracy")
+    plot_tracked(hist, key, labels, ax=axes[2], ylabel=key_label, loss_level=loss_level, relative=relative)
+    axes[2].set_title("(c) " + key_label.split("$")[0].strip() if "$" in key_label else "(c) " + key_label)
+    if norm:
+        plot_sweep(hist, labels, panels=("norm",), ax=axes[3])
+        axes[3].set_title("(d) weight norm")
+    for a in axes[:n]:
+        if a.get_legend() is not None:
+            a.get_legend().remove()
+    handles, labs = axes[2].get_legend_handles_labels()
+    fig.legend(handles, labs, loc="outside lower center", ncol=min(len(labs), 6 if len(labs) <= 6 else 4), fontsize=8.5,
+               title="dashed: train, solid: test", title_fontsize=8)
+    if title:
+        fig.suptitle(title)
+    return axes[:n]
+
+
+def run_slider_html(hist: History, labels, key: str, loss_level: float, *, relative: bool = True,
+                    acc_level: float = 0.9, key_label: str = "$d_t$", label: str = "run"):
+    """A static slider (:func:`~gklib.viz.slider.slider_figure`) with one run of a sweep per frame: left,
+    its train (dashed) and test (solid) loss — relative to the initial loss when ``relative`` — with the
+    level ``loss_level`` dotted and the crossings marked; right, its train and test accuracy and the tracked
+    series ``hist.extra[key]`` (both between 0 and 1) on one axis. The frame's title gives the run's loss
+    crossings, their ratio, and ``key`` at the loss fit. The other runs stay as faint grey context.
+    Axis limits are the same in every frame. Returns a :class:`~gklib.viz.slider.StaticSlider`."""
+    from .slider import slider_figure
+
+    if key not in hist.extra:
+        raise ValueError(f"hist.extra has no {key!r}; log it with fit(..., track={{{key!r}: ...}})")
+    if len(labels) != hist.R:
+        raise ValueError(f"labels must hold one label per run ({hist.R}), got {len(labels)}")
+    from ..nets.experiments import delay_summary
+
+    ds = delay_summary(hist, loss_level, relative=relative, acc_level=acc_level, key=key)
+    x = step_axis(hist.steps)
+    v = np.atleast_2d(hist.extra[key])
+    allv = np.concatenate([np.concatenate(_loss_series(hist, i, relative)) for i in range(hist.R)])
+    allv = allv[np.isfinite(allv) & (allv > 0)]
+    ylim = (max(allv.min(), 1e-8) / 1.5, allv.max() * 1.5)
+    cols = _colors(hist.R)
+
+    def fmt_t(t):
+        return f"{t:.0f}" if np.isfinite(t) else "never"
+
+
+    def draw(i, axes):
+        a, b = axes
+        for k in range(hist.R):
+            if k != i:
+                a.plot(x, _loss_series(hist, k, relative)[1], color="0.8", lw=0.8)
+        tr, te = _loss_series(hist, i, relative)
+        a.plot(x, tr, "--", color=cols[i], label="train loss")
+        a.plot(x, te, "-", color=cols[i], label="test loss")
+        a.axhline(loss_level, color="gray", lw=0.8, ls=":")
+        for t, mk in ((ds["loss_train"][i], "o"), (ds["loss_test"][i], "*")):
+            if np.isfinite(t):
+                a.plot(t + 1, loss_level, mk, color=cols[i], mec="k", ms=9 if mk == "*" else 6, zorder=3)
+        a.set(xscale="log", yscale="log", xlabel="step + 1",
+              ylabel="loss / initial loss" if relative else "loss")
+        a.legend(fontsize=8, loc="lower left")
+        b.plot(x, hist.train_acc[i], "--", color=cols[i], label="train accuracy")
+        b.plot(x, hist.test_acc[i], "-", color=cols[i], label="test accuracy")
+        b.plot(x, v[i], "-", color="C3", lw=1.8, label=key_label)
+        b.set(xscale="log", xlabel="step + 1", ylabel="accuracy and " + key_label)
+        b.legend(fontsize=8, loc="upper left")
+        ratio = ds["loss_ratio"][i]
+        te = ds["loss_test"][i]
+        a.figure.suptitle(f"{labels[i]}: loss fit at step {fmt_t(ds['loss_train'][i])}, "
+                          + (f"test at {te:.0f}" if np.isfinite(te) else "test not within the run")
+                          + (f" (×{ratio:.2f})" if np.isfinite(ratio) else "")
+                          + f"; {key_label} at the fit {ds['key_at_fit'][i]:.2f}", fontsize=10)
+
+    return slider_figure(draw, labels, label=label, fmt="{}", sep=": ", panels=2, height=3.0,
+                         limits=[{"ylim": ylim}, {"ylim": (-0.03, 1.03)}],
+                         title="one run of the sweep per frame")
+
+
+class _Table:
+    """A table with two renderings: Markdown (``data``) and HTML (preferred by the built book, where it wraps
+    to the text column)."""
+
+    def __init__(self, header, rows):
+        self.header, self.rows = header, rows
+        self.data = "\n".join(["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+                              + ["| " + " | ".join(r) + " |" for r in rows])
+
+    @staticmethod
+    def _html_cell(text):
+        import html
+        import re
+
+        def math(m):
+            t = m.group(1).replace("\\rm ", "").replace("\\", "")
+            t = re.sub(r"_\{([^}]*)\}", r"<sub>\1</sub>", t)
+            return re.sub(r"_(\w)", r"<sub>\1</sub>", t)
+
+        parts = re.split(r"(\$[^$]*\$)", text)
+        return "".join(math(re.match(r"\$([^$]*)\$", q)) if q.startswith("$") and q.endswith("$") and len(q) > 1
+                       else html.escape(q) for q in parts)
+
+    def _repr_markdown_(self):
+        return self.data
+
+    def _repr_html_(self):
+        head = "".join(f"<th>{self._html_cell(h)}</th>" for h in self.header)
+        body = "".join("<tr>" + "".join(f"<td>{self._html_cell(c)}</td>" for c in r) + "</tr>" for r in self.rows)
+        return ('<table class="gk-table" style="width:100%;table-layout:auto;font-size:0.85em;'
+                f'border-collapse:collapse"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>')
+
+    def __repr__(self):
+        return self.data
+
+
+def markdown_table(header, rows, fmt: str = "{:.3g}"):
+    """``rows`` (sequences of numbers or strings) under ``header`` as a table that wraps to the text column of
+    the built book instead of scrolling: displayed as HTML (math such as ``$d_t$`` in a cell becomes
+    sub-scripted text), its Markdown source in ``.data``. Numbers are formatted with ``fmt``; ``inf`` is shown
+    as "never", NaN as "—"."""
+    header = [str(h) for h in header]
+    if not header:
+        raise ValueError("header must name at least one column")
+
+    def cell(v):
+        if isinstance(v, str):
+            return v
+        v = float(v)
+        return "—" if np.isnan(v) else ("never" if np.isinf(v) else fmt.format(v))
+
+    out = []
+    for r in rows:
+        r = list(r)
+        if len(r) != len(header):
+            raise ValueError(f"every row must have {len(header)} cells, got {len(r)}")
+        out.append([cell(v) for v in r])
+    return _Table(header, out)
+
+
+def compare_runs_figure(hist: History, runs, labels, loss_level: float, *, relative: bool = False,
+                        acc_level: float | None = None, title: str = ""):
+    """Runs ``runs`` (indices) of a sweep in two panels at the column width: train (dashed) and test (solid)
+    loss with the level ``loss_level`` dotted (relative to the initial loss when ``relative``), and the
+    accuracies (``acc_level`` dotted); a star where each test loss first crosses the level. One colour per
+    run, ``labels`` one per selected run; legend below. Returns the two axes."""
+    runs = [int(r) for r in runs]
+    if not runs or any(r < 0 or r >= hist.R for r in runs):
+        raise ValueError(f"runs must be indices of the sweep's {hist.R} runs, got {runs}")
+    if len(labels) != len(runs):
+        raise ValueError(f"labels must hold one label per selected run ({len(runs)}), got {len(labels)}")
+    fig, axes = plt.subplots(1, 2, figsize=(TEXT_WIDTH, 3.0), layout="constrained")
+    x = step_axis(hist.steps)
+    cols = [f"C{k}" for k in range(len(runs))]
+    for r, lab, col in zip(runs, labels, cols):
+        tr, te = _loss_series(hist, r, relative)
+        axes[0].plot(x, tr, "--", color=col)
+        axes[0].plot(x, te, "-", color=col, label=lab)
+        t = first_crossing(hist.steps, te, loss_level)
+        if np.isfinite(t):
+            axes[0].plot(t + 1, loss_level, "*", color=col, mec="k", ms=10, zorder=3)
+        axes[1].plot(x, hist.train_acc[r], "--", color=col)
+        axes[1].plot(x, hist.test_acc[r], "-", color=col)
+    axes[0].axhline(loss_level, color="gray", lw=0.8, ls=":")
+    axes[0].set(xscale="log", yscale="log", xlabel="step + 1", ylabel="loss / initial loss" if relative else "loss")
+    if acc_level is not None:
+        axes[1].axhline(acc_level, color="gray", lw=0.8, ls=":")
+    axes[1].set(xscale="log", xlabel="step + 1", ylabel="accuracy")
+    handles, labs = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labs, loc="outside lower center", ncol=len(labs), title="dashed: train, solid: test",
+               title_fontsize=8)
     if title:
         fig.suptitle(title)
     return axes
