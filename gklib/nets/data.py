@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ..config import generator, get_device
+from ..runtime import generator, get_device
 from ..toy.tasks import Task
 from ..validation import check_positive, check_positive_int
 

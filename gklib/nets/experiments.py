@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..config import by_profile, get_device
+from ..config import by_profile
+from ..runtime import get_device
 from ..history import History
 from ..metrics import first_crossing, value_at
 from ..validation import as_param_array

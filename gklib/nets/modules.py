@@ -16,7 +16,7 @@ import math
 import torch
 from torch import nn
 
-from ..config import generator
+from ..runtime import generator
 from ..validation import check_positive, check_positive_int
 
 __all__ = ["QuadraticMLP", "MLP", "Transformer1L", "ACTIVATIONS"]

@@ -33,7 +33,9 @@ import numpy as np
 import torch
 from torch.func import functional_call, vmap
 
-from ..config import cap_steps, generator, get_device, progress
+from ..config import cap_steps
+from ..frontend import progress
+from ..runtime import generator, get_device
 from ..history import History, log_grid
 from ..training import DivergenceWatch, check_on_divergence, check_optimizer
 from ..validation import as_param_array, broadcast_runs, check_betas, check_data, check_positive, check_positive_int
