@@ -295,7 +295,7 @@ def grokking_slider(hist: History, param: str = "alpha", fmt: str = "{:.3g}", dp
 
     def draw(i, axes, cap):
         plot_grokking(hist.run(i), title=f"{cap}: train and test loss", axes=axes)
-        axes[0].legend(loc="upper right")       # one place in every frame
+        axes[0].legend(loc="lower left")        # one place in every frame (empty in all)
 
     return _run_slider(hist, param, fmt, draw, panels=2, limits=limits, dpi=dpi, note=note,
                        title="train/test loss and weight norm")
