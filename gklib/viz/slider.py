@@ -228,11 +228,13 @@ def slider_figure(draw, values, *, label: str = "α", fmt="{:.3g}", sep: str = "
                         "initial": initial,
                         "alt": json.dumps(alt), "label": json.dumps(label), "sep": json.dumps(sep)}
     n = len(vals)
+    width = max(len(t) for t in labels) + 1      # fixed width: the track does not move
     html = (
         f'<div class="gk-slider" id="{uid}" data-gk-slider="{esc(label)}" data-gk-frames="{n}" '
         f'data-gk-index="{initial}" style="max-width:100%;margin:0.5em 0">\n'
         f'<div class="gk-slider-controls" style="display:flex;align-items:center;gap:0.8em">'
-        f'<label for="{uid}-input">{esc(label)}{esc(sep)}<output class="gk-slider-value" for="{uid}-input">'
+        f'<label for="{uid}-input">{esc(label)}{esc(sep)}<output class="gk-slider-value" for="{uid}-input" '
+        f'style="display:inline-block;min-width:{width}ch;font-variant-numeric:tabular-nums">'
         f'{esc(labels[initial])}</output></label>'
         f'<input class="gk-slider-input" id="{uid}-input" type="range" min="0" max="{n - 1}" step="1" '
         f'value="{initial}" aria-label="{esc(label)}" aria-valuetext="{esc(label + sep + labels[initial])}" '
@@ -293,6 +295,7 @@ def grokking_slider(hist: History, param: str = "alpha", fmt: str = "{:.3g}", dp
 
     def draw(i, axes, cap):
         plot_grokking(hist.run(i), title=f"{cap}: train and test loss", axes=axes)
+        axes[0].legend(loc="lower left")        # one place in every frame (empty in all)
 
     return _run_slider(hist, param, fmt, draw, panels=2, limits=limits, dpi=dpi, note=note,
                        title="train/test loss and weight norm")

@@ -118,7 +118,7 @@ def plot_lazy_rich(hist: History, *, kernel_mse: float | None = None, step_scale
     vals = vals[np.isfinite(vals) & (vals > 0)]
     b.set(yscale="log", ylabel="relative distance", title="(b) how far from the start",
           ylim=(max(vals.min(), 1e-4 * vals.max()) / 1.5, vals.max() * 300))
-    b.legend(loc="upper left", ncol=2)
+    b.legend(loc="upper left", ncol=2, fontsize=9.5)
 
     w = np.asarray(hist.weight_norm, dtype=float)
     al = np.asarray(ex["alignment"], dtype=float)
@@ -139,7 +139,7 @@ def plot_lazy_rich(hist: History, *, kernel_mse: float | None = None, step_scale
     h1, l1 = c.get_legend_handles_labels()
     h2, l2 = c2.get_legend_handles_labels()
     c.legend(h1 + h2, l1 + l2, loc="upper left")
-    fig.legend(handles=proxies, loc="outside lower center", ncol=len(proxies), frameon=False)
+    fig.legend(handles=proxies, loc="outside lower center", ncol=len(proxies), frameon=False, fontsize=9.5)
     return axes
 
 
