@@ -74,7 +74,7 @@ def test_delay_scan_small():
 def test_linear_gd_losses_matches_the_independent_closed_form_and_the_solver():
     """The public ε = 0 solution equals the test module's own closed form (c_u = α²ΣC0/N², σ² = 3q⋆²/4)
     and the DMFT solver at ε = 0 to rounding."""
-    from tests.test_dmft import _mp_gd_losses
+    from test_dmft import _mp_gd_losses      # tests/ is on sys.path (pytest prepends it)
     train, test = dmft.linear_gd_losses(3.0, 0.4, 20, N=2)
     ex, tr = _mp_gd_losses(3.0, 0.4, 20, c_u=0.5, sigma2=0.75)
     np.testing.assert_allclose(test - 0.75, ex, rtol=1e-12)
