@@ -80,7 +80,8 @@ def plot_eps_panel(D: int, eps: float, ridge: float = 0.0, axes=None, eps_max: f
         if pred[part] is not None:
             a3.axvline(pred[part], color=c, ls=":", lw=1)       # learned, by the theory
     top = 1.6
-    for P, ls, name, ha in ((D, "--", " P = D", "left"), (rank, "-.", "rank ", "right")):
+    # labels to the left of their lines: the dotted "learned" lines lie to the right of P = D
+    for P, ls, name, ha in ((D, "--", "P = D ", "right"), (rank, "-.", "rank ", "right")):
         a3.axvline(P, color="gray", ls=ls, lw=0.8)
         a3.text(P, top, name, color="0.35", fontsize=8, va="top", ha=ha)
     a3.set_xscale("log")
