@@ -83,7 +83,8 @@ def plot_eps_panel(D: int, eps: float, ridge: float = 0.0, axes=None, eps_max: f
     # labels to the left of their lines: the dotted "learned" lines lie to the right of P = D
     for P, ls, name, ha in ((D, "--", "P = D ", "right"), (rank, "-.", "rank ", "right")):
         a3.axvline(P, color="gray", ls=ls, lw=0.8)
-        a3.text(P, top, name, color="0.35", fontsize=8, va="top", ha=ha)
+        a3.text(P, top, name, color="0.35", fontsize=8, va="top", ha=ha, zorder=5,
+                bbox=dict(fc="white", ec="none", pad=0.5))            # above the dotted lines
     a3.set_xscale("log")
     a3.set_ylim(0, top)
     a3.set_xlabel("training-set size P")
