@@ -364,20 +364,26 @@ def plot_powerlaw(x, series: dict, ax=None, fit_from=None, xlabel: str = r"$\alp
 def plot_phase_diagram(pd: PhaseDiagram, ax=None, cmap: str = "magma", log: bool = False,
                        mark_censored: bool = True):
     """Heat map of the amount of grokking, α on the x axis and ε on the y axis, one flat cell per
-    trained run (log axes; each cell spans the geometric midpoints to its neighbours, so no colour
-    is interpolated between runs). ``log=True`` colours :math:`\\log_{10}(1 + \\text{amount})`. With
+    trained run, reaching half-way to its neighbours (on a log axis where the grid is geometric),
+    so that no colour is interpolated between runs. ``log=True`` colours :math:`\\log_{10}(1 + \\text{amount})`. With
     ``mark_censored`` a cross marks each run that had not crossed the threshold by the step cap
     (:attr:`~gklib.toy.experiments.PhaseDiagram.censored`: its amount is only a lower bound)."""
     ax = ax or plt.gca()
     z = pd.amount.T
     z = np.log10(1 + z) if log else z
-    def edges(v):
-        lv = np.log(np.asarray(v, dtype=float))
-        d = np.diff(lv) if lv.size > 1 else np.array([np.log(2.0)])
-        mid = (lv[:-1] + lv[1:]) / 2
-        return np.exp(np.concatenate([[lv[0] - d[0] / 2], mid, [lv[-1] + d[-1] / 2]]))
-    im = ax.pcolormesh(edges(pd.alphas), edges(pd.epsilons), z, cmap=cmap, shading="flat")
-    ax.set(xscale="log", yscale="log")
+    def geometric(v):
+        d = np.diff(np.log(np.asarray(v, dtype=float)))
+        return d.size > 1 and np.allclose(d, d[0], rtol=1e-3)
+
+    def edges(v, log):
+        lv = np.asarray(v, dtype=float)
+        lv = np.log(lv) if log else lv
+        d = np.diff(lv) if lv.size > 1 else np.array([np.log(2.0) if log else 0.5 * abs(lv[0])])
+        e = np.concatenate([[lv[0] - d[0] / 2], (lv[:-1] + lv[1:]) / 2, [lv[-1] + d[-1] / 2]])
+        return np.exp(e) if log else e
+    la, le = geometric(pd.alphas), geometric(pd.epsilons)
+    im = ax.pcolormesh(edges(pd.alphas, la), edges(pd.epsilons, le), z, cmap=cmap, shading="flat")
+    ax.set(xscale="log" if la else "linear", yscale="log" if le else "linear")
     plt.colorbar(im, ax=ax, label=r"$\log_{10}(1+$amount$)$" if log else
                  rf"amount of grokking $t^{{te}}_{{{pd.threshold:g}}}-t^{{tr}}_{{{pd.threshold:g}}}$ (steps)")
     if mark_censored and pd.censored.any():
