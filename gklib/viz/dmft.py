@@ -372,7 +372,9 @@ def plot_delay_scatter(scan, t_dmft: float, *, kick_line=None, axs=None):
     a0.set_xticks(D)
     a0.set_xticklabels([f"{int(d)}" for d in D])
     a0.minorticks_off()
-    a0.set(xlabel="input dimension $D$ (log scale)", ylabel="time to test loss < level",
+    lev = scan.params.get("level")
+    a0.set(xlabel="input dimension $D$ (log scale)",
+           ylabel="time to test loss < " + (f"{lev:g}" if lev is not None else "level"),
            ylim=(0, top * 1.06), title=rf"$\rho={scan.params['rho']:g}$: single runs")
     if kick_line is not None:
         xa, ta = kick_line
