@@ -26,7 +26,7 @@ Contents
   :mod:`gklib.dmft.draws`) and the train–test gap to
   leading order in 1/ρ, :func:`gap_leading_order`, :func:`gap_from_dmft` (:mod:`gklib.dmft.gap`);
 * finite-D simulations in the same units, :func:`simulate_dmft_setting`, all seeds batched
-  :func:`simulate_batch`; single runs' crossing times and their spread against D, :func:`crossing_times`,
+  :func:`simulate_batch`; single runs' crossing times and their spread against D, :func:`~gklib.dmft.sim.crossing_times`,
   :func:`censored_quantiles`, :func:`delay_scan`, and the DMFT's time shift for a run's growing mode,
   :func:`kick_prediction`, :func:`mode_growth_rate`, :func:`rank_correlation` (:mod:`gklib.dmft.sim`);
 * the chapter's figures, static slider and live explorer are not here but in :mod:`gklib.viz.dmft`.
