@@ -115,7 +115,8 @@ def simulate_dmft_setting(N: int, rho: float, alpha: float, eps: float, *, D: in
                          m0, q_star)
 
 
-def _simulate(N, rho, alpha, eps, D, dt, steps, seeds, record_every, beta_scale, engine, device, dtype, m0, q_star):
+def _check_setting(N, rho, alpha, eps, D, dt, steps, m0, q_star):
+    """The checked arguments of a finite-D simulation: ``(N, rho, alpha, eps, D, dt, steps, m0, q_star)``."""
     N = check_positive_int(N, "N")
     if q_star is not None:
         q_star = check_positive(q_star, "q_star")
@@ -126,11 +127,12 @@ def _simulate(N, rho, alpha, eps, D, dt, steps, seeds, record_every, beta_scale,
     rho = check_rho(rho)
     if not np.isfinite(rho):
         raise ValueError("rho must be finite for a simulation (use a large rho, e.g. 100, for the online limit)")
-    alpha = check_positive(alpha, "alpha")
-    eps = check_positive(eps, "eps", allow_zero=True)
-    D = check_positive_int(D, "D")
-    dt = check_positive(dt, "dt")
-    steps = check_positive_int(steps, "steps")
+    return (N, rho, check_positive(alpha, "alpha"), check_positive(eps, "eps", allow_zero=True),
+            check_positive_int(D, "D"), check_positive(dt, "dt"), check_positive_int(steps, "steps"), m0, q_star)
+
+
+def _simulate(N, rho, alpha, eps, D, dt, steps, seeds, record_every, beta_scale, engine, device, dtype, m0, q_star):
+    N, rho, alpha, eps, D, dt, steps, m0, q_star = _check_setting(N, rho, alpha, eps, D, dt, steps, m0, q_star)
     record_every = check_positive_int(record_every, "record_every")
     seed_list = check_seeds(seeds)
     P = sample_size(rho, D)
@@ -391,21 +393,7 @@ def simulate_batch(N: int, rho: float, alpha: float, eps: float, *, D: int = 400
     :func:`~gklib.dmft.cm_test_loss` of :math:`(C,\boldsymbol m)`, ``C``, ``m`` and :math:`q_\star`, as a
     :class:`SimulationResult` (``params["engine"] = "batch"``).
     """
-    N = check_positive_int(N, "N")
-    rho = check_rho(rho)
-    if not np.isfinite(rho):
-        raise ValueError("rho must be finite for a simulation (use a large rho, e.g. 100, for the online limit)")
-    alpha = check_positive(alpha, "alpha")
-    eps = check_positive(eps, "eps", allow_zero=True)
-    D = check_positive_int(D, "D")
-    dt = check_positive(dt, "dt")
-    steps = check_positive_int(steps, "steps")
-    if q_star is not None:
-        q_star = check_positive(q_star, "q_star")
-    if m0 is not None:
-        m0 = np.asarray(m0, dtype=float)
-        if m0.shape != (N,) or not np.all(np.isfinite(m0)):
-            raise ValueError(f"m0 must be a finite array of shape ({N},), got {m0!r}")
+    N, rho, alpha, eps, D, dt, steps, m0, q_star = _check_setting(N, rho, alpha, eps, D, dt, steps, m0, q_star)
     seed_list = check_seeds(seeds)
     batch = len(seed_list) if batch is None else check_positive_int(batch, "batch")
     P = sample_size(rho, D)
