@@ -12,10 +12,24 @@ import textwrap
 
 import pytest
 
-DOCUMENTED = ["gklib.metrics", "gklib.history", "gklib.data", "gklib.training", "gklib.config", "gklib.runtime",
-              "gklib.frontend", "gklib.params", "gklib.validation", "gklib.scorecard", "gklib.toy.model",
-              "gklib.toy.tasks", "gklib.toy.trainer", "gklib.toy.ntk", "gklib.toy.linearized",
-              "gklib.toy.alignment"]
+DOCUMENTED = [  # one module a line, sorted
+    "gklib.config",
+    "gklib.data",
+    "gklib.frontend",
+    "gklib.history",
+    "gklib.metrics",
+    "gklib.params",
+    "gklib.runtime",
+    "gklib.scorecard",
+    "gklib.toy.alignment",
+    "gklib.toy.linearized",
+    "gklib.toy.model",
+    "gklib.toy.ntk",
+    "gklib.toy.tasks",
+    "gklib.toy.trainer",
+    "gklib.training",
+    "gklib.validation",
+]
 
 _SECTION = re.compile(r"^\s*(Parameters|Returns|Yields|Raises|Examples|Attributes|Notes)\s*\n\s*-{3,}\s*$",
                       re.MULTILINE)

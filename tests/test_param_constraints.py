@@ -18,9 +18,20 @@ from gklib.params import (Array, Boolean, Instance, Integer, InvalidParameterErr
 PACKAGES = ["gklib", "gklib.toy", "gklib.kernels", "gklib.nets", "gklib.dmft", "gklib.metrics", "gklib.data",
             "gklib.history", "gklib.config", "gklib.runtime", "gklib.frontend", "gklib.training", "gklib.validation"]
 # Modules whose every public callable declares its parameters (the others still check inside their bodies).
-CONVERTED = {"gklib.metrics", "gklib.toy.tasks", "gklib.toy.trainer", "gklib.data", "gklib.toy.ntk",
-             "gklib.toy.linearized", "gklib.toy.alignment", "gklib.history", "gklib.toy.model",
-             "gklib.config", "gklib.runtime", "gklib.frontend"}
+CONVERTED = {  # one module a line, sorted
+    "gklib.config",
+    "gklib.data",
+    "gklib.frontend",
+    "gklib.history",
+    "gklib.metrics",
+    "gklib.runtime",
+    "gklib.toy.alignment",
+    "gklib.toy.linearized",
+    "gklib.toy.model",
+    "gklib.toy.ntk",
+    "gklib.toy.tasks",
+    "gklib.toy.trainer",
+}
 # Parameters that take any object by design (callbacks, devices, dtypes checked elsewhere, step counts that
 # may be per-run arrays, Adam's betas, the Task dataclass's fields, by_profile's per-profile values).
 FREE = {"device", "dtype", "callback", "steps", "betas", "z", "seed", "quick", "book", "paper"}
