@@ -13,15 +13,22 @@ import textwrap
 import pytest
 
 DOCUMENTED = [  # one module a line, sorted
+    "gklib.comparisons",
     "gklib.config",
+    "gklib.curves",
     "gklib.data",
     "gklib.frontend",
     "gklib.history",
     "gklib.metrics",
-    "gklib.params",
+    "gklib.params.constraints",
+    "gklib.params.core",
     "gklib.runtime",
-    "gklib.scorecard",
+    "gklib.scorecard.records",
+    "gklib.scorecard.rows",
+    "gklib.scorecard.rules",
     "gklib.toy.alignment",
+    "gklib.toy.formula",
+    "gklib.toy.kernel_gd",
     "gklib.toy.linearized",
     "gklib.toy.model",
     "gklib.toy.ntk",
@@ -37,7 +44,8 @@ _SECTION = re.compile(r"^\s*(Parameters|Returns|Yields|Raises|Examples|Attribute
 
 def _public(mod):
     """(qualified name, object) for every public function and class defined in ``mod`` and every public method
-    of those classes (properties are attributes, documented in their class)."""
+    of those classes, inherited ones from gklib bases included (properties are attributes, documented in their
+    class)."""
     names = getattr(mod, "__all__", None) or [n for n in vars(mod) if not n.startswith("_")]
     out = []
     for name in names:
@@ -46,13 +54,17 @@ def _public(mod):
             continue
         out.append((name, obj))
         if inspect.isclass(obj):
-            for attr, member in vars(obj).items():
-                if attr.startswith("_"):
-                    continue
-                if isinstance(member, (staticmethod, classmethod)):
-                    member = member.__func__
-                if inspect.isfunction(member):
-                    out.append((f"{name}.{attr}", getattr(obj, attr)))
+            seen = set()
+            # its own methods, then those it inherits from gklib bases (e.g. a mixin in another module)
+            for klass in [k for k in obj.__mro__ if k.__module__.startswith("gklib")]:
+                for attr, member in vars(klass).items():
+                    if attr.startswith("_") or attr in seen:
+                        continue
+                    seen.add(attr)
+                    if isinstance(member, (staticmethod, classmethod)):
+                        member = member.__func__
+                    if inspect.isfunction(member):
+                        out.append((f"{name}.{attr}", getattr(obj, attr)))
     return out
 
 

@@ -19,13 +19,17 @@ PACKAGES = ["gklib", "gklib.toy", "gklib.kernels", "gklib.nets", "gklib.dmft", "
             "gklib.history", "gklib.config", "gklib.runtime", "gklib.frontend", "gklib.training", "gklib.validation"]
 # Modules whose every public callable declares its parameters (the others still check inside their bodies).
 CONVERTED = {  # one module a line, sorted
+    "gklib.comparisons",
     "gklib.config",
+    "gklib.curves",
     "gklib.data",
     "gklib.frontend",
     "gklib.history",
     "gklib.metrics",
     "gklib.runtime",
     "gklib.toy.alignment",
+    "gklib.toy.formula",
+    "gklib.toy.kernel_gd",
     "gklib.toy.linearized",
     "gklib.toy.model",
     "gklib.toy.ntk",
