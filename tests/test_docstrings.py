@@ -20,6 +20,7 @@ DOCUMENTED = [  # one module a line, sorted
     "gklib.frontend",
     "gklib.history",
     "gklib.metrics",
+    "gklib.optim",
     "gklib.params.constraints",
     "gklib.params.core",
     "gklib.runtime",
@@ -35,7 +36,8 @@ DOCUMENTED = [  # one module a line, sorted
     "gklib.toy.tasks",
     "gklib.toy.trainer",
     "gklib.training",
-    "gklib.validation",
+    "gklib.validation.arrays",
+    "gklib.validation.scalars",
 ]
 
 _SECTION = re.compile(r"^\s*(Parameters|Returns|Yields|Raises|Examples|Attributes|Notes)\s*\n\s*-{3,}\s*$",

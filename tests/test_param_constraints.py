@@ -16,7 +16,8 @@ from gklib.params import (Array, Boolean, Instance, Integer, InvalidParameterErr
                           constraints_of, validate_params)
 
 PACKAGES = ["gklib", "gklib.toy", "gklib.kernels", "gklib.nets", "gklib.dmft", "gklib.metrics", "gklib.data",
-            "gklib.history", "gklib.config", "gklib.runtime", "gklib.frontend", "gklib.training", "gklib.validation"]
+            "gklib.history", "gklib.config", "gklib.runtime", "gklib.frontend", "gklib.training", "gklib.validation",
+            "gklib.optim"]
 # Modules whose every public callable declares its parameters (the others still check inside their bodies).
 CONVERTED = {  # one module a line, sorted
     "gklib.comparisons",

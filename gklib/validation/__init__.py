@@ -1,0 +1,26 @@
+"""Argument checks shared by every public function (scikit-learn style messages).
+
+The training policy (optimiser names, the divergence rule) is :mod:`gklib.training`; its names``OPTIMIZERS``, ``DIVERGENCE_FACTOR``, ``check_optimizer`` and ``diverged`` can still be imported from here.
+
+The checks of single arguments are in :mod:`gklib.validation.scalars`, those of arrays in
+:mod:`gklib.validation.arrays`; every name is importable from ``gklib.validation``.
+"""
+from __future__ import annotations
+
+from .arrays import as_inputs, as_param_array, broadcast_runs, check_data
+from .scalars import (INT_MAX, SEED_MAX, check_betas, check_float_dtype, check_positive, check_positive_int,
+                      check_seed, check_seeds)
+
+__all__ = ["INT_MAX", "SEED_MAX", "check_positive_int", "check_seeds", "check_seed", "check_positive",
+           "as_param_array", "broadcast_runs", "check_betas", "as_inputs", "check_float_dtype", "check_data"]
+
+_MOVED_TO_TRAINING = ("OPTIMIZERS", "DIVERGENCE_FACTOR", "check_optimizer", "diverged")
+
+
+def __getattr__(name):
+    """The old import paths of the training policy, now in :mod:`gklib.training`."""
+    if name in _MOVED_TO_TRAINING:
+        from .. import training
+
+        return getattr(training, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
