@@ -14,7 +14,7 @@ An argument that breaks its constraint raises :class:`InvalidParameterError` (a 
     engine must be one of ('auto', 'stats', 'direct'), got 'fast'
 
 The declarations are kept on the function (``f.__gklib_constraints__``), where the test-suite reads them
-to feed every public callable invalid values (:meth:`Constraint.invalid_examples`) and where
+to feed every public callable invalid values (:meth:`~gklib.params.core.Constraint.invalid_examples`) and where
 :func:`constraints_of` finds them. Arguments that are not declared are left to the function's own checks.
 """
 from .constraints import Array, Boolean, Instance, Integer, Options, Pattern, Real, Reals
