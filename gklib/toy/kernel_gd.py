@@ -18,7 +18,7 @@ from ..config import cap_steps
 from ..history import History, log_grid
 from ..data import Task
 from ..params import Array, Instance, Integer, Reals, validate_params
-from ..validation import as_param_array, check_positive_int
+from ..validation import as_run_array, check_positive_int
 from .formula import committee_output
 from .model import CommitteeMachine
 from .ntk import ntk_from_stats
@@ -60,8 +60,6 @@ def check_closed_form(model: CommitteeMachine, what: str):
     ...
     ValueError: KernelGD trains the linearisation in closed form for activation='quadratic' with fixed readouts (readout=False) only, got readout=True; train gk.linearize(model) with gk.nets.fit instead (exact for every option)
     """
-    if not isinstance(model, CommitteeMachine):
-        raise ValueError(f"model must be a CommitteeMachine, got {type(model).__name__}")
     bad = ([] if model._a is None else ["readout=True"]) + (
         [] if model.activation == "quadratic" else [f"activation={model.activation!r}"])
     if bad:
@@ -145,12 +143,10 @@ class KernelGD:
 
     @validate_params(model=Instance(CommitteeMachine, what='a CommitteeMachine'), task=Instance(Task, what='a gklib Task'), lr_scale=Reals(0, closed='neither'))
     def __init__(self, model: CommitteeMachine, task, lr_scale=1.0):
-        if not isinstance(model, CommitteeMachine):
-            raise ValueError(f"model must be a CommitteeMachine, got {type(model).__name__}")
         check_closed_form(model, "KernelGD")
         if task.D != model.D:
             raise ValueError(f"task has input dimension D={task.D} but model has D={model.D}")
-        lr = as_param_array(lr_scale, "lr_scale")
+        lr = as_run_array(lr_scale)
         if lr.size not in (1, model.R) and model.R != 1:
             raise ValueError(f"lr_scale has {lr.size} values but the model has {model.R} runs")
         self.R = max(lr.size, model.R)

@@ -23,7 +23,7 @@ import torch
 from ..history import History
 from ..data import Task
 from ..params import Instance, Integer, Real, Reals, validate_params
-from ..validation import as_param_array, check_positive
+from ..validation import as_run_array
 from .model import CommitteeMachine
 # Defined in gklib.toy.kernel_gd, importable from here too (not in __all__: the API reference lists each
 # once, under the module that defines it).
@@ -107,7 +107,7 @@ def label_scaled_task(task, scale: float):
     >>> bool(label_scaled_task(task, 2.0).y.allclose(task.y / 2))
     True
     """
-    s = check_positive(scale, "scale")
+    s = float(scale)
     meta = dict(task.meta)
     if "q_star" in meta:
         meta["q_star"] = meta["q_star"] / s
@@ -152,14 +152,14 @@ def weight_scaled_model(model: CommitteeMachine, sigma, *, alpha=None) -> Commit
     >>> s.R, bool(s.W0[1].allclose(2 * m.W0))
     (2, True)
     """
-    if not isinstance(model, CommitteeMachine) or model.R != 1:
+    if model.R != 1:
         raise ValueError("model must be a single-run CommitteeMachine")
     if model.activation != "quadratic" or model._a is not None:
         raise ValueError("weight_scaled_model needs activation='quadratic' with fixed readouts (readout=False): "
                          f"the identity phi_eps(sigma h) = sigma phi_(sigma eps)(h) holds for it only, got "
                          f"activation={model.activation!r}, readout={model._a is not None}")
-    s = as_param_array(sigma, "sigma")
-    al = np.array([float(model.alpha[0])]) if alpha is None else as_param_array(alpha, "alpha")
+    s = as_run_array(sigma)
+    al = np.array([float(model.alpha[0])]) if alpha is None else as_run_array(alpha)
     if al.size not in (1, s.size):
         raise ValueError(f"alpha has {al.size} values but sigma has {s.size}")
     a = np.broadcast_to(al, s.shape)

@@ -31,8 +31,8 @@ import torch
 
 from ..runtime import generator, get_device
 from ..params import Boolean, Integer, Reals, validate_params
-from ..validation import as_param_array, broadcast_runs, check_float_dtype, check_positive_int
-from .formula import _ACTIVATION, _CommitteeFunction, _activation_parts
+from ..validation import as_run_array, broadcast_runs, check_float_dtype, check_positive_int
+from .formula import _ACTIVATION, _CommitteeFunction
 from .formula import committee_output, dphi_of, phi_of  # noqa: F401  (importable from here too)
 
 __all__ = ["CommitteeMachine"]
@@ -105,8 +105,7 @@ class CommitteeMachine(_CommitteeFunction):
         self.D = check_positive_int(D, "D")
         self.N = check_positive_int(N, "N")
         check_float_dtype(dtype)
-        a = as_param_array(alpha, "alpha")
-        e = as_param_array(eps, "eps", allow_zero=True)
+        a, e = as_run_array(alpha), as_run_array(eps)
         s = np.atleast_1d(np.asarray(seed))
         if s.ndim != 1 or not np.issubdtype(s.dtype, np.integer):
             raise ValueError(f"seed must be an integer or a 1-D sequence of integers, got {seed!r}")
@@ -115,7 +114,6 @@ class CommitteeMachine(_CommitteeFunction):
         self.device = get_device(device)
         self.dtype = dtype
         self.center = bool(center)
-        _activation_parts(activation)                   # validates the name
         self.activation = activation
         self.seeds = p["seed"].astype(int)
         self.alpha = torch.as_tensor(p["alpha"], device=self.device, dtype=dtype)

@@ -7,12 +7,12 @@ The checks of single arguments are in :mod:`gklib.validation.scalars`, those of 
 """
 from __future__ import annotations
 
-from .arrays import as_inputs, as_param_array, broadcast_runs, check_data
+from .arrays import as_inputs, as_param_array, as_run_array, broadcast_runs, check_data
 from .scalars import (INT_MAX, SEED_MAX, check_betas, check_float_dtype, check_positive, check_positive_int,
                       check_seed, check_seeds)
 
 __all__ = ["INT_MAX", "SEED_MAX", "check_positive_int", "check_seeds", "check_seed", "check_positive",
-           "as_param_array", "broadcast_runs", "check_betas", "as_inputs", "check_float_dtype", "check_data"]
+           "as_param_array", "as_run_array", "broadcast_runs", "check_betas", "as_inputs", "check_float_dtype", "check_data"]
 
 _MOVED_TO_TRAINING = ("OPTIMIZERS", "DIVERGENCE_FACTOR", "check_optimizer", "diverged")
 

@@ -11,7 +11,7 @@ import torch
 
 from .scalars import check_positive
 
-__all__ = ["as_param_array", "broadcast_runs", "as_inputs", "check_data"]
+__all__ = ["as_param_array", "as_run_array", "broadcast_runs", "as_inputs", "check_data"]
 
 
 def as_param_array(value, name: str, allow_zero: bool = False, positive: bool = True) -> np.ndarray:
@@ -54,6 +54,29 @@ def as_param_array(value, name: str, allow_zero: bool = False, positive: bool = 
         elif not math.isfinite(v):
             raise ValueError(f"{name} must be finite, got {v!r}")
     return arr
+
+
+def as_run_array(value) -> np.ndarray:
+    """A per-run parameter that its function's declared constraint (:class:`~gklib.params.Reals`) has
+    already checked, as a 1-D float array: the conversion of :func:`as_param_array` without its checks.
+
+    Parameters
+    ----------
+    value : float or sequence of float
+        One value, or one per run.
+
+    Returns
+    -------
+    numpy.ndarray, shape (R,)
+        The values as floats (``R = 1`` for a scalar).
+
+    Examples
+    --------
+    >>> from gklib.validation import as_run_array
+    >>> as_run_array(0.5).tolist(), as_run_array([1, 2]).tolist()
+    ([0.5], [1.0, 2.0])
+    """
+    return np.atleast_1d(np.asarray(value, dtype=float))
 
 
 def broadcast_runs(**arrays: np.ndarray) -> tuple[int, dict]:
