@@ -17,8 +17,14 @@ Unset (the default) it changes nothing.
 
 Where runs execute and how they are seeded is :mod:`gklib.runtime` (:func:`~gklib.runtime.get_device`,
 :func:`~gklib.runtime.generator`, :func:`~gklib.runtime.torch_threads`); what a front-end shows
-(progress bars, headless executions) is :mod:`gklib.frontend`. Their names can still be imported
-from here (they are documented once, in their modules).
+(progress bars, headless executions) is :mod:`gklib.frontend`.
+
+**Aliases.** Those six names lived here before and can still be imported from here, for old code
+(``from gklib.config import get_device``); they are documented once, in their modules. ``ALIASES`` is
+the one list of them (name -> the module that defines it); new code imports from that module:
+
+- ``get_device``, ``generator``, ``torch_threads``: :mod:`gklib.runtime`;
+- ``progress``, ``progress_enabled``, ``headless_execution``: :mod:`gklib.frontend`.
 """
 from __future__ import annotations
 
@@ -28,11 +34,27 @@ from contextlib import contextmanager
 
 import numpy as np
 
-from .frontend import headless_execution, progress, progress_enabled
 from .params import Options, validate_params
-from .runtime import generator, get_device, torch_threads
 
 __all__ = ["PROFILES", "get_profile", "set_profile", "profile", "by_profile", "smoke_steps", "cap_steps"]
+
+ALIASES = {"get_device": "gklib.runtime", "generator": "gklib.runtime", "torch_threads": "gklib.runtime",
+           "progress": "gklib.frontend", "progress_enabled": "gklib.frontend",
+           "headless_execution": "gklib.frontend"}
+"""Old import paths kept for old code: name -> the module that defines it (not in ``__all__``)."""
+
+
+def __getattr__(name):
+    """The names of :data:`ALIASES`, from the modules that define them."""
+    if name in ALIASES:
+        import importlib
+
+        return getattr(importlib.import_module(ALIASES[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(ALIASES))
 
 PROFILES = ("quick", "book", "paper")
 _ENV = "GKLIB_PROFILE"
