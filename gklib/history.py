@@ -6,13 +6,13 @@ from dataclasses import dataclass, field, fields, replace
 import numpy as np
 
 from .params import Integer, Options, validate_params
-from .validation import check_positive_int
+from .validation import INT_MAX
 
 _SERIES = ("train_loss", "test_loss", "weight_norm", "variance", "misalignment", "linear", "train_acc",
            "test_acc")
 
 
-@validate_params(steps=Integer(0), n_log=Integer(1, 10**7), log_every=Integer(1, none_ok=True))
+@validate_params(steps=Integer(0, INT_MAX), n_log=Integer(1, 10**7), log_every=Integer(1, INT_MAX, none_ok=True))
 def log_grid(steps: int, n_log: int = 200, log_every: int | None = None) -> np.ndarray:
     """Steps at which to log: ``0``, then about ``n_log`` log-spaced steps up to ``steps`` (grokking spans
     decades, so a log grid resolves every crossing time to a fixed relative precision), or every
@@ -40,12 +40,12 @@ def log_grid(steps: int, n_log: int = 200, log_every: int | None = None) -> np.n
     >>> log_grid(10, log_every=4).tolist()
     [0, 4, 8, 10]
     """
-    steps = check_positive_int(steps, "steps", allow_zero=True)
+    steps = int(steps)
     if log_every is not None:
-        log_every = check_positive_int(log_every, "log_every")
+        log_every = int(log_every)
         grid = np.arange(0, steps + 1, log_every)
     else:
-        n_log = check_positive_int(n_log, "n_log", maximum=10**7)
+        n_log = int(n_log)
         grid = np.unique(np.round(np.logspace(0, np.log10(max(steps, 1)), n_log)).astype(int))
         grid = np.concatenate([[0], grid])
     return np.unique(np.concatenate([grid[grid <= steps], [steps]])).astype(int)

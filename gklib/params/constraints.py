@@ -61,7 +61,10 @@ class Integer(Constraint):
         if not _is_number(value):
             return False
         v = float(value)
-        return math.isfinite(v) and v.is_integer() and _within(v, self.low, self.high, "both")
+        if not (math.isfinite(v) and v.is_integer()):
+            return False
+        exact = int(value) if isinstance(value, (Integral, np.integer)) else v    # no rounding of large ints
+        return _within(exact, self.low, self.high, "both")
 
     def invalid_examples(self) -> list:
         out = super().invalid_examples() + [2.5, float("nan")]

@@ -18,7 +18,7 @@ from ..config import cap_steps
 from ..history import History, log_grid
 from ..data import Task
 from ..params import Array, Instance, Integer, Reals, validate_params
-from ..validation import as_run_array, check_positive_int
+from ..validation import INT_MAX, as_run_array
 from .formula import committee_output
 from .model import CommitteeMachine
 from .ntk import ntk_from_stats
@@ -188,7 +188,7 @@ class KernelGD:
         """:math:`a_t = \\sum_{s<t} r_s`, shape ``(R, P)``."""
         return torch.einsum("rpk,rk->rp", self.U, kernel_gd_gain(self.cl, t) * self.Ur0)
 
-    @validate_params(t=Integer(0), X=Array(2, none_ok=True))
+    @validate_params(t=Integer(0, INT_MAX), X=Array(2, none_ok=True))
     def predict(self, t: int, X=None):
         r"""Predictions of the linearised model after ``t`` GD steps, :math:`f_t(x) = f_0(x) - c\,\tilde K(x, X)\,a_t`.
 
@@ -212,7 +212,7 @@ class KernelGD:
         >>> float(kgd.predict(0).abs().max())        # centred: zero at t = 0
         0.0
         """
-        t = check_positive_int(t, "t", allow_zero=True)
+        t = int(t)
         if X is None:
             X = self.t.X
         elif X is not self.t.X_test:
@@ -224,7 +224,7 @@ class KernelGD:
         a, X = self._a(t), self.t.X
         return a @ X, torch.einsum("pd,rp,pe->rde", X, a, X)
 
-    @validate_params(t=Integer(0))
+    @validate_params(t=Integer(0, INT_MAX))
     def stats(self, t: int):
         r"""The change of the summary statistics after ``t`` steps, ``(Δw̄, ΔM_lin)``, with
         :math:`f_t - f_0 = \alpha\,\Delta\bar w\cdot x + \frac{\alpha\epsilon}{2} x^\top\Delta M_{\rm lin} x`.
@@ -248,7 +248,7 @@ class KernelGD:
         >>> tuple(dw.shape), tuple(dM.shape)
         ((2, 10), (2, 10, 10))
         """
-        v, B = self._vB(check_positive_int(t, "t", allow_zero=True))
+        v, B = self._vB(int(t))
         k, e = (self.c / self.alpha)[:, None], self.eps[:, None, None]
         dw = -k * (v + self.eps[:, None] * torch.einsum("rde,re->rd", B, self.wbar0))
         MB = self.M0 @ B
@@ -256,7 +256,7 @@ class KernelGD:
                                + e * (MB + MB.transpose(1, 2)))
         return dw, dM
 
-    @validate_params(t=Integer(0))
+    @validate_params(t=Integer(0, INT_MAX))
     def weight_change(self, t: int):
         r"""The distance :math:`\|W_t - W_0\|_F` the linearised model's weights have moved after ``t`` steps
         (∝ 1/α).
@@ -280,13 +280,13 @@ class KernelGD:
         >>> round(float(d[0] / d[1]), 6)       # alpha 4x larger: the weights move 4x less
         4.0
         """
-        v, B = self._vB(check_positive_int(t, "t", allow_zero=True))
+        v, B = self._vB(int(t))
         e = self.eps
         sq = ((v**2).sum(-1) + 2 * e * torch.einsum("rd,rde,re->r", v, B, self.wbar0)
               + e**2 * torch.einsum("rde,ref,rfd->r", B, self.M0, B))
         return (self.c / self.alpha) * (self.N * sq.clamp_min(0)).sqrt()
 
-    @validate_params(t=Integer(0))
+    @validate_params(t=Integer(0, INT_MAX))
     def weights(self, t: int):
         r"""The linearised model's weights :math:`W_t = W_0 - \frac{c}{\alpha}(v + \epsilon W_0 B)` after ``t`` steps.
 
@@ -309,13 +309,13 @@ class KernelGD:
         >>> tuple(W.shape), round(float((W - kgd.model.W0).flatten(1).norm(dim=1)[0] / kgd.weight_change(50)[0]), 4)
         ((2, 20, 10), 1.0)
         """
-        v, B = self._vB(check_positive_int(t, "t", allow_zero=True))
+        v, B = self._vB(int(t))
         W0 = self.model._W0.to(torch.float64).expand(self.R, -1, -1)
         k = (self.c / self.alpha)[:, None, None]
         W = W0 - k * (v[:, None, :] + self.eps[:, None, None] * W0 @ B)
         return W.to(self.model.dtype)
 
-    @validate_params(steps=Integer(0), n_log=Integer(1, 10**7), log_every=Integer(1, none_ok=True))
+    @validate_params(steps=Integer(0, INT_MAX), n_log=Integer(1, 10**7), log_every=Integer(1, none_ok=True))
     def history(self, steps: int, n_log: int = 200, log_every: int | None = None) -> History:
         r"""Train/test loss, :math:`\|W\|_F` and (with a teacher) the loss decomposition on the
         :func:`gklib.log_grid` of ``steps`` -- the same grid and series as :func:`gklib.train`.
@@ -343,7 +343,7 @@ class KernelGD:
         >>> h.engine, h.train_loss.shape, bool(h.train_loss[0, -1] < h.train_loss[0, 0])
         ('kernel', (2, 11), True)
         """
-        grid = log_grid(cap_steps(check_positive_int(steps, "steps", allow_zero=True)), n_log, log_every)  # as train
+        grid = log_grid(cap_steps(int(steps)), n_log, log_every)  # as train
         t0 = time.perf_counter()
         keys = ["train_loss", "test_loss", "weight_norm"]
         if self.t.beta is not None:

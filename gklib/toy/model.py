@@ -31,7 +31,7 @@ import torch
 
 from ..runtime import generator, get_device
 from ..params import Boolean, Integer, Reals, validate_params
-from ..validation import as_run_array, broadcast_runs, check_float_dtype, check_positive_int
+from ..validation import INT_MAX, as_run_array, broadcast_runs, check_float_dtype
 from .formula import _ACTIVATION, _CommitteeFunction
 from .formula import committee_output, dphi_of, phi_of  # noqa: F401  (importable from here too)
 
@@ -98,12 +98,11 @@ class CommitteeMachine(_CommitteeFunction):
     ((2, 10), 0.0)
     """
 
-    @validate_params(D=Integer(1), N=Integer(1), alpha=Reals(0, closed='neither'), eps=Reals(0),
+    @validate_params(D=Integer(1, INT_MAX), N=Integer(1, INT_MAX), alpha=Reals(0, closed='neither'), eps=Reals(0),
                      center=Boolean(), readout=Boolean(), activation=_ACTIVATION)
     def __init__(self, D: int, N: int, alpha=1.0, eps=0.02, seed=0, center: bool = True,
                  readout: bool = False, activation: str = "quadratic", device=None, dtype=torch.float32):
-        self.D = check_positive_int(D, "D")
-        self.N = check_positive_int(N, "N")
+        self.D, self.N = int(D), int(N)
         check_float_dtype(dtype)
         a, e = as_run_array(alpha), as_run_array(eps)
         s = np.atleast_1d(np.asarray(seed))
@@ -207,7 +206,7 @@ class CommitteeMachine(_CommitteeFunction):
         """
         return copy.deepcopy(self)
 
-    @validate_params(R=Integer(1))
+    @validate_params(R=Integer(1, INT_MAX))
     def expand(self, R: int) -> "CommitteeMachine":
         """A new model with this single run repeated ``R`` times (weights copied; ``self`` unchanged).
 
@@ -232,7 +231,7 @@ class CommitteeMachine(_CommitteeFunction):
         >>> gk.CommitteeMachine(D=3, N=4).expand(5).R
         5
         """
-        R = check_positive_int(R, "R")
+        R = int(R)
         if self.R != 1 and self.R != R:
             raise ValueError(f"cannot expand a model with {self.R} runs to {R} runs")
         new = self.select(np.zeros(R, dtype=int))
