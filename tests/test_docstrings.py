@@ -29,6 +29,7 @@ DOCUMENTED = [  # one module a line, sorted
     "gklib.toy.trainer",
     "gklib.training",
     "gklib.validation",
+    "gklib.viz.figures",
 ]
 
 _SECTION = re.compile(r"^\s*(Parameters|Returns|Yields|Raises|Examples|Attributes|Notes)\s*\n\s*-{3,}\s*$",

@@ -16,7 +16,8 @@ from gklib.params import (Array, Boolean, Instance, Integer, InvalidParameterErr
                           constraints_of, validate_params)
 
 PACKAGES = ["gklib", "gklib.toy", "gklib.kernels", "gklib.nets", "gklib.dmft", "gklib.metrics", "gklib.data",
-            "gklib.history", "gklib.config", "gklib.runtime", "gklib.frontend", "gklib.training", "gklib.validation"]
+            "gklib.history", "gklib.config", "gklib.runtime", "gklib.frontend", "gklib.training", "gklib.validation",
+            "gklib.viz", "gklib.viz.style", "gklib.viz.story", "gklib.viz.live", "gklib.viz.dmft"]
 # Modules whose every public callable declares its parameters (the others still check inside their bodies).
 CONVERTED = {  # one module a line, sorted
     "gklib.config",
@@ -31,10 +32,13 @@ CONVERTED = {  # one module a line, sorted
     "gklib.toy.ntk",
     "gklib.toy.tasks",
     "gklib.toy.trainer",
+    "gklib.viz.figures",
 }
 # Parameters that take any object by design (callbacks, devices, dtypes checked elsewhere, step counts that
 # may be per-run arrays, Adam's betas, the Task dataclass's fields, by_profile's per-profile values).
 FREE = {"device", "dtype", "callback", "steps", "betas", "z", "seed", "quick", "book", "paper"}
+# gklib.viz: matplotlib axes, figures and colours (anything matplotlib accepts; checked by matplotlib).
+FREE |= {"ax", "axes", "axs", "fig", "color"}
 
 
 def _public_callables():
@@ -74,6 +78,9 @@ def _valid(c):
     if isinstance(c, Pattern):
         return c.example
     if isinstance(c, Instance):
+        made = getattr(c, "make_example", lambda: None)()      # gklib.viz's Duck: a predicate, its example
+        if made is not None:
+            return made
         return next(_INSTANCES[t]() for t in c.types if t in _INSTANCES)
     if isinstance(c, Array):
         ndim = 1 if c.ndim is None else max(c.ndim)
