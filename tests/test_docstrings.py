@@ -30,6 +30,8 @@ DOCUMENTED = [  # one module a line, sorted
     "gklib.training",
     "gklib.validation",
     "gklib.viz.figures",
+    "gklib.viz.kernel_figures",
+    "gklib.viz.style",
 ]
 
 _SECTION = re.compile(r"^\s*(Parameters|Returns|Yields|Raises|Examples|Attributes|Notes)\s*\n\s*-{3,}\s*$",

@@ -33,6 +33,8 @@ CONVERTED = {  # one module a line, sorted
     "gklib.toy.tasks",
     "gklib.toy.trainer",
     "gklib.viz.figures",
+    "gklib.viz.kernel_figures",
+    "gklib.viz.style",
 }
 # Parameters that take any object by design (callbacks, devices, dtypes checked elsewhere, step counts that
 # may be per-run arrays, Adam's betas, the Task dataclass's fields, by_profile's per-profile values).
