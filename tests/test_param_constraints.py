@@ -34,6 +34,7 @@ CONVERTED = {  # one module a line, sorted
     "gklib.toy.trainer",
     "gklib.viz.figures",
     "gklib.viz.kernel_figures",
+    "gklib.viz.slider",
     "gklib.viz.style",
 }
 # Parameters that take any object by design (callbacks, devices, dtypes checked elsewhere, step counts that

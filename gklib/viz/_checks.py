@@ -45,6 +45,8 @@ LABELS = Duck(list, what="a 1-D sequence of labels (list, tuple or array)", test
 BY = Duck(str, list, what="a key of hist.params or a 1-D sequence of labels or values, or None",
           test=lambda v: isinstance(v, str) or _is_labels(v), none_ok=True, example=lambda: None)
 TEXT = Instance(str, what="a string")
+TEXT_OR_NONE = Instance(str, what="a string", none_ok=True)
+NON_EMPTY = Duck(str, what="a non-empty string", test=lambda v: isinstance(v, str) and v != "")
 FORMAT = Instance(str, what="a str.format pattern such as '{:.3g}'")
 CMAP = Instance(str, what="a matplotlib colour-map name")
 KEYWORDS = Instance(dict, what="a dict of plot keywords", none_ok=True)

@@ -245,6 +245,10 @@ def sweep_labels(hist: History, by=None, fmt: str = "{:.3g}") -> list:
     return labels
 
 
+PANEL_LIST = c.Duck(tuple, what=f"a non-empty sequence of {sorted(PANELS)}", example=lambda: ("loss",),
+                    test=lambda v: isinstance(v, (list, tuple)) and 0 < len(v) and all(p in PANELS for p in v))
+"""The declared constraint of a ``panels`` argument (:func:`plot_sweep`)."""
+
 MAX_LEGEND_RUNS = 6
 """Sweeps with more runs than this, labelled by a numeric parameter, get a colour bar instead of a legend."""
 
@@ -268,10 +272,8 @@ def _sweep_colorbar(axes, values, cmap, name, two):
         axes[0].legend(fontsize=8)
 
 
-@validate_params(hist=c.HISTORY, by=c.BY, panels=c.Duck(tuple, what=f"a non-empty sequence of {sorted(PANELS)}",
-                 test=lambda v: isinstance(v, (list, tuple)) and 0 < len(v) and all(p in PANELS for p in v),
-                 example=lambda: ("loss",)),
-                 highlight=c.INDEX, train=c.FLAG, test=c.FLAG, normalize=c.FLAG, cmap=c.CMAP, fmt=c.FORMAT,
+@validate_params(hist=c.HISTORY, by=c.BY, panels=PANEL_LIST, highlight=c.INDEX, train=c.FLAG, test=c.FLAG,
+                 normalize=c.FLAG, cmap=c.CMAP, fmt=c.FORMAT,
                  title=c.TEXT)
 def plot_sweep(hist: History, by=None, *, panels=("loss",), ax=None, axes=None, highlight: int | None = None,
                train: bool = True, test: bool = True, normalize: bool = False, cmap: str = "viridis",
