@@ -31,6 +31,7 @@ DOCUMENTED = [  # one module a line, sorted
     "gklib.validation",
     "gklib.viz.figures",
     "gklib.viz.kernel_figures",
+    "gklib.viz.nets",
     "gklib.viz.slider",
     "gklib.viz.style",
 ]

@@ -34,6 +34,7 @@ CONVERTED = {  # one module a line, sorted
     "gklib.toy.trainer",
     "gklib.viz.figures",
     "gklib.viz.kernel_figures",
+    "gklib.viz.nets",
     "gklib.viz.slider",
     "gklib.viz.style",
 }
