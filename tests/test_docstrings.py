@@ -33,6 +33,7 @@ DOCUMENTED = [  # one module a line, sorted
     "gklib.viz.kernel_figures",
     "gklib.viz.nets",
     "gklib.viz.slider",
+    "gklib.viz.story",
     "gklib.viz.style",
 ]
 

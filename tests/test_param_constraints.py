@@ -36,6 +36,7 @@ CONVERTED = {  # one module a line, sorted
     "gklib.viz.kernel_figures",
     "gklib.viz.nets",
     "gklib.viz.slider",
+    "gklib.viz.story",
     "gklib.viz.style",
 }
 # Parameters that take any object by design (callbacks, devices, dtypes checked elsewhere, step counts that
@@ -85,7 +86,10 @@ def _valid(c):
         made = getattr(c, "make_example", lambda: None)()      # gklib.viz's Duck: a predicate, its example
         if made is not None:
             return made
-        return next(_INSTANCES[t]() for t in c.types if t in _INSTANCES)
+        known = [t for t in c.types if t in _INSTANCES]
+        if not known and c.none_ok:
+            return None
+        return _INSTANCES[known[0]]()
     if isinstance(c, Array):
         ndim = 1 if c.ndim is None else max(c.ndim)
         return np.ones((4,) * ndim) if ndim else np.float64(1.0)
