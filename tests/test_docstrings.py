@@ -29,6 +29,7 @@ DOCUMENTED = [  # one module a line, sorted
     "gklib.toy.trainer",
     "gklib.training",
     "gklib.validation",
+    "gklib.viz.dmft",
     "gklib.viz.figures",
     "gklib.viz.kernel_figures",
     "gklib.viz.nets",

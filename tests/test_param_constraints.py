@@ -32,6 +32,7 @@ CONVERTED = {  # one module a line, sorted
     "gklib.toy.ntk",
     "gklib.toy.tasks",
     "gklib.toy.trainer",
+    "gklib.viz.dmft",
     "gklib.viz.figures",
     "gklib.viz.kernel_figures",
     "gklib.viz.nets",
