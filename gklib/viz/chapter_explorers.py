@@ -111,8 +111,9 @@ def chapter_explorer(chapter: int):
     >>> import os
     >>> from gklib.viz import chapter_explorer
     >>> os.environ["GKLIB_HEADLESS"] = "1"
-    >>> chapter_explorer(3)
-    Live explorer toy_explorer: in JupyterLab, run the first code cell (the imports), then this cell, to use its sliders.
+    >>> w = chapter_explorer(3)
+    >>> type(w).__name__, w.name
+    ('ExplorerPlaceholder', 'toy_explorer')
     >>> del os.environ["GKLIB_HEADLESS"]
     """
     build, _ = CHAPTER_EXPLORERS[chapter]

@@ -37,7 +37,8 @@ def _series(**kw):
 _DICT = Instance(dict, what="a dict {label or rho: result}")
 _ONLINE = c.Duck(dict, what="an OnlineResult (t, test_loss) or None", none_ok=True,
                  test=_has("t", "test_loss"), example=_series(arrays=("t", "test_loss")))
-_RESULT = c.Duck(dict, what="a DMFTResult (t, train_loss, test_loss, m)", test=_has("t", "train_loss", "test_loss", "m"),
+_RESULT = c.Duck(dict, what="a DMFTResult (t, train_loss, test_loss, m)",
+                 test=_has("t", "train_loss", "test_loss", "m"),
                  example=_series(arrays=("t", "train_loss", "test_loss", "m")))
 _SIM = c.Duck(dict, what="a SimulationResult (t, m, mean, sem, n_seeds)", test=_has("t", "m", "mean", "sem", "n_seeds"),
               example=_series(arrays=("t", "m"), other={"mean": None, "sem": None, "n_seeds": 2}))
@@ -708,7 +709,8 @@ def plot_delay_window(theory: dict, sims: dict, *, level: float | None = None, a
 
 @validate_params(scan=c.Duck(dict, what="a DelayScan (D, t, t_test, amp, quantiles, params)",
                             test=_has("D", "t", "t_test", "amp", "quantiles", "params"),
-                            example=_series(arrays=("D", "t", "t_test", "amp"), other={"quantiles": None, "params": {}})),
+                            example=_series(arrays=("D", "t", "t_test", "amp"),
+                                            other={"quantiles": None, "params": {}})),
                  t_dmft=Real(),
                  kick_line=c.Duck(tuple, what="a pair (amplitudes, times) or None", none_ok=True,
                                   test=lambda v: len(v) == 2, example=lambda: ([1.0], [1.0])))

@@ -227,7 +227,8 @@ def sweep_labels(hist: History, by=None, fmt: str = "{:.3g}") -> list:
     >>> h = gk.History(steps=np.arange(4), train_loss=np.array([[1.0, 0.1, 0.01, 0.001], [1.0, 0.5, 0.2, 0.1]]),
     ...                test_loss=np.array([[1.0, 0.8, 0.3, 0.05], [1.0, 0.9, 0.7, 0.6]]), weight_norm=np.ones((2, 4)),
     ...                train_acc=np.array([[0.1, 0.6, 1.0, 1.0], [0.1, 0.3, 0.6, 0.8]]),
-    ...                test_acc=np.array([[0.1, 0.2, 0.7, 1.0], [0.1, 0.2, 0.3, 0.4]]), params={"alpha": np.array([0.5, 2.0])})
+    ...                test_acc=np.array([[0.1, 0.2, 0.7, 1.0], [0.1, 0.2, 0.3, 0.4]]),
+    ...                params={"alpha": np.array([0.5, 2.0])})
     >>> gk.viz.sweep_labels(h, "alpha")
     ['α = 0.5', 'α = 2']
     >>> gk.viz.sweep_labels(h), gk.viz.sweep_labels(h, [1, "b"])
@@ -335,7 +336,8 @@ def plot_sweep(hist: History, by=None, *, panels=("loss",), ax=None, axes=None, 
     >>> h = gk.History(steps=np.arange(4), train_loss=np.array([[1.0, 0.1, 0.01, 0.001], [1.0, 0.5, 0.2, 0.1]]),
     ...                test_loss=np.array([[1.0, 0.8, 0.3, 0.05], [1.0, 0.9, 0.7, 0.6]]), weight_norm=np.ones((2, 4)),
     ...                train_acc=np.array([[0.1, 0.6, 1.0, 1.0], [0.1, 0.3, 0.6, 0.8]]),
-    ...                test_acc=np.array([[0.1, 0.2, 0.7, 1.0], [0.1, 0.2, 0.3, 0.4]]), params={"alpha": np.array([0.5, 2.0])})
+    ...                test_acc=np.array([[0.1, 0.2, 0.7, 1.0], [0.1, 0.2, 0.3, 0.4]]),
+    ...                params={"alpha": np.array([0.5, 2.0])})
     >>> axes = gk.plot_sweep(h, "alpha", panels=("loss", "acc"))
     >>> len(axes), len(axes[0].get_lines()), axes[1].get_ylabel()
     (2, 4, 'accuracy')
@@ -431,7 +433,8 @@ def plot_sweep_split(hist: History, by=None, *, axes=None, normalize: bool = Tru
     >>> h = gk.History(steps=np.arange(4), train_loss=np.array([[1.0, 0.1, 0.01, 0.001], [1.0, 0.5, 0.2, 0.1]]),
     ...                test_loss=np.array([[1.0, 0.8, 0.3, 0.05], [1.0, 0.9, 0.7, 0.6]]), weight_norm=np.ones((2, 4)),
     ...                train_acc=np.array([[0.1, 0.6, 1.0, 1.0], [0.1, 0.3, 0.6, 0.8]]),
-    ...                test_acc=np.array([[0.1, 0.2, 0.7, 1.0], [0.1, 0.2, 0.3, 0.4]]), params={"alpha": np.array([0.5, 2.0])})
+    ...                test_acc=np.array([[0.1, 0.2, 0.7, 1.0], [0.1, 0.2, 0.3, 0.4]]),
+    ...                params={"alpha": np.array([0.5, 2.0])})
     >>> a_tr, a_te = gk.viz.plot_sweep_split(h, "alpha")
     >>> a_tr.get_title(), a_te.get_title(), len(a_te.get_lines())
     ('train (dashed)', 'test (solid)', 2)
@@ -774,7 +777,8 @@ def plot_vs_linear(hist: History, hist_lin: History, ax=None, param: str = "alph
     >>> h = gk.History(steps=np.arange(4), train_loss=np.array([[1.0, 0.1, 0.01, 0.001], [1.0, 0.5, 0.2, 0.1]]),
     ...                test_loss=np.array([[1.0, 0.8, 0.3, 0.05], [1.0, 0.9, 0.7, 0.6]]), weight_norm=np.ones((2, 4)),
     ...                train_acc=np.array([[0.1, 0.6, 1.0, 1.0], [0.1, 0.3, 0.6, 0.8]]),
-    ...                test_acc=np.array([[0.1, 0.2, 0.7, 1.0], [0.1, 0.2, 0.3, 0.4]]), params={"alpha": np.array([0.5, 2.0])})
+    ...                test_acc=np.array([[0.1, 0.2, 0.7, 1.0], [0.1, 0.2, 0.3, 0.4]]),
+    ...                params={"alpha": np.array([0.5, 2.0])})
     >>> ax = gk.viz.plot_vs_linear(h, h.run(1), plt.figure().gca())
     >>> [t.get_text() for t in ax.get_legend().get_texts()][:2]
     ['α = 0.5', 'α = 2']
@@ -879,7 +883,8 @@ def plot_powerlaw(x, series: dict, ax=None, fit_from=None, xlabel: str = r"$\alp
     return (ax, slopes, errors) if return_errors else (ax, slopes)
 
 
-@validate_params(pd=c.Duck(PhaseDiagram, what="a gklib.toy.experiments.PhaseDiagram", test=lambda v: isinstance(v, PhaseDiagram),
+@validate_params(pd=c.Duck(PhaseDiagram, what="a gklib.toy.experiments.PhaseDiagram",
+                          test=lambda v: isinstance(v, PhaseDiagram),
                           example=lambda: PhaseDiagram(np.ones(1), np.ones(1), np.ones((1, 1)), np.ones((1, 1)),
                                                        np.ones((1, 1)), 0.1, 1, None, 0.0)), cmap=c.CMAP,
                  log=c.FLAG, mark_censored=c.FLAG)
@@ -920,8 +925,9 @@ def plot_phase_diagram(pd: PhaseDiagram, ax=None, cmap: str = "magma", log: bool
     >>> import matplotlib.pyplot as plt, numpy as np, gklib as gk
     >>> from gklib.toy.experiments import PhaseDiagram
     >>> t_te = np.array([[10.0, 20.0], [30.0, np.inf]])
-    >>> pd = PhaseDiagram(alphas=np.array([0.1, 1.0]), epsilons=np.array([0.1, 1.0]), amount=np.array([[1.0, 2], [3, 4]]),
-    ...                   t_train=np.ones((2, 2)), t_test=t_te, threshold=0.1, steps=100, history=None, seconds=0.0)
+    >>> pd = PhaseDiagram(alphas=np.array([0.1, 1.0]), epsilons=np.array([0.1, 1.0]),
+    ...                   amount=np.array([[1.0, 2], [3, 4]]), t_train=np.ones((2, 2)), t_test=t_te,
+    ...                   threshold=0.1, steps=100, history=None, seconds=0.0)
     >>> ax = gk.viz.plot_phase_diagram(pd, plt.figure().gca())
     >>> ax.collections[0].get_array().shape, len(ax.get_lines())       # 2 x 2 cells, one censored cross
     ((2, 2), 1)

@@ -41,8 +41,8 @@ from IPython.display import HTML
 from ..history import History
 from ..params import Integer, Real, Reals, validate_params
 from . import _checks as c
-from .figures import (PANEL_LIST, draw_toy_panels, draw_vs_linear, loss_range, plot_eps_panel, plot_grokking, plot_sweep,
-                      sweep_labels)
+from .figures import (PANEL_LIST, draw_toy_panels, draw_vs_linear, loss_range, plot_eps_panel, plot_grokking,
+                      plot_sweep, sweep_labels)
 from .style import TEXT_WIDTH, panel_axes, param_label
 
 __all__ = ["StaticSlider", "slider_figure", "SLIDER_DPI", "DEFAULT_NOTE", "sweep_animation", "grokking_slider", "alpha_animation",
@@ -146,7 +146,8 @@ _VALUES = c.Duck(list, what="a non-empty 1-D sequence of scalars (or strings)", 
 
 @validate_params(draw=c.Duck(str, what="a callable draw(i)", test=callable, example=lambda: (lambda *a: None)),
                  values=_VALUES, label=c.NON_EMPTY, sep=c.TEXT,
-                 fmt=c.Duck(str, what="a format string or a callable", test=lambda v: isinstance(v, str) or callable(v)),
+                 fmt=c.Duck(str, what="a format string or a callable",
+                            test=lambda v: isinstance(v, str) or callable(v)),
                  figsize=c.Duck(tuple, what="(width, height) in inches, both > 0", example=lambda: (8.0, 3.6),
                                 test=lambda v: len(v) == 2 and all(c.POSITIVE.holds(s) for s in v)),
                  dpi=c.POSITIVE, initial=Integer(0), note=c.TEXT_OR_NONE,
@@ -351,7 +352,8 @@ def sweep_animation(hist: History, param: str = "alpha", fmt: str = "{:.3g}", dp
     ...                test_loss=np.array([[1.0, 0.8, 0.3, 0.05], [1.0, 0.9, 0.7, 0.6]]),
     ...                weight_norm=np.array([[1.0, 1.2, 1.5, 1.6], [1.0, 1.0, 1.1, 1.1]]),
     ...                train_acc=np.array([[0.1, 0.6, 1.0, 1.0], [0.1, 0.3, 0.6, 0.8]]),
-    ...                test_acc=np.array([[0.1, 0.2, 0.7, 1.0], [0.1, 0.2, 0.3, 0.4]]), params={"alpha": np.array([0.5, 2.0])})
+    ...                test_acc=np.array([[0.1, 0.2, 0.7, 1.0], [0.1, 0.2, 0.3, 0.4]]),
+    ...                params={"alpha": np.array([0.5, 2.0])})
     >>> h.variance, h.misalignment, h.linear = h.test_loss * 0.5, h.test_loss * 0.4, h.test_loss * 0.1
     >>> s = gk.viz.sweep_animation(h, dpi=20)
     >>> len(s), s.labels
@@ -404,7 +406,8 @@ def grokking_slider(hist: History, param: str = "alpha", fmt: str = "{:.3g}", dp
     ...                test_loss=np.array([[1.0, 0.8, 0.3, 0.05], [1.0, 0.9, 0.7, 0.6]]),
     ...                weight_norm=np.array([[1.0, 1.2, 1.5, 1.6], [1.0, 1.0, 1.1, 1.1]]),
     ...                train_acc=np.array([[0.1, 0.6, 1.0, 1.0], [0.1, 0.3, 0.6, 0.8]]),
-    ...                test_acc=np.array([[0.1, 0.2, 0.7, 1.0], [0.1, 0.2, 0.3, 0.4]]), params={"alpha": np.array([0.5, 2.0])})
+    ...                test_acc=np.array([[0.1, 0.2, 0.7, 1.0], [0.1, 0.2, 0.3, 0.4]]),
+    ...                params={"alpha": np.array([0.5, 2.0])})
     >>> s = gk.viz.grokking_slider(h, dpi=20, note=None)
     >>> len(s.frames), 'data-gk-slider="α"' in s.html, "gk-slider-note" in s.html
     (2, True, False)
@@ -459,7 +462,8 @@ def alpha_animation(hist: History, hist_lin: History, dpi: float = SLIDER_DPI):
     ...                test_loss=np.array([[1.0, 0.8, 0.3, 0.05], [1.0, 0.9, 0.7, 0.6]]),
     ...                weight_norm=np.array([[1.0, 1.2, 1.5, 1.6], [1.0, 1.0, 1.1, 1.1]]),
     ...                train_acc=np.array([[0.1, 0.6, 1.0, 1.0], [0.1, 0.3, 0.6, 0.8]]),
-    ...                test_acc=np.array([[0.1, 0.2, 0.7, 1.0], [0.1, 0.2, 0.3, 0.4]]), params={"alpha": np.array([0.5, 2.0])})
+    ...                test_acc=np.array([[0.1, 0.2, 0.7, 1.0], [0.1, 0.2, 0.3, 0.4]]),
+    ...                params={"alpha": np.array([0.5, 2.0])})
     >>> s = gk.viz.alpha_animation(h, h.run(1), dpi=20)
     >>> len(s), s.labels
     (2, ['0.5', '2'])
@@ -560,7 +564,8 @@ def sweep_slider_html(hist: History, by=None, panels=("acc", "norm"), dpi: float
     ...                test_loss=np.array([[1.0, 0.8, 0.3, 0.05], [1.0, 0.9, 0.7, 0.6]]),
     ...                weight_norm=np.array([[1.0, 1.2, 1.5, 1.6], [1.0, 1.0, 1.1, 1.1]]),
     ...                train_acc=np.array([[0.1, 0.6, 1.0, 1.0], [0.1, 0.3, 0.6, 0.8]]),
-    ...                test_acc=np.array([[0.1, 0.2, 0.7, 1.0], [0.1, 0.2, 0.3, 0.4]]), params={"alpha": np.array([0.5, 2.0])})
+    ...                test_acc=np.array([[0.1, 0.2, 0.7, 1.0], [0.1, 0.2, 0.3, 0.4]]),
+    ...                params={"alpha": np.array([0.5, 2.0])})
     >>> s = gk.viz.sweep_slider_html(h, "alpha", dpi=20)
     >>> s.labels, s.html.count("<img")
     (['α = 0.5', 'α = 2'], 1)

@@ -159,7 +159,8 @@ class _PNGBytes(Instance):
     """The bytes of a PNG image (or, with ``base64``, its base64 text, as in a ``data:`` URI)."""
 
     def __init__(self, base64_ok: bool = False):
-        super().__init__(bytes, bytearray, str, what="the bytes of a PNG image" + (" (or its base64 text)" if base64_ok else ""))
+        super().__init__(bytes, bytearray, str,
+                         what="the bytes of a PNG image" + (" (or its base64 text)" if base64_ok else ""))
         self.base64_ok = base64_ok
 
     def holds(self, value) -> bool:
