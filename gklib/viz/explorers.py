@@ -452,7 +452,7 @@ def modular_mlp_explorer(res: History | None = None, labels=None, *, s=(0.4, 2.0
         >= 1, training steps (``None``: the profile's).
     lr : float, default 1500.0
         > 0, the learning rate.
-    **sweep_kw
+    **sweep_kw : keyword arguments
         ``train_frac``, ``seed``, ``n_log``, ``device``, ``progress_bar`` of the sweep.
 
     Returns

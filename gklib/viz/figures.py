@@ -120,7 +120,7 @@ def plot_losses(hist, ax=None, label: str = "", train: bool = True, test: bool =
 
     Parameters
     ----------
-    hist : History or object with ``train_loss`` and ``test_loss``
+    hist : History or object with train_loss and test_loss
         One run: series of shape ``(T,)`` (a DMFT result also passes ``x``).
     ax : matplotlib.axes.Axes, optional
         Where to draw (default: the current axes).
@@ -140,7 +140,7 @@ def plot_losses(hist, ax=None, label: str = "", train: bool = True, test: bool =
         Draw the test curve first.
     setup : bool, default True
         Set log scales and the axis labels.
-    **kw
+    **kw : keyword arguments
         Further ``Axes.plot`` keywords for both curves.
 
     Returns
@@ -481,7 +481,7 @@ def plot_weight_norm(hist: History, ax=None, label: str = "", **kw):
         Where to draw (default: the current axes).
     label : str, default ""
         Legend entry (none when empty).
-    **kw
+    **kw : keyword arguments
         ``Axes.plot`` keywords.
 
     Returns

@@ -38,7 +38,7 @@ def plot_spectrum(D: int, eps: float, empirical=None, ax=None, label_empirical="
         Where to draw (default: the current axes).
     label_empirical : str, default "Monte Carlo"
         Legend entry of the dots.
-    **kw
+    **kw : keyword arguments
         ``Axes.plot`` keywords of the dots.
 
     Returns

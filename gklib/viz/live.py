@@ -348,7 +348,7 @@ def figure(figsize, ncols=1, **kw):
         Width and height in inches.
     ncols : int, default 1
         >= 1, axes in one row.
-    **kw
+    **kw : keyword arguments
         ``Figure.subplots`` keywords.
 
     Returns

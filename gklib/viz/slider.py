@@ -168,6 +168,9 @@ def slider_figure(draw, values, *, label: str = "α", fmt="{:.3g}", sep: str = "
     ``dict`` of ``Axes.set`` keywords per axis, e.g. ``{"ylim": (1e-3, 1)}``, or ``None``) is applied
     after it, the same for every frame.
 
+    How to read it: the range input picks the frame; every frame is the same figure at another value,
+    on the same axes, so what moves between frames is what the parameter changes.
+
     Parameters
     ----------
     draw : callable
@@ -196,9 +199,6 @@ def slider_figure(draw, values, *, label: str = "α", fmt="{:.3g}", sep: str = "
         Close the figure afterwards (so Jupyter does not also display it as a still image).
     panels, height, width, limits : int, float, float, sequence of dict
         See above; ``fig`` and ``figsize`` are then not used (``fig`` must be ``None``).
-
-    How to read it: the range input picks the frame; every frame is the same figure at another value,
-    on the same axes, so what moves between frames is what the parameter changes.
 
     Returns
     -------

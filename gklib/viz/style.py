@@ -270,7 +270,7 @@ def figure_png(fig, dpi: float | None = None, **savefig_kw) -> bytes:
         The figure.
     dpi : float or None, default None
         > 0, the resolution (``None``: ``fig.dpi``).
-    **savefig_kw
+    **savefig_kw : keyword arguments
         Passed to ``savefig``.
 
     Returns
