@@ -20,7 +20,7 @@ from collections import OrderedDict
 
 import numpy as np
 
-from ..params import Boolean, Instance, Integer, Real, validate_params
+from ..params import Boolean, Instance, Integer, validate_params
 from . import _checks as c
 
 __all__ = ["LiveFigure", "figure", "log_slider", "EXPLORER_DPI", "CACHE_SIZE"]

@@ -17,7 +17,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from ..history import History
-from ..params import Instance, Real, validate_params
+from ..params import Real, validate_params
 from ..toy.diagnostics import story_times
 from . import _checks as c
 from .style import TEXT_WIDTH
