@@ -140,7 +140,7 @@ def _png(fig, dpi: float) -> str:
 
 
 _VALUES = c.Duck(list, what="a non-empty 1-D sequence of scalars (or strings)", example=lambda: [1.0],
-                 test=lambda v: not isinstance(v, (str, bytes)) and len(list(v)) > 0
+                 test=lambda v: not isinstance(v, (str, bytes, dict)) and hasattr(v, "__len__") and len(v) > 0
                  and all(np.ndim(x) == 0 for x in v))
 
 
