@@ -38,6 +38,16 @@ DOCUMENTED = [  # one module a line, sorted
     "gklib.training",
     "gklib.validation.arrays",
     "gklib.validation.scalars",
+    "gklib.viz.chapter_explorers",
+    "gklib.viz.dmft",
+    "gklib.viz.explorers",
+    "gklib.viz.figures",
+    "gklib.viz.kernel_figures",
+    "gklib.viz.live",
+    "gklib.viz.nets",
+    "gklib.viz.slider",
+    "gklib.viz.story",
+    "gklib.viz.style",
 ]
 
 _SECTION = re.compile(r"^\s*(Parameters|Returns|Yields|Raises|Examples|Attributes|Notes)\s*\n\s*-{3,}\s*$",

@@ -17,7 +17,8 @@ from gklib.params import (Array, Boolean, Instance, Integer, InvalidParameterErr
 
 PACKAGES = ["gklib", "gklib.toy", "gklib.kernels", "gklib.nets", "gklib.dmft", "gklib.metrics", "gklib.data",
             "gklib.history", "gklib.config", "gklib.runtime", "gklib.frontend", "gklib.training", "gklib.validation",
-            "gklib.optim"]
+            "gklib.optim",
+            "gklib.viz", "gklib.viz.style", "gklib.viz.story", "gklib.viz.live", "gklib.viz.dmft"]
 # Modules whose every public callable declares its parameters (the others still check inside their bodies).
 CONVERTED = {  # one module a line, sorted
     "gklib.comparisons",
@@ -36,10 +37,22 @@ CONVERTED = {  # one module a line, sorted
     "gklib.toy.ntk",
     "gklib.toy.tasks",
     "gklib.toy.trainer",
+    "gklib.viz.chapter_explorers",
+    "gklib.viz.dmft",
+    "gklib.viz.explorers",
+    "gklib.viz.figures",
+    "gklib.viz.kernel_figures",
+    "gklib.viz.live",
+    "gklib.viz.nets",
+    "gklib.viz.slider",
+    "gklib.viz.story",
+    "gklib.viz.style",
 }
 # Parameters that take any object by design (callbacks, devices, dtypes checked elsewhere, step counts that
 # may be per-run arrays, Adam's betas, the Task dataclass's fields, by_profile's per-profile values).
 FREE = {"device", "dtype", "callback", "steps", "betas", "z", "seed", "quick", "book", "paper"}
+# gklib.viz: matplotlib axes, figures and colours (anything matplotlib accepts; checked by matplotlib).
+FREE |= {"ax", "axes", "axs", "fig", "color"}
 
 
 def _public_callables():
@@ -79,7 +92,13 @@ def _valid(c):
     if isinstance(c, Pattern):
         return c.example
     if isinstance(c, Instance):
-        return next(_INSTANCES[t]() for t in c.types if t in _INSTANCES)
+        made = getattr(c, "make_example", lambda: None)()      # gklib.viz's Duck: a predicate, its example
+        if made is not None:
+            return made
+        known = [t for t in c.types if t in _INSTANCES]
+        if not known and c.none_ok:
+            return None
+        return _INSTANCES[known[0]]()
     if isinstance(c, Array):
         ndim = 1 if c.ndim is None else max(c.ndim)
         return np.ones((4,) * ndim) if ndim else np.float64(1.0)

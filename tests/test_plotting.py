@@ -112,3 +112,21 @@ def test_plot_eps_panel_four_panels_time_scales():
     with pytest.raises(ValueError, match="axes"):
         plot_eps_panel(20, 0.1, axes=plt.subplots(1, 2)[1])
     plt.close("all")
+
+
+def test_invalid_arguments_name_the_parameter():
+    """Issue #29: the outside fuzz found ``plot_losses(None)`` ending in AttributeError; every viz entry point
+    now refuses None or a string where a History, an array or a callable is expected, naming the parameter."""
+    from gklib.viz import dmft as vdmft, nets, slider
+
+    cases = [(lambda: gk.plot_losses(None), "hist"), (lambda: gk.plot_losses("x"), "hist"),
+             (lambda: gk.plot_sweep(None), "hist"), (lambda: gk.viz.loss_range("h"), "hist"),
+             (lambda: slider.slider_figure(None, [1.0]), "draw"), (lambda: slider.slider_figure(print, "ab"), "values"),
+             (lambda: nets.plot_seed_sweep(None, [1.0]), "values"), (lambda: vdmft.plot_grokking_curve(None, None), "res"),
+             (lambda: gk.viz.plot_spectrum(4, float("nan")), "eps"), (lambda: gk.viz.chapter_explorer(6), "chapter")]
+    for call, name in cases:
+        with pytest.raises(ValueError) as info:
+            call()
+        assert str(info.value).startswith(f"{name} must be "), str(info.value)
+        assert isinstance(info.value, TypeError)
+    plt.close("all")

@@ -30,10 +30,12 @@ _ENTRY = re.compile(r"^(\s*)([A-Za-z_*][\w*]*(?:\s*,\s*[A-Za-z_*][\w*]*)*)\s+:\s
 
 # The first word of a numpydoc type ("X : torch.Tensor, shape (n, D)"), as opposed to the older
 # "name : description" entries, whose description starts on the entry line.
-_TYPE = re.compile(r"^(\{|(int|float|str|bool|complex|callable|sequence|dict|list|tuple|array_like|"
+_TYPE = re.compile(r"^(\{|\(|(int|float|str|bytes|bool|complex|callable|sequence|dict|list|tuple|array_like|"
                    r"array-like|ndarray|numpy|np|torch|object|None|iterable|generator|type|History|Task|"
                    r"CommitteeMachine|KernelGD|Constraint|InvalidParameterError|DivergenceWatch|"
-                   r"RunOptimizer|[A-Z]\w*(Error|Warning|Exception))\b)")
+                   r"RunOptimizer|[A-Z]\w*(Error|Warning|Exception)|"
+                   r"matplotlib|ipywidgets|IPython|pair|keyword|StaticSlider|PhaseDiagram|DMFTResult|OnlineResult|"
+                   r"SimulationResult|EscapeScaling|DelayScan)\b)")
 
 
 def _is_type(text):

@@ -15,6 +15,7 @@ after the chapter's imports.
 from __future__ import annotations
 
 from ..config import by_profile
+from ..params import Options, validate_params
 from ..toy.tasks import quadratic_task
 from .dmft import dmft_explorer
 from .explorers import eps_explorer, lazy_explorer, modular_mlp_explorer, toy_explorer
@@ -31,20 +32,42 @@ CHAPTER_EXPLORERS = {
 }
 
 
-def _check(chapter) -> int:
-    if isinstance(chapter, bool) or not isinstance(chapter, int) or chapter not in CHAPTER_EXPLORERS:
-        raise ValueError(f"chapter must be one of {sorted(CHAPTER_EXPLORERS)}, got {chapter!r}")
-    return chapter
+_CHAPTER = Options(*CHAPTER_EXPLORERS)
 
 
+@validate_params(chapter=_CHAPTER)
 def explorer_settings(chapter: int) -> dict:
     """The keyword arguments of chapter ``chapter``'s explorer at the active profile.
 
     Chapter 1's task (``task``) is described by its sizes here and made by :func:`chapter_explorer`;
     chapter 4's solver sizes are chosen so that a new (ρ, α) is solved in under a second on one
     CPU core at the ``book`` profile.
+
+    Parameters
+    ----------
+    chapter : {1, 2, 3, 4, 5}
+        The chapter.
+
+    Returns
+    -------
+    dict
+        Keyword arguments of ``CHAPTER_EXPLORERS[chapter][0]``.
+
+    Raises
+    ------
+    InvalidParameterError
+        ``chapter`` is not one of the chapters.
+
+    Examples
+    --------
+    >>> from gklib.config import profile
+    >>> from gklib.viz import explorer_settings
+    >>> with profile("quick"):
+    ...     explorer_settings(1)["task"]
+    {'D': 20, 'P': 100, 'P_test': 500, 'seed': 0}
+    >>> explorer_settings(2)
+    {'D': 40, 'eps': 0.1}
     """
-    chapter = _check(chapter)
     by = by_profile
     if chapter == 1:
         return dict(task=dict(D=by(quick=20, book=30), P=by(quick=100, book=200), P_test=500, seed=0),
@@ -60,10 +83,40 @@ def explorer_settings(chapter: int) -> dict:
     return {}
 
 
+@validate_params(chapter=_CHAPTER)
 def chapter_explorer(chapter: int):
     """Build chapter ``chapter``'s live explorer with :func:`explorer_settings` (JupyterLab; in a
-    headless execution, a placeholder). Returns the widget to display."""
-    build, _ = CHAPTER_EXPLORERS[_check(chapter)]
+    headless execution, a placeholder). Returns the widget to display.
+
+    Parameters
+    ----------
+    chapter : {1, 2, 3, 4, 5}
+        The chapter.
+
+    Returns
+    -------
+    ipywidgets.VBox or ExplorerPlaceholder
+        The explorer (it starts computing its first figure in a background thread).
+
+    Raises
+    ------
+    InvalidParameterError
+        ``chapter`` is not one of the chapters.
+
+    Examples
+    --------
+    In a headless execution (as in the book build) the explorer is not built; the live ones are shown in
+    the examples of the explorers themselves, at small sizes:
+
+    >>> import os
+    >>> from gklib.viz import chapter_explorer
+    >>> os.environ["GKLIB_HEADLESS"] = "1"
+    >>> w = chapter_explorer(3)
+    >>> type(w).__name__, w.name
+    ('ExplorerPlaceholder', 'toy_explorer')
+    >>> del os.environ["GKLIB_HEADLESS"]
+    """
+    build, _ = CHAPTER_EXPLORERS[chapter]
     kw = explorer_settings(chapter)
     if "task" in kw:
         kw["task"] = quadratic_task(**kw["task"])

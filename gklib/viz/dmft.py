@@ -8,15 +8,40 @@ the alignment they plot is :func:`gklib.dmft.weight_alignment`, the explorer sol
 from __future__ import annotations
 
 import math
+from types import SimpleNamespace
 
 import numpy as np
 
+from ..params import Array, Instance, Integer, Real, Reals, validate_params
+from . import _checks as c
 from .explorers import live_explorer
 from .figures import plot_losses
 from .live import LiveFigure, figure
 from ..dmft import solve_dmft, solve_online, typical_m0, weight_alignment
 from .slider import SLIDER_DPI, slider_figure
 from .style import TEXT_WIDTH
+
+__all__ = ["plot_dmft_vs_simulation", "plot_alignment", "run_colors", "plot_gap_vs_rho", "plot_convergence",
+           "dmft_explorer", "dmft_rho_slider", "plot_grokking_curve", "plot_escape_scaling", "plot_delay_window",
+           "plot_delay_scatter", "plot_cavity_schematic"]
+
+
+def _has(*names):
+    return lambda v: all(hasattr(v, n) for n in names)
+
+
+def _series(**kw):
+    return lambda: SimpleNamespace(**{k: np.ones(2) for k in kw.get("arrays", ())}, **kw.get("other", {}))
+
+
+_DICT = Instance(dict, what="a dict {label or rho: result}")
+_ONLINE = c.Duck(dict, what="an OnlineResult (t, test_loss) or None", none_ok=True,
+                 test=_has("t", "test_loss"), example=_series(arrays=("t", "test_loss")))
+_RESULT = c.Duck(dict, what="a DMFTResult (t, train_loss, test_loss, m)",
+                 test=_has("t", "train_loss", "test_loss", "m"),
+                 example=_series(arrays=("t", "train_loss", "test_loss", "m")))
+_SIM = c.Duck(dict, what="a SimulationResult (t, m, mean, sem, n_seeds)", test=_has("t", "m", "mean", "sem", "n_seeds"),
+              example=_series(arrays=("t", "m"), other={"mean": None, "sem": None, "n_seeds": 2}))
 
 
 def _axes(ax, n=1, figsize=None):
@@ -32,12 +57,50 @@ def _label(rho) -> str:
     return r"$\rho=\infty$" if not math.isfinite(rho) else rf"$\rho={rho:g}$"
 
 
+@validate_params(dmft=_DICT, sims=Instance(dict, what="a dict {rho: SimulationResult}", none_ok=True), online=_ONLINE)
 def plot_dmft_vs_simulation(dmft: dict, sims: dict | None = None, *, ax=None, online=None):
     r"""Paper Fig. 4 style: train (left) and test (right) loss, DMFT lines vs seed-averaged
     simulations (markers, ±1 s.e.m.), one colour per ρ.
 
     ``dmft``: {ρ: :class:`~gklib.dmft.DMFTResult`}; ``sims``: {ρ: :class:`~gklib.dmft.SimulationResult`};
     ``online``: an optional :class:`~gklib.dmft.OnlineResult` drawn as the ρ = ∞ curve. Returns the axes.
+
+    How to read it: where the markers sit on the lines, the DMFT describes the finite network; the gap
+    between the train and test panels grows as ρ shrinks.
+
+    Parameters
+    ----------
+    dmft : dict
+        ``{rho: DMFTResult}``.
+    sims : dict or None, default None
+        ``{rho: SimulationResult}`` (any subset of the ρ).
+    ax : pair of matplotlib.axes.Axes, optional
+        Default: a new text-width figure.
+    online : OnlineResult or None, default None
+        The ρ = ∞ curve, dashed on both panels.
+
+    Returns
+    -------
+    pair of matplotlib.axes.Axes
+        Train and test panels.
+
+    Raises
+    ------
+    InvalidParameterError
+        An argument breaks its declared constraint.
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt, gklib as gk
+    >>> from gklib import dmft
+    >>> res = dmft.solve_dmft(2, 2.0, 1.0, 0.25, steps=6, samples=200, response_samples=50, tol=0.05,
+    ...                       progress_bar=False)
+    >>> sim = dmft.simulate_dmft_setting(2, 2.0, 1.0, 0.25, D=20, steps=6, seeds=3)
+    >>> axs = gk.viz.plot_dmft_vs_simulation({2.0: res}, {2.0: sim})
+    >>> [a.get_title() for a in axs], len(axs[0].get_lines()) >= 1
+    (['train loss', 'test loss'], True)
+    >>> plt.close("all")
     """
     import matplotlib.pyplot as plt
 
@@ -65,6 +128,7 @@ def plot_dmft_vs_simulation(dmft: dict, sims: dict | None = None, *, ax=None, on
     return axs
 
 
+@validate_params(results=_DICT, q_star=c.POSITIVE, escape_times=c.KEYWORDS, colors=c.KEYWORDS)
 def plot_alignment(results: dict, *, ax=None, q_star: float = 1.0, escape_times: dict | None = None,
                    colors: dict | None = None):
     r"""Alignment :math:`\sqrt{\frac1N\sum_im_i^2/(C_{ii}q_\star)}` vs time for several runs.
@@ -73,6 +137,40 @@ def plot_alignment(results: dict, *, ax=None, q_star: float = 1.0, escape_times:
     equal-time ``C`` (T+1, N, N) (online, DMFT or the seed-mean of a simulation). ``escape_times``:
     {label: t⋆} drawn as dotted vertical lines. ``colors``: {label: colour} (default: :func:`run_colors`),
     so that another panel can give each run the same colour. Log y-axis, so the exponential escape is a line.
+
+    Parameters
+    ----------
+    results : dict
+        ``{label: result}`` (results with ``t``, ``m`` and ``C_diag`` or ``C``).
+    ax : matplotlib.axes.Axes, optional
+        Default: a new figure.
+    q_star : float, default 1.0
+        > 0, the teacher's norm :math:`q_\star`.
+    escape_times : dict or None, default None
+        ``{label: t}``; non-finite times are not drawn.
+    colors : dict or None, default None
+        ``{label: colour}``.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Raises
+    ------
+    InvalidParameterError
+        An argument breaks its declared constraint.
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt, gklib as gk
+    >>> from gklib import dmft
+    >>> res = dmft.solve_dmft(2, 2.0, 1.0, 0.25, steps=6, samples=200, response_samples=50, tol=0.05,
+    ...                       progress_bar=False)
+    >>> ax = gk.viz.plot_alignment({"DMFT": res}, escape_times={"DMFT": 1.0})
+    >>> ax.get_yscale(), [line.get_label() for line in ax.get_lines()][0]
+    ('log', 'DMFT')
+    >>> plt.close("all")
     """
     ax = _axes(ax)
     colors = run_colors(results) if colors is None else colors
@@ -89,19 +187,79 @@ def plot_alignment(results: dict, *, ax=None, q_star: float = 1.0, escape_times:
     return ax
 
 
+@validate_params(labels=c.Duck(list, what="an iterable of labels (not a string)", example=lambda: ["a"],
+                             test=lambda v: not isinstance(v, (str, bytes)) and iter(v) is not None))
 def run_colors(labels) -> dict:
     """{label: colour} for a set of runs (plasma colour map, in the given order): one colour per run in
-    every panel that shows them."""
+    every panel that shows them.
+
+    Parameters
+    ----------
+    labels : iterable
+        The runs' labels (a dict gives its keys).
+
+    Returns
+    -------
+    dict
+        ``{label: RGBA array}``.
+
+    Raises
+    ------
+    InvalidParameterError
+        ``labels`` is a string or not iterable.
+
+    Examples
+    --------
+    >>> from gklib.viz.dmft import run_colors
+    >>> cols = run_colors(["a", "b"])
+    >>> list(cols), cols["a"].shape
+    (['a', 'b'], (4,))
+    """
     import matplotlib.pyplot as plt
 
     labels = list(labels)
     return dict(zip(labels, plt.cm.plasma(np.linspace(0.05, 0.8, max(len(labels), 1)))))
 
 
+@validate_params(inv_rho=Array(1), gap_dmft=Array(1), gap_formula=Array(1), gap_sim=Array(1, none_ok=True),
+                 gap_sim_err=Array(1, none_ok=True), t=Real(none_ok=True))
 def plot_gap_vs_rho(inv_rho, gap_dmft, gap_formula, *, gap_sim=None, gap_sim_err=None, ax=None, t=None):
     r"""Train–test gap at a fixed time vs :math:`1/\rho`: DMFT (dots), the leading-order formula
     (line through the origin; chapter 4, §“The train–test gap to leading order in 1/ρ”) and optionally
-    simulations (squares with error bars)."""
+    simulations (squares with error bars). Where the dots leave the line, the higher orders in
+    :math:`1/\rho` matter.
+
+    Parameters
+    ----------
+    inv_rho : array_like, shape (k,)
+        :math:`1/\rho = D/P`.
+    gap_dmft, gap_formula : array_like, shape (k,)
+        The gap of the DMFT and of the leading-order formula.
+    gap_sim, gap_sim_err : array_like, shape (k,), optional
+        Simulated gaps and their errors.
+    ax : matplotlib.axes.Axes, optional
+        Default: a new figure.
+    t : float or None, default None
+        The time, named in the y label.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Raises
+    ------
+    InvalidParameterError
+        An argument breaks its declared constraint (NaN, a wrong shape, ...).
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt, gklib as gk
+    >>> ax = gk.viz.plot_gap_vs_rho([0.5, 0.2, 0.1], [0.3, 0.1, 0.05], [0.25, 0.1, 0.05], t=5)
+    >>> [line.get_label() for line in ax.get_lines()], ax.get_ylabel().endswith("at $t=5$")
+    (['leading order $O(1/\\rho)$', 'full DMFT'], True)
+    >>> plt.close("all")
+    """
     ax = _axes(ax)
     x = np.asarray(inv_rho, float)
     order = np.argsort(x)
@@ -118,8 +276,41 @@ def plot_gap_vs_rho(inv_rho, gap_dmft, gap_formula, *, gap_sim=None, gap_sim_err
     return ax
 
 
+@validate_params(results=_DICT, tol=Real(0, closed="neither", none_ok=True))
 def plot_convergence(results: dict, *, ax=None, tol: float | None = None):
-    """Residual of the fixed-point iteration vs iteration for {label: DMFTResult}."""
+    """Residual of the fixed-point iteration vs iteration for {label: DMFTResult}: a straight fall on the
+    log axis is a geometric convergence; the solution is used once it is below ``tol``.
+
+    Parameters
+    ----------
+    results : dict
+        ``{label: DMFTResult}``.
+    ax : matplotlib.axes.Axes, optional
+        Default: a new figure.
+    tol : float or None, default None
+        > 0, drawn as a dotted line.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Raises
+    ------
+    InvalidParameterError
+        An argument breaks its declared constraint.
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt, gklib as gk
+    >>> from gklib import dmft
+    >>> res = dmft.solve_dmft(2, 2.0, 1.0, 0.25, steps=6, samples=200, response_samples=50, tol=0.05,
+    ...                       progress_bar=False)
+    >>> ax = gk.viz.plot_convergence({"ρ = 2": res}, tol=0.05)
+    >>> [line.get_label() for line in ax.get_lines()]
+    ['ρ = 2', 'tol']
+    >>> plt.close("all")
+    """
     ax = _axes(ax)
     for lab, r in results.items():
         ax.semilogy(np.arange(1, r.iterations + 1), r.residuals, "o-", ms=3, label=lab)
@@ -132,6 +323,9 @@ def plot_convergence(results: dict, *, ax=None, tol: float | None = None):
     return ax
 
 
+@validate_params(rhos=Reals(0, closed="neither"), alphas=Reals(0, closed="neither"), eps=Real(0),
+                 N=Integer(1), D=Integer(1), dt=c.POSITIVE, steps=Integer(1), samples=Integer(2),
+                 response_samples=Integer(1), precompute=c.FLAG, cache=c.KEYWORDS)
 @live_explorer
 def dmft_explorer(*, rhos=(2, 3, 5, 10, 30), alphas=(0.5, 1.0, 2.0), eps: float = 0.25, N: int = 2, D: int = 400,
                   dt: float = 0.4, steps: int = 40, samples: int = 2000, response_samples: int = 300,
@@ -142,6 +336,50 @@ def dmft_explorer(*, rhos=(2, 3, 5, 10, 30), alphas=(0.5, 1.0, 2.0), eps: float 
     (a dict keyed by (ρ, α); pass your own to reuse it); ``precompute=True`` fills the whole grid
     first. The initial overlap is the typical one of a random init in dimension ``D``,
     :math:`m_0=(\ldots,\pm a,\ldots)` with :math:`|m_0^\perp|^2=q_\star/D`. Returns the widget.
+
+    Parameters
+    ----------
+    rhos, alphas : sequence of float
+        The sliders' values (> 0); each starts at its middle value.
+    eps : float, default 0.25
+        >= 0, the activation's ε.
+    N : int, default 2
+        >= 1, the hidden units.
+    D : int, default 400
+        >= 1, the dimension of the typical initial overlap.
+    dt : float, default 0.4
+        > 0, the time step.
+    steps : int, default 40
+        >= 1, the time steps.
+    samples, response_samples : int, default 2000, 300
+        The solver's Monte Carlo sizes.
+    precompute : bool, default False
+        Solve the whole grid before returning.
+    cache : dict or None, default None
+        ``{(rho, alpha): (DMFTResult, OnlineResult)}``, filled as it goes.
+
+    Returns
+    -------
+    ipywidgets.VBox or ExplorerPlaceholder
+        The widget (a placeholder in a headless execution, see
+        :func:`~gklib.viz.explorers.live_explorer`).
+
+    Raises
+    ------
+    InvalidParameterError
+        An argument breaks its declared constraint.
+
+    Examples
+    --------
+    Built without a kernel (the first solution is computed in a background thread; ``wait`` blocks on it):
+
+    >>> import ipywidgets, gklib as gk
+    >>> w = gk.viz.dmft_explorer(rhos=(2.0, 5.0), alphas=(1.0,), D=20, steps=4, samples=100,
+    ...                          response_samples=20)
+    >>> isinstance(w, ipywidgets.VBox), w.wait(60), w.explorer.error
+    (True, True, None)
+    >>> [s.description for s in w.explorer.controls.values()]
+    ['ρ = P/D', 'α']
     """
     import ipywidgets as w
 
@@ -183,6 +421,8 @@ def dmft_explorer(*, rhos=(2, 3, 5, 10, 30), alphas=(0.5, 1.0, 2.0), eps: float 
     return live.widget
 
 
+@validate_params(runs=Instance(dict, what="a non-empty dict {rho: DMFTResult or (DMFTResult, gap_lo)}"),
+                 online=_ONLINE, dpi=c.POSITIVE)
 def dmft_rho_slider(runs: dict, *, online=None, dpi: float = SLIDER_DPI):
     r"""Static slider over ρ = P/D (:func:`~gklib.viz.slider.slider_figure`; works in the HTML
     book without a kernel) from DMFT solutions the chapter has already computed.
@@ -192,10 +432,40 @@ def dmft_rho_slider(runs: dict, *, online=None, dpi: float = SLIDER_DPI):
     of :func:`~gklib.dmft.gap_leading_order` on the same grid. Left: DMFT train and test
     loss (and the ρ = ∞ online curve ``online``, if given); right: the train–test gap and its
     leading order. Axes are fixed across frames. Returns a :class:`~gklib.viz.slider.StaticSlider`.
-    """
-    import matplotlib.pyplot as plt
 
-    if not isinstance(runs, dict) or not runs:
+    Parameters
+    ----------
+    runs : dict
+        ``{rho: DMFTResult}`` or ``{rho: (DMFTResult, gap_lo)}``, ρ > 0; one frame per ρ, in order.
+    online : OnlineResult or None, default None
+        The ρ = ∞ curve.
+    dpi : float, default SLIDER_DPI
+        > 0, the frames' resolution.
+
+    Returns
+    -------
+    StaticSlider
+        One frame per ρ.
+
+    Raises
+    ------
+    ValueError
+        ``runs`` is empty, has a key that is not a positive number, or a value without losses.
+    InvalidParameterError
+        An argument breaks its declared constraint.
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt, gklib as gk
+    >>> from gklib import dmft
+    >>> res = dmft.solve_dmft(2, 2.0, 1.0, 0.25, steps=6, samples=200, response_samples=50, tol=0.05,
+    ...                       progress_bar=False)
+    >>> s = gk.viz.dmft_rho_slider({2.0: res, 4.0: res}, dpi=20)
+    >>> len(s.frames), s.labels
+    (2, ['2', '4'])
+    """
+    if not runs:
         raise ValueError("runs must be a non-empty dict {rho: DMFTResult or (DMFTResult, gap_lo)}")
     rhos = sorted(runs)
     for r in rhos:
@@ -232,6 +502,7 @@ def dmft_rho_slider(runs: dict, *, online=None, dpi: float = SLIDER_DPI):
                          title="DMFT losses and train–test gap")
 
 
+@validate_params(res=_RESULT, sim=_SIM, online=_ONLINE)
 def plot_grokking_curve(res, sim, *, online=None, axs=None):
     r"""The whole grokking curve, DMFT against seed-averaged simulations from the same start.
 
@@ -240,6 +511,39 @@ def plot_grokking_curve(res, sim, *, online=None, axs=None):
     :math:`|m_1-m_2|` (log scale), whose exponential growth is the escape from the plateau.
     ``res``: :class:`~gklib.dmft.DMFTResult`; ``sim``: :class:`~gklib.dmft.SimulationResult` (N = 2).
     Returns the two axes.
+
+    Parameters
+    ----------
+    res : DMFTResult
+        The theory (N = 2).
+    sim : SimulationResult
+        The simulations from the same start (N = 2).
+    online : OnlineResult or None, default None
+        The ρ = ∞ test loss.
+    axs : pair of matplotlib.axes.Axes, optional
+        Default: a new text-width figure.
+
+    Returns
+    -------
+    pair of matplotlib.axes.Axes
+
+    Raises
+    ------
+    InvalidParameterError
+        An argument breaks its declared constraint.
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt, gklib as gk
+    >>> from gklib import dmft
+    >>> res = dmft.solve_dmft(2, 2.0, 1.0, 0.25, steps=6, samples=200, response_samples=50, tol=0.05,
+    ...                       progress_bar=False)
+    >>> sim = dmft.simulate_dmft_setting(2, 2.0, 1.0, 0.25, D=20, steps=6, seeds=3)
+    >>> axs = gk.viz.plot_grokking_curve(res, sim)
+    >>> [a.get_title() for a in axs], axs[1].get_yscale()
+    (['losses', 'difference mode (escape)'], 'log')
+    >>> plt.close("all")
     """
     import matplotlib.pyplot as plt
 
@@ -268,12 +572,44 @@ def plot_grokking_curve(res, sim, *, online=None, axs=None):
     return axs
 
 
+@validate_params(esc=c.Duck(dict, what="an EscapeScaling (D, t_sim, t_dmft, gamma, median, median_err, params)",
+                           test=_has("D", "t_sim", "t_dmft", "gamma", "median", "median_err", "params"),
+                           example=_series(arrays=("D", "t_sim", "t_dmft"),
+                                           other={"gamma": 1.0, "median": None, "median_err": None, "params": {}})))
 def plot_escape_scaling(esc, *, ax=None):
     r"""Escape time against the input dimension D (log axis), from :func:`gklib.dmft.escape_scaling`.
 
     Small dots: single simulations (one per seed, slightly jittered); open circles: their median ± its
     bootstrap standard error; line: the DMFT from the same start; dotted: a line of slope :math:`1/(2\gamma_\perp)`
     (the online escape rate) through the DMFT's first point, for comparison. Returns the axes.
+
+    Parameters
+    ----------
+    esc : EscapeScaling
+        From :func:`gklib.dmft.escape_scaling`.
+    ax : matplotlib.axes.Axes, optional
+        Default: a new figure.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Raises
+    ------
+    InvalidParameterError
+        ``esc`` is not an escape-scaling result.
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt, gklib as gk
+    >>> from gklib import dmft
+    >>> esc = dmft.escape_scaling(2, 2.0, 1.0, 0.25, Ds=(10, 20), seeds=3, t_max=8, t_max_dmft=4, samples=200,
+    ...                           response_samples=50)
+    >>> ax = gk.viz.plot_escape_scaling(esc)
+    >>> [t.get_text() for t in ax.get_xticklabels()], ax.get_xscale()
+    (['10', '20'], 'log')
+    >>> plt.close("all")
     """
     ax = _axes(ax, figsize=(5.2, 3.5))
     D = np.asarray(esc.D, float)
@@ -298,6 +634,7 @@ def plot_escape_scaling(esc, *, ax=None):
     return ax
 
 
+@validate_params(theory=_DICT, sims=_DICT, level=Real(none_ok=True))
 def plot_delay_window(theory: dict, sims: dict, *, level: float | None = None, axs=None):
     r"""The train–test delay against ρ = P/D: one panel per ρ, train (blue) and test (red) loss of the DMFT
     (thick lines) and of every simulation run (faint lines), with the runs' median (dashed).
@@ -305,6 +642,41 @@ def plot_delay_window(theory: dict, sims: dict, *, level: float | None = None, a
     ``theory``: {ρ: :class:`~gklib.dmft.DMFTResult`}; ``sims``: {ρ: :class:`~gklib.dmft.SimulationResult`}
     (same ρ keys); ``level``: a loss level drawn as a dotted line (the crossing level of the text).
     The panels share the loss axis; each time axis spans its simulations. Returns the axes.
+
+    Parameters
+    ----------
+    theory : dict
+        ``{rho: DMFTResult}``.
+    sims : dict
+        ``{rho: SimulationResult}``, the same keys.
+    level : float or None, default None
+        A loss level, dotted.
+    axs : sequence of matplotlib.axes.Axes, optional
+        One per ρ (default: a new text-width figure).
+
+    Returns
+    -------
+    sequence of matplotlib.axes.Axes
+
+    Raises
+    ------
+    ValueError
+        ``theory`` and ``sims`` have different keys.
+    InvalidParameterError
+        An argument breaks its declared constraint.
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt, gklib as gk
+    >>> from gklib import dmft
+    >>> res = dmft.solve_dmft(2, 2.0, 1.0, 0.25, steps=6, samples=200, response_samples=50, tol=0.05,
+    ...                       progress_bar=False)
+    >>> sim = dmft.simulate_dmft_setting(2, 2.0, 1.0, 0.25, D=20, steps=6, seeds=3)
+    >>> axs = gk.viz.dmft.plot_delay_window({2.0: res}, {2.0: sim}, level=0.5)
+    >>> len(axs), axs[0].get_ylabel()
+    (1, 'MSE')
+    >>> plt.close("all")
     """
     import matplotlib.pyplot as plt
 
@@ -335,6 +707,13 @@ def plot_delay_window(theory: dict, sims: dict, *, level: float | None = None, a
     return axs
 
 
+@validate_params(scan=c.Duck(dict, what="a DelayScan (D, t, t_test, amp, quantiles, params)",
+                            test=_has("D", "t", "t_test", "amp", "quantiles", "params"),
+                            example=_series(arrays=("D", "t", "t_test", "amp"),
+                                            other={"quantiles": None, "params": {}})),
+                 t_dmft=Real(),
+                 kick_line=c.Duck(tuple, what="a pair (amplitudes, times) or None", none_ok=True,
+                                  test=lambda v: len(v) == 2, example=lambda: ([1.0], [1.0])))
 def plot_delay_scatter(scan, t_dmft: float, *, kick_line=None, axs=None):
     r"""The spread of single runs' test-loss crossing times, and what sets it.
 
@@ -343,6 +722,37 @@ def plot_delay_scatter(scan, t_dmft: float, *, kick_line=None, axs=None):
     the DMFT's time (line). Right: each run's time against its growing-mode amplitude
     :math:`|m_1-m_2|` at the kick time (colour: D), with ``kick_line`` = (amplitudes, times), the DMFT's
     prediction for a one-off kick (:func:`gklib.dmft.kick_prediction`), if given. ``scan``: a :class:`~gklib.dmft.sim.DelayScan`. Returns the two axes.
+
+    Parameters
+    ----------
+    scan : DelayScan
+        From :func:`gklib.dmft.delay_scan`.
+    t_dmft : float
+        The DMFT's crossing time.
+    kick_line : (array_like, array_like) or None, default None
+        Amplitudes and the predicted times.
+    axs : pair of matplotlib.axes.Axes, optional
+        Default: a new text-width figure.
+
+    Returns
+    -------
+    pair of matplotlib.axes.Axes
+
+    Raises
+    ------
+    InvalidParameterError
+        An argument breaks its declared constraint.
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt, gklib as gk
+    >>> from gklib import dmft
+    >>> scan = dmft.delay_scan(2, 2.0, 1.0, 0.25, Ds=(10, 20), seeds=3, steps=10, t_kick=1.0)
+    >>> axs = gk.viz.dmft.plot_delay_scatter(scan, 3.0)
+    >>> axs[1].get_title(), axs[0].get_xscale()
+    ('early lead on the growing mode', 'log')
+    >>> plt.close("all")
     """
     import matplotlib.pyplot as plt
 
@@ -391,6 +801,7 @@ def plot_delay_scatter(scan, t_dmft: float, *, kick_line=None, axs=None):
     return axs
 
 
+@validate_params(n_coords=Integer(1), n_points=Integer(1))
 def plot_cavity_schematic(*, axs=None, n_coords: int = 6, n_points: int = 8):
     r"""Schematic of the two cavity steps of the DMFT derivation (the DMFT derivation page).
 
@@ -400,6 +811,31 @@ def plot_cavity_schematic(*, axs=None, n_coords: int = 6, n_points: int = 8):
     give it the Gaussian field :math:`\chi`, and putting it back adds its memory. Right: remove one
     coordinate :math:`a` (blue); the remaining coordinates give it the Gaussian force :math:`\mathbf{u}`,
     and putting it back adds the reaction :math:`\sum R^g\mathbf{w}_a`. Returns the two axes.
+
+    Parameters
+    ----------
+    axs : pair of matplotlib.axes.Axes, optional
+        Default: a new text-width figure.
+    n_coords, n_points : int, default 6, 8
+        >= 1, the circles and squares drawn.
+
+    Returns
+    -------
+    pair of matplotlib.axes.Axes
+
+    Raises
+    ------
+    InvalidParameterError
+        ``n_coords`` or ``n_points`` < 1.
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt, gklib as gk
+    >>> axs = gk.viz.dmft.plot_cavity_schematic(n_coords=3, n_points=4)
+    >>> [a.get_title() for a in axs], len(axs[0].get_lines())        # 3 x 4 edges, 3 circles, 4 squares
+    (['Step 1: one training point μ', 'Step 2: one weight coordinate a'], 19)
+    >>> plt.close("all")
     """
     import matplotlib.pyplot as plt
 

@@ -39,7 +39,10 @@ from ..toy.experiments import run_toy
 from ..toy.linearized import KernelGD
 from ..toy.model import CommitteeMachine
 from ..toy.tasks import quadratic_task
-from ..validation import as_param_array, check_positive, check_positive_int
+from ..params import Instance, Integer, Real, Reals, validate_params
+from ..toy.tasks import Task
+from ..validation import as_param_array
+from . import _checks as c
 from .figures import draw_toy_panels, draw_vs_linear, plot_eps_panel, plot_sweep
 from .live import LiveFigure, figure, log_slider
 from .style import TEXT_WIDTH
@@ -48,9 +51,28 @@ __all__ = ["ExplorerPlaceholder", "live_explorer", "LiveFigure", "lazy_explorer"
            "modular_mlp_explorer"]
 
 
-class ExplorerPlaceholder:
-    """What a live explorer shows when nobody can move its sliders (a headless execution)."""
+def _range(what):
+    return c.Duck(tuple, what=f"a range (low, high) of {what} with 0 < low < high", example=lambda: (1.0, 2.0),
+                  test=lambda v: len(v) == 2 and all(c.POSITIVE.holds(x) for x in v) and v[0] < v[1])
 
+
+class ExplorerPlaceholder:
+    """What a live explorer shows when nobody can move its sliders (a headless execution).
+
+    Parameters
+    ----------
+    name : str
+        The explorer's name (its function's).
+
+    Examples
+    --------
+    >>> from gklib.viz import ExplorerPlaceholder
+    >>> p = ExplorerPlaceholder("toy_explorer")
+    >>> repr(p).startswith("Live explorer toy_explorer: in JupyterLab"), "gk-explorer-placeholder" in p._repr_html_()
+    (True, True)
+    """
+
+    @validate_params(name=c.TEXT)
     def __init__(self, name: str):
         self.name = name
 
@@ -76,6 +98,8 @@ def _sliders(widget):
     return found
 
 
+@validate_params(build=c.Duck(str, what="a callable that builds a widget", test=callable,
+                             example=lambda: (lambda: None)))
 def live_explorer(build):
     """Decorator for the functions that build ipywidgets explorers.
 
@@ -87,6 +111,36 @@ def live_explorer(build):
     :class:`ExplorerPlaceholder` is returned instead; everywhere else the explorer is built as usual,
     and every slider in it reports its value on release only (``continuous_update=False``), so that
     a drag does not queue one recomputation per intermediate value.
+
+    Parameters
+    ----------
+    build : callable
+        ``build(*args, **kwargs)`` returns an ipywidgets container.
+
+    Returns
+    -------
+    callable
+        The explorer function (same signature and docstring).
+
+    Raises
+    ------
+    InvalidParameterError
+        ``build`` is not callable.
+
+    Examples
+    --------
+    >>> import os, ipywidgets
+    >>> from gklib.viz import live_explorer
+    >>> @live_explorer
+    ... def demo():
+    ...     return ipywidgets.VBox([ipywidgets.FloatSlider()])
+    >>> os.environ["GKLIB_HEADLESS"] = "1"
+    >>> type(demo()).__name__
+    'ExplorerPlaceholder'
+    >>> os.environ["GKLIB_HEADLESS"] = "0"
+    >>> demo().children[0].continuous_update
+    False
+    >>> del os.environ["GKLIB_HEADLESS"]
     """
     @functools.wraps(build)
     def wrapper(*args, **kwargs):
@@ -115,6 +169,8 @@ def _three_panels(height: float = 5.8):
     return fig, [fig.add_subplot(gs[0, 0]), fig.add_subplot(gs[0, 1]), fig.add_subplot(gs[1, :])]
 
 
+@validate_params(task=Instance(Task, what="a gklib Task"), D=Integer(1, none_ok=True), N=Integer(1), eps=Real(0),
+                 steps=Integer(1), lr_scale=c.POSITIVE, alpha=_range("α"), alpha0=c.POSITIVE)
 @live_explorer
 def lazy_explorer(task, D=None, N: int = 200, eps: float = 1.0, steps: int = 3000, lr_scale: float = 0.5,
                   alpha=(0.25, 128.0), alpha0: float = 1.0, seed: int = 1):
@@ -123,15 +179,60 @@ def lazy_explorer(task, D=None, N: int = 200, eps: float = 1.0, steps: int = 300
     The linearised model (:class:`~gklib.toy.linearized.KernelGD`, exact and α-independent when
     centred) is computed once; each slider move retrains one committee machine for ``steps`` steps
     (:func:`gklib.toy.experiments.run_toy`, cost :math:`O(\\text{steps}\\cdot PD^2)`, independent of ``N``). Returns the widget.
+
+    How to read it: the coloured curves are the network at the chosen α, the black ones its
+    linearisation; at large α they coincide (lazy), at small α the network leaves them (rich).
+
+    Parameters
+    ----------
+    task : Task
+        The training and test data (:func:`gklib.quadratic_task`).
+    D : int or None, default None
+        >= 1, must equal ``task.D`` (``None``: ``task.D``).
+    N : int, default 200
+        >= 1, hidden units.
+    eps : float, default 1.0
+        >= 0, the activation's ε.
+    steps : int, default 3000
+        >= 1, training steps per move.
+    lr_scale : float, default 0.5
+        > 0, the learning-rate scale.
+    alpha : (float, float), default (0.25, 128.0)
+        The slider's range, 0 < low < high.
+    alpha0 : float, default 1.0
+        > 0, its first value (clipped to the range), also the linearisation's α.
+    seed : int, default 1
+        The initial weights' seed.
+
+    Returns
+    -------
+    ipywidgets.VBox or ExplorerPlaceholder
+        The widget (a placeholder in a headless execution).
+
+    Raises
+    ------
+    ValueError
+        ``D`` differs from ``task.D``.
+    InvalidParameterError
+        An argument breaks its declared constraint.
+
+    Examples
+    --------
+    Built without a kernel (live, not headless: ``GKLIB_HEADLESS=0``); its first figure is computed in a
+    background thread, and ``wait`` blocks on it:
+
+    >>> import os, ipywidgets, gklib as gk
+    >>> os.environ["GKLIB_HEADLESS"] = "0"
+    >>> w = gk.viz.lazy_explorer(gk.quadratic_task(D=4, P=10, P_test=10), N=8, steps=20)
+    >>> isinstance(w, ipywidgets.VBox), w.wait(60), w.explorer.error, len(w.explorer.moves)
+    (True, True, None, 1)
+    >>> del os.environ["GKLIB_HEADLESS"]
     """
-    D = task.D if D is None else check_positive_int(D, "D")
+    D = task.D if D is None else int(D)
     if D != task.D:
         raise ValueError(f"D={D} differs from the task's input dimension {task.D}")
-    lo, hi = (check_positive(a, "alpha") for a in alpha)
-    if not lo < hi:
-        raise ValueError(f"alpha must be a range (low, high) with low < high, got {alpha}")
-    steps = check_positive_int(steps, "steps")
-    N = check_positive_int(N, "N")
+    lo, hi = (float(a) for a in alpha)
+    steps, N = int(steps), int(N)
     slider = log_slider(alpha0, lo, hi, "α")
     lin = {}
 
@@ -164,14 +265,46 @@ def lazy_explorer(task, D=None, N: int = 200, eps: float = 1.0, steps: int = 300
 RIDGES = (0.0,) + tuple(float(f"{m}e{k}") for k in range(-6, 1) for m in (1, 3)) + (10.0,)
 
 
+@validate_params(D=Integer(1), eps=c.POSITIVE, ridge=Real(0))
 @live_explorer
 def eps_explorer(D: int = 40, eps: float = 0.1, ridge: float = 0.0):
     """ipywidgets explorer: sliders for ε (log), the ridge (0 = none, then 10⁻⁶ … 10) and D; redraws
-    :func:`plot_eps_panel`. Returns the widget."""
+    :func:`plot_eps_panel`. Returns the widget.
+
+    Parameters
+    ----------
+    D : int, default 40
+        >= 1, the first value of the D slider (clipped to 5 … 200).
+    eps : float, default 0.1
+        > 0, the first ε (clipped to 10^-2.5 … 1).
+    ridge : float, default 0.0
+        >= 0, the first ridge (added to the slider's values).
+
+    Returns
+    -------
+    ipywidgets.VBox or ExplorerPlaceholder
+        The widget (a placeholder in a headless execution).
+
+    Raises
+    ------
+    InvalidParameterError
+        An argument breaks its declared constraint.
+
+    Examples
+    --------
+    Built without a kernel (live, not headless: ``GKLIB_HEADLESS=0``); its first figure is computed in a
+    background thread, and ``wait`` blocks on it:
+
+    >>> import os, gklib as gk
+    >>> os.environ["GKLIB_HEADLESS"] = "0"
+    >>> w = gk.viz.eps_explorer(D=5, eps=0.3)
+    >>> w.wait(60), w.explorer.error, sorted(w.explorer.values())
+    (True, None, ['D', 'eps', 'ridge'])
+    >>> del os.environ["GKLIB_HEADLESS"]
+    """
     import ipywidgets as W
 
-    D = check_positive_int(D, "D")
-    ridge = check_positive(ridge, "ridge", allow_zero=True)
+    D, ridge = int(D), float(ridge)
     ridges = sorted(set(RIDGES) | {float(ridge)})
     s_eps = log_slider(eps, 10**-2.5, 1.0, "ε")
     s_ridge = W.SelectionSlider(options=[("none" if r == 0 else f"{r:g}", r) for r in ridges],
@@ -191,6 +324,12 @@ def eps_explorer(D: int = 40, eps: float = 0.1, ridge: float = 0.0):
     return live.widget
 
 
+@validate_params(D=Integer(1), N=Integer(1), P_max=Integer(1), steps=Integer(1), lr_scale=c.POSITIVE,
+                 alpha=_range("α"), eps=_range("ε"),
+                 P_range=c.Duck(tuple, what="a range (low, high or None) of P", example=lambda: (1, None),
+                                test=lambda v: len(v) == 2 and c.POSITIVE.holds(v[0])
+                                and (v[1] is None or c.POSITIVE.holds(v[1]))),
+                 alpha0=c.POSITIVE, eps0=c.POSITIVE, P0=c.POSITIVE, beta_scale=c.POSITIVE)
 @live_explorer
 def toy_explorer(D: int = 40, N: int = 200, P_max: int = 1000, steps: int = 3000, lr_scale: float = 2.0,
                  alpha=(0.05, 20.0), eps=(0.01, 1.0), P_range=(20, None), alpha0: float = 1.0,
@@ -201,13 +340,54 @@ def toy_explorer(D: int = 40, N: int = 200, P_max: int = 1000, steps: int = 3000
     uses its first P points. Each move costs one :func:`gklib.toy.experiments.run_toy` (0.3–0.8 s at the
     defaults on one core). Returns the ``ipywidgets.VBox`` (its ``.redraw()`` recomputes the current
     values and waits for the figure).
+
+    Parameters
+    ----------
+    D, N, P_max : int, default 40, 200, 1000
+        >= 1: input dimension, hidden units, the largest training set.
+    steps : int, default 3000
+        >= 1, training steps per move.
+    lr_scale : float, default 2.0
+        > 0, the learning-rate scale.
+    alpha, eps : (float, float), default (0.05, 20.0), (0.01, 1.0)
+        The sliders' ranges, 0 < low < high.
+    P_range : (float, float or None), default (20, None)
+        The P slider's range (``None``: ``P_max``).
+    alpha0, eps0, P0 : float, default 1.0, 0.05, 160
+        > 0, the sliders' first values (clipped to their ranges).
+    seed : int, default 0
+        The task's and the weights' seed.
+    beta_scale : float, default 1.0
+        > 0, the teacher's scale.
+
+    Returns
+    -------
+    ipywidgets.VBox or ExplorerPlaceholder
+        The widget (a placeholder in a headless execution).
+
+    Raises
+    ------
+    ValueError
+        ``P_range`` is not increasing or goes beyond ``P_max``.
+    InvalidParameterError
+        An argument breaks its declared constraint.
+
+    Examples
+    --------
+    Built without a kernel (live, not headless: ``GKLIB_HEADLESS=0``); its first figure is computed in a
+    background thread, and ``wait`` blocks on it:
+
+    >>> import os, gklib as gk
+    >>> os.environ["GKLIB_HEADLESS"] = "0"
+    >>> w = gk.viz.toy_explorer(D=4, N=8, P_max=40, steps=20, P_range=(5, None), P0=20)
+    >>> w.wait(60), w.explorer.error, sorted(w.explorer.values())
+    (True, None, ['P', 'alpha', 'eps'])
+    >>> del os.environ["GKLIB_HEADLESS"]
     """
-    D, N, P_max = (check_positive_int(v, n) for v, n in ((D, "D"), (N, "N"), (P_max, "P_max")))
-    steps = check_positive_int(steps, "steps")
-    lr_scale = check_positive(lr_scale, "lr_scale")
+    steps, lr_scale = int(steps), float(lr_scale)
     ranges = {}
     for name, (lo, hi) in (("alpha", alpha), ("eps", eps), ("P_range", (P_range[0], P_range[1] or P_max))):
-        lo, hi = check_positive(lo, name), check_positive(hi, name)
+        lo, hi = float(lo), float(hi)
         if not lo < hi:
             raise ValueError(f"{name} must be a range (low, high) with low < high, got {(lo, hi)}")
         ranges[name] = (lo, hi)
@@ -234,6 +414,10 @@ def toy_explorer(D: int = 40, N: int = 200, P_max: int = 1000, steps: int = 3000
     return live.widget
 
 
+@validate_params(res=Instance(History, what="a gklib History", none_ok=True), labels=c.Duck(
+                     list, what="one label per run or None", none_ok=True, test=lambda v: np.ndim(v) == 1,
+                     example=lambda: None), s=Reals(0, closed="neither"), s0=c.POSITIVE, p=Integer(2), N=Integer(1),
+                 steps=Integer(1, none_ok=True), lr=c.POSITIVE)
 @live_explorer
 def modular_mlp_explorer(res: History | None = None, labels=None, *, s=(0.4, 2.0), s0: float = 1.0, p: int = 23,
                          N: int = 100, steps: int | None = None, lr: float = 1500.0, **sweep_kw):
@@ -249,11 +433,59 @@ def modular_mlp_explorer(res: History | None = None, labels=None, *, s=(0.4, 2.0
 
     ``modular_mlp_explorer(res=sweep, labels=...)``: a slider over the runs of a precomputed sweep
     (no training). Returns the widget.
+
+    Parameters
+    ----------
+    res : History or None, default None
+        A precomputed batched sweep (:func:`gklib.nets.modular_mlp_sweep`).
+    labels : sequence of str or None, default None
+        One per run of ``res`` (default "s=…" from ``params["alpha"]`` = s²).
+    s : float or sequence of float, default (0.4, 2.0)
+        > 0: the slider's range (two values) or its values (more).
+    s0 : float, default 1.0
+        > 0, the first value.
+    p : int, default 23
+        >= 2, the modulus.
+    N : int, default 100
+        >= 1, hidden units.
+    steps : int or None, default None
+        >= 1, training steps (``None``: the profile's).
+    lr : float, default 1500.0
+        > 0, the learning rate.
+    **sweep_kw : keyword arguments
+        ``train_frac``, ``seed``, ``n_log``, ``device``, ``progress_bar`` of the sweep.
+
+    Returns
+    -------
+    ipywidgets.VBox or ExplorerPlaceholder
+        The widget (a placeholder in a headless execution).
+
+    Raises
+    ------
+    ValueError
+        ``res`` is a single run, an unknown keyword, or a range that is not increasing.
+    InvalidParameterError
+        An argument breaks its declared constraint.
+
+    Examples
+    --------
+    Over a precomputed sweep (no training; the first frame is drawn in a background thread):
+
+    >>> import os, numpy as np, gklib as gk
+    >>> os.environ["GKLIB_HEADLESS"] = "0"
+    >>> acc = np.array([[0.0, 0.5, 1.0], [0.0, 0.2, 0.4]])
+    >>> sweep = gk.History(steps=np.array([0, 10, 100]), train_loss=1 - acc + 0.01, test_loss=1.2 - acc,
+    ...                    weight_norm=np.ones((2, 3)), train_acc=acc, test_acc=acc / 2,
+    ...                    params={"alpha": np.array([0.25, 4.0])})
+    >>> w = gk.viz.modular_mlp_explorer(sweep)
+    >>> w.wait(60), w.explorer.error, w.explorer.controls["run"].options
+    (True, None, (('s=0.5', 0), ('s=2', 1)))
+    >>> del os.environ["GKLIB_HEADLESS"]
     """
     import ipywidgets as W
 
     if res is not None:
-        if not isinstance(res, History) or not res.batched:
+        if not res.batched:
             raise ValueError("res must be a batched History (a modular_mlp_sweep)")
         if labels is None:
             labels = [f"s={np.sqrt(a):.2g}" for a in np.atleast_1d(res.params["alpha"])]
@@ -275,12 +507,12 @@ def modular_mlp_explorer(res: History | None = None, labels=None, *, s=(0.4, 2.0
         if unknown:
             raise ValueError(f"unknown arguments {unknown}")
     run_kw = {k: v for k, v in sweep_kw.items() if k in ("train_frac", "seed", "n_log")}
-    n_steps = check_positive_int(steps, "steps") if steps is not None else modular_mlp_steps()
+    n_steps = int(steps) if steps is not None else modular_mlp_steps()
     # A logged step about every 2 % of the run (log-spaced: ~50 ln T points), so the figure grows and
     # a newer value abandons the run within about 2 % of its time.
     run_kw.setdefault("n_log", max(80, int(50 * np.log(max(n_steps, 2)))))
     s_vals = as_param_array(s, "s")
-    s0 = check_positive(s0, "s0")
+    s0 = float(s0)
     if s_vals.size == 2:
         lo, hi = float(s_vals.min()), float(s_vals.max())
         if not lo < hi:

@@ -20,7 +20,9 @@ import numpy as np
 
 from ..history import History
 from ..metrics import loglog_slope
+from ..params import Array, Instance, Real, validate_params
 from ..toy.experiments import PhaseDiagram
+from . import _checks as c
 from .kernel_figures import plot_eps_panel, plot_spectrum
 from .style import TEXT_WIDTH, panel_axes, param_label
 
@@ -29,19 +31,75 @@ __all__ = ["step_axis", "loss_range", "plot_losses", "panel_axes", "sweep_labels
            "plot_spectrum", "plot_eps_panel", "plot_sweep_split"]
 
 
+@validate_params(steps=Array())
 def step_axis(steps):
-    """Steps shifted by one so that step 0 shows on a log axis."""
+    """Steps shifted by one so that step 0 shows on a log axis: the abscissa ``step + 1`` of every figure.
+
+    Parameters
+    ----------
+    steps : array_like, any shape
+        Logged steps (finite numbers, e.g. ``History.steps``).
+
+    Returns
+    -------
+    numpy.ndarray, same shape
+        ``steps + 1``.
+
+    Raises
+    ------
+    InvalidParameterError
+        ``steps`` is not an array of finite numbers.
+
+    Examples
+    --------
+    >>> from gklib.viz import step_axis
+    >>> step_axis([0, 9, 99]).tolist()
+    [1, 10, 100]
+    """
     return np.asarray(steps) + 1
 
 
+@validate_params(hist=c.HISTORY, floor=Real(0, 1))
 def loss_range(hist: History, floor: float = 0.0):
     """A log-axis range holding every positive finite train/test loss of ``hist`` (all runs), with
-    a factor-2 margin; the lower end is at least ``floor`` times the largest loss."""
+    a factor-2 margin; the lower end is at least ``floor`` times the largest loss. The sliders fix their
+    loss axes to it, so that every frame compares like with like.
+
+    Parameters
+    ----------
+    hist : History
+        A single-run or batched history (needs at least one positive finite loss).
+    floor : float, default 0.0
+        In ``[0, 1]``: the lowest lower end, as a fraction of the largest loss (0: no floor).
+
+    Returns
+    -------
+    tuple of float
+        ``(low, high)``: ``max(smallest / 2, floor * largest)`` and ``2 * largest``.
+
+    Raises
+    ------
+    InvalidParameterError
+        ``hist`` is not a History, or ``floor`` is outside ``[0, 1]``.
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt, numpy as np, gklib as gk
+    >>> h = gk.History(steps=np.arange(4), train_loss=np.array([1.0, 0.1, 0.01, 0.001]),
+    ...                test_loss=np.array([1.0, 0.8, 0.3, 0.05]), weight_norm=np.array([1.0, 1.1, 1.3, 1.6]))
+    >>> tuple(float(v) for v in gk.viz.loss_range(h))
+    (0.0005, 2.0)
+    >>> tuple(float(v) for v in gk.viz.loss_range(h, floor=0.01))
+    (0.01, 2.0)
+    """
     allv = np.concatenate([np.ravel(hist.train_loss), np.ravel(hist.test_loss)])
     allv = allv[np.isfinite(allv) & (allv > 0)]
     return max(allv.min() / 2, floor * allv.max()), allv.max() * 2
 
 
+@validate_params(hist=c.CURVES, label=c.TEXT, train=c.FLAG, test=c.FLAG, normalize=c.FLAG,
+                 x=Array(1, none_ok=True), train_kw=c.KEYWORDS, test_kw=c.KEYWORDS, test_first=c.FLAG, setup=c.FLAG)
 def plot_losses(hist, ax=None, label: str = "", train: bool = True, test: bool = True, color=None,
                 normalize: bool = False, *, x=None, train_kw: dict | None = None, test_kw: dict | None = None,
                 test_first: bool = False, setup: bool = True, **kw):
@@ -57,6 +115,59 @@ def plot_losses(hist, ax=None, label: str = "", train: bool = True, test: bool =
       ``label``: ``None`` keeps it out of the legend);
     - ``test_first``: draw the test curve first (under the train curve);
     - ``setup=False`` leaves the axis scales and labels alone.
+
+    How to read it: grokking is the solid curve falling long after the dashed one, both on the log step axis.
+
+    Parameters
+    ----------
+    hist : History or object with train_loss and test_loss
+        One run: series of shape ``(T,)`` (a DMFT result also passes ``x``).
+    ax : matplotlib.axes.Axes, optional
+        Where to draw (default: the current axes).
+    label : str, default ""
+        Prefix of the legend entries.
+    train, test : bool, default True
+        Draw the train / the test curve.
+    color : matplotlib colour, optional
+        Of both curves (default: the next colour of the cycle).
+    normalize : bool, default False
+        Divide each curve by its first value.
+    x : array_like, shape (T,), optional
+        The abscissa (default ``step + 1``).
+    train_kw, test_kw : dict, optional
+        ``Axes.plot`` keywords of one curve, over ``kw``.
+    test_first : bool, default False
+        Draw the test curve first.
+    setup : bool, default True
+        Set log scales and the axis labels.
+    **kw : keyword arguments
+        Further ``Axes.plot`` keywords for both curves.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        ``ax``, with two new lines (one if ``train`` or ``test`` is off).
+
+    Raises
+    ------
+    InvalidParameterError
+        ``hist`` has no ``train_loss``/``test_loss`` (e.g. ``None``), or another argument breaks its
+        declared constraint.
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt, numpy as np, gklib as gk
+    >>> h = gk.History(steps=np.arange(4), train_loss=np.array([1.0, 0.1, 0.01, 0.001]),
+    ...                test_loss=np.array([1.0, 0.8, 0.3, 0.05]), weight_norm=np.array([1.0, 1.1, 1.3, 1.6]))
+    >>> ax = gk.plot_losses(h, plt.figure().gca(), label="run")
+    >>> [line.get_label() for line in ax.get_lines()], [line.get_linestyle() for line in ax.get_lines()]
+    (['run train', 'run test'], ['--', '-'])
+    >>> ax.get_xscale(), ax.get_ylabel()
+    ('log', 'MSE')
+    >>> ax.get_lines()[0].get_xdata().tolist()        # step + 1
+    [1, 2, 3, 4]
+    >>> plt.close("all")
     """
     ax = ax or plt.gca()
     x = step_axis(hist.steps) if x is None else x
@@ -83,8 +194,46 @@ PANELS = {"loss": ("train_loss", "test_loss"), "acc": ("train_acc", "test_acc"),
           "change": ("rel_change", None)}
 
 
+@validate_params(hist=c.HISTORY, by=c.BY, fmt=c.FORMAT)
 def sweep_labels(hist: History, by=None, fmt: str = "{:.3g}") -> list:
-    """One label per run of ``hist``: from a ``params`` key (``"alpha"`` → "α = 0.5") or given labels/values."""
+    """One label per run of ``hist``: from a ``params`` key (``"alpha"`` → "α = 0.5") or given labels/values.
+
+    Parameters
+    ----------
+    hist : History
+        A batched history with ``R`` runs.
+    by : str or sequence or None, default None
+        A key of ``hist.params`` (its displayed name, :func:`~gklib.viz.style.param_label`, and the
+        value), ``R`` labels or numbers, or ``None`` ("run 0", "run 1", ...).
+    fmt : str, default "{:.3g}"
+        Formats the numbers.
+
+    Returns
+    -------
+    list of str
+        ``R`` labels.
+
+    Raises
+    ------
+    ValueError
+        ``by`` is not a key of ``hist.params``, or does not hold ``R`` labels.
+    InvalidParameterError
+        An argument breaks its declared constraint.
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt, numpy as np, gklib as gk
+    >>> h = gk.History(steps=np.arange(4), train_loss=np.array([[1.0, 0.1, 0.01, 0.001], [1.0, 0.5, 0.2, 0.1]]),
+    ...                test_loss=np.array([[1.0, 0.8, 0.3, 0.05], [1.0, 0.9, 0.7, 0.6]]), weight_norm=np.ones((2, 4)),
+    ...                train_acc=np.array([[0.1, 0.6, 1.0, 1.0], [0.1, 0.3, 0.6, 0.8]]),
+    ...                test_acc=np.array([[0.1, 0.2, 0.7, 1.0], [0.1, 0.2, 0.3, 0.4]]),
+    ...                params={"alpha": np.array([0.5, 2.0])})
+    >>> gk.viz.sweep_labels(h, "alpha")
+    ['α = 0.5', 'α = 2']
+    >>> gk.viz.sweep_labels(h), gk.viz.sweep_labels(h, [1, "b"])
+    (['run 0', 'run 1'], ['1', 'b'])
+    """
     if by is None:
         return [f"run {i}" for i in range(hist.R)]
     if isinstance(by, str):
@@ -96,6 +245,10 @@ def sweep_labels(hist: History, by=None, fmt: str = "{:.3g}") -> list:
         raise ValueError(f"by has {len(labels)} labels but the history has {hist.R} runs")
     return labels
 
+
+PANEL_LIST = c.Duck(tuple, what=f"a non-empty sequence of {sorted(PANELS)}", example=lambda: ("loss",),
+                    test=lambda v: isinstance(v, (list, tuple)) and 0 < len(v) and all(p in PANELS for p in v))
+"""The declared constraint of a ``panels`` argument (:func:`plot_sweep`)."""
 
 MAX_LEGEND_RUNS = 6
 """Sweeps with more runs than this, labelled by a numeric parameter, get a colour bar instead of a legend."""
@@ -120,6 +273,9 @@ def _sweep_colorbar(axes, values, cmap, name, two):
         axes[0].legend(fontsize=8)
 
 
+@validate_params(hist=c.HISTORY, by=c.BY, panels=PANEL_LIST, highlight=c.INDEX, train=c.FLAG, test=c.FLAG,
+                 normalize=c.FLAG, cmap=c.CMAP, fmt=c.FORMAT,
+                 title=c.TEXT)
 def plot_sweep(hist: History, by=None, *, panels=("loss",), ax=None, axes=None, highlight: int | None = None,
                train: bool = True, test: bool = True, normalize: bool = False, cmap: str = "viridis",
                fmt: str = "{:.3g}", title: str = ""):
@@ -132,11 +288,64 @@ def plot_sweep(hist: History, by=None, *, panels=("loss",), ax=None, axes=None, 
     (``ax`` for one panel, ``axes`` for several; new ones by default). ``highlight`` draws one run
     bold and fades the others. More than ``MAX_LEGEND_RUNS`` (6) runs labelled by a numeric ``params`` key
     get a colour bar instead of a legend. Returns the axes (a single axis for one panel).
+
+    How to read it: one colour per run (the legend or colour bar says which value); in the loss and
+    accuracy panels the dashed curve is the training set, the solid one the test set.
+
+    Parameters
+    ----------
+    hist : History
+        A batched history (``R`` runs).
+    by : str or sequence or None, default None
+        Labels of the runs (:func:`sweep_labels`).
+    panels : sequence of {"loss", "acc", "norm", "change"}, default ("loss",)
+        One axis each; ``"acc"`` needs accuracies, ``"change"`` ``hist.extra["rel_change"]``.
+    ax : matplotlib.axes.Axes, optional
+        The axis of a one-panel figure.
+    axes : sequence of matplotlib.axes.Axes, optional
+        One axis per panel (default: new ones, :func:`~gklib.viz.style.panel_axes`).
+    highlight : int or None, default None
+        Index of the run drawn bold (the others faded).
+    train, test : bool, default True
+        Draw the train / test curves of the two-curve panels.
+    normalize : bool, default False
+        Divide each loss curve by its first value.
+    cmap : str, default "viridis"
+        The colour map of the runs.
+    fmt : str, default "{:.3g}"
+        Formats numeric labels.
+    title : str, default ""
+        The figure's title.
+
+    Returns
+    -------
+    matplotlib.axes.Axes or numpy.ndarray of Axes
+        The axis (one panel) or the axes (several).
+
+    Raises
+    ------
+    ValueError
+        ``hist`` is a single run, or ``by`` does not label its runs.
+    InvalidParameterError
+        An argument breaks its declared constraint (an unknown panel, ``hist=None``, ...).
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt, numpy as np, gklib as gk
+    >>> h = gk.History(steps=np.arange(4), train_loss=np.array([[1.0, 0.1, 0.01, 0.001], [1.0, 0.5, 0.2, 0.1]]),
+    ...                test_loss=np.array([[1.0, 0.8, 0.3, 0.05], [1.0, 0.9, 0.7, 0.6]]), weight_norm=np.ones((2, 4)),
+    ...                train_acc=np.array([[0.1, 0.6, 1.0, 1.0], [0.1, 0.3, 0.6, 0.8]]),
+    ...                test_acc=np.array([[0.1, 0.2, 0.7, 1.0], [0.1, 0.2, 0.3, 0.4]]),
+    ...                params={"alpha": np.array([0.5, 2.0])})
+    >>> axes = gk.plot_sweep(h, "alpha", panels=("loss", "acc"))
+    >>> len(axes), len(axes[0].get_lines()), axes[1].get_ylabel()
+    (2, 4, 'accuracy')
+    >>> [t.get_text() for t in axes[0].get_legend().get_texts()]
+    ['α = 0.5', 'α = 2']
+    >>> plt.close("all")
     """
-    bad = [p for p in panels if p not in PANELS]
-    if bad or not panels:
-        raise ValueError(f"panels must be a non-empty subset of {sorted(PANELS)}, got {panels!r}")
-    if not isinstance(hist, History) or not hist.batched:
+    if not hist.batched:
         raise ValueError("hist must be a batched History (a sweep)")
     labels = sweep_labels(hist, by, fmt)
     if axes is None:
@@ -179,14 +388,59 @@ def plot_sweep(hist: History, by=None, *, panels=("loss",), ax=None, axes=None, 
     return axes[0] if len(panels) == 1 else axes
 
 
+@validate_params(hist=c.HISTORY, by=c.BY, normalize=c.FLAG, cmap=c.CMAP, fmt=c.FORMAT, floor=Real(0, 1))
 def plot_sweep_split(hist: History, by=None, *, axes=None, normalize: bool = True, cmap: str = "viridis",
                      fmt: str = "{:.3g}", floor: float = 1e-6):
     """A loss sweep on two panels, train (left, dashed) and test (right, solid), each with its own
     vertical range: the training losses fall much further than the test losses, and on one axis
     they would squeeze the test curves into a decade. The train panel's axis stops at ``floor``
     (× the largest value), the test panel's fits its curves. Colours as :func:`plot_sweep` (one
-    colour bar for both panels when there are many runs). Returns the two axes."""
-    if not isinstance(hist, History) or not hist.batched:
+    colour bar for both panels when there are many runs). Returns the two axes.
+
+    Parameters
+    ----------
+    hist : History
+        A batched history.
+    by : str or sequence or None, default None
+        Labels of the runs (:func:`sweep_labels`).
+    axes : pair of matplotlib.axes.Axes, optional
+        Train and test axes (default: new ones).
+    normalize : bool, default True
+        Divide each curve by its first value.
+    cmap : str, default "viridis"
+        The colour map of the runs.
+    fmt : str, default "{:.3g}"
+        Formats numeric labels.
+    floor : float, default 1e-6
+        In ``[0, 1]``: the train panel's lowest value, as a fraction of its largest.
+
+    Returns
+    -------
+    tuple of matplotlib.axes.Axes
+        ``(train axis, test axis)``.
+
+    Raises
+    ------
+    ValueError
+        ``hist`` is a single run.
+    InvalidParameterError
+        An argument breaks its declared constraint.
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt, numpy as np, gklib as gk
+    >>> h = gk.History(steps=np.arange(4), train_loss=np.array([[1.0, 0.1, 0.01, 0.001], [1.0, 0.5, 0.2, 0.1]]),
+    ...                test_loss=np.array([[1.0, 0.8, 0.3, 0.05], [1.0, 0.9, 0.7, 0.6]]), weight_norm=np.ones((2, 4)),
+    ...                train_acc=np.array([[0.1, 0.6, 1.0, 1.0], [0.1, 0.3, 0.6, 0.8]]),
+    ...                test_acc=np.array([[0.1, 0.2, 0.7, 1.0], [0.1, 0.2, 0.3, 0.4]]),
+    ...                params={"alpha": np.array([0.5, 2.0])})
+    >>> a_tr, a_te = gk.viz.plot_sweep_split(h, "alpha")
+    >>> a_tr.get_title(), a_te.get_title(), len(a_te.get_lines())
+    ('train (dashed)', 'test (solid)', 2)
+    >>> plt.close("all")
+    """
+    if not hist.batched:
         raise ValueError("hist must be a batched History (a sweep)")
     labels = sweep_labels(hist, by, fmt)
     a_tr, a_te = panel_axes(2) if axes is None else axes
@@ -214,8 +468,43 @@ def plot_sweep_split(hist: History, by=None, *, axes=None, normalize: bool = Tru
     return a_tr, a_te
 
 
+@validate_params(hist=c.HISTORY, label=c.TEXT)
 def plot_weight_norm(hist: History, ax=None, label: str = "", **kw):
-    """:math:`\\|W_t\\|_F / \\|W_0\\|_F` against ``step + 1``."""
+    """:math:`\\|W_t\\|_F / \\|W_0\\|_F` against ``step + 1``: how far the weights grow (rich training) or
+    stay put (lazy training); one line per run.
+
+    Parameters
+    ----------
+    hist : History
+        Single-run or batched.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw (default: the current axes).
+    label : str, default ""
+        Legend entry (none when empty).
+    **kw : keyword arguments
+        ``Axes.plot`` keywords.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        ``ax``.
+
+    Raises
+    ------
+    InvalidParameterError
+        ``hist`` is not a History, or ``label`` not a string.
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt, numpy as np, gklib as gk
+    >>> h = gk.History(steps=np.arange(4), train_loss=np.array([1.0, 0.1, 0.01, 0.001]),
+    ...                test_loss=np.array([1.0, 0.8, 0.3, 0.05]), weight_norm=np.array([1.0, 1.1, 1.3, 1.6]))
+    >>> ax = gk.plot_weight_norm(h, plt.figure().gca())
+    >>> ax.get_lines()[0].get_ydata().tolist()
+    [1.0, 1.1, 1.3, 1.6]
+    >>> plt.close("all")
+    """
     ax = ax or plt.gca()
     w = np.asarray(hist.weight_norm, dtype=float)
     ax.plot(step_axis(hist.steps), w / w[..., :1], label=label or None, **kw)
@@ -225,8 +514,43 @@ def plot_weight_norm(hist: History, ax=None, label: str = "", **kw):
     return ax
 
 
+@validate_params(hist=c.HISTORY, title=c.TEXT)
 def plot_grokking(hist: History, title: str = "", axes=None):
-    """The paper's Fig 1 layout: train/test loss (log step axis) and the weight norm."""
+    """The paper's Fig 1 layout: train/test loss (log step axis) and the weight norm.
+
+    Left, :func:`plot_losses` (dashed train, solid test); right, :func:`plot_weight_norm`: grokking shows
+    as the test loss falling late, while the weight norm moves.
+
+    Parameters
+    ----------
+    hist : History
+        One run.
+    title : str, default ""
+        Title of the loss panel (default "train and test loss").
+    axes : pair of matplotlib.axes.Axes, optional
+        Default: a new text-width figure.
+
+    Returns
+    -------
+    pair of matplotlib.axes.Axes
+        The loss and the weight-norm axes.
+
+    Raises
+    ------
+    InvalidParameterError
+        ``hist`` is not a History.
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt, numpy as np, gklib as gk
+    >>> h = gk.History(steps=np.arange(4), train_loss=np.array([1.0, 0.1, 0.01, 0.001]),
+    ...                test_loss=np.array([1.0, 0.8, 0.3, 0.05]), weight_norm=np.array([1.0, 1.1, 1.3, 1.6]))
+    >>> axes = gk.plot_grokking(h)
+    >>> [a.get_title() for a in axes]
+    ['train and test loss', 'weight norm']
+    >>> plt.close("all")
+    """
     if axes is None:
         fig, axes = plt.subplots(1, 2, figsize=(TEXT_WIDTH, 3.3), constrained_layout=True)
     plot_losses(hist, ax=axes[0])
@@ -237,9 +561,49 @@ def plot_grokking(hist: History, title: str = "", axes=None):
     return axes
 
 
+@validate_params(hist=c.HISTORY, total=c.FLAG, step_scale=c.POSITIVE)
 def plot_decomposition(hist: History, ax=None, total: bool = True, step_scale: float = 1.0):
     """The three population terms of the test loss (paper eq. 6) over training; ``step_scale``
-    multiplies the step axis (a run at ``lr_scale = c`` drawn in steps of ``c = 1``)."""
+    multiplies the step axis (a run at ``lr_scale = c`` drawn in steps of ``c = 1``).
+
+    How to read it: the variance term falls first (fitting), the misalignment term falls when the
+    features turn towards the teacher (the grokking transition), the linear term stays small.
+
+    Parameters
+    ----------
+    hist : History
+        One run with a decomposition (``variance``, ``misalignment``, ``linear``).
+    ax : matplotlib.axes.Axes, optional
+        Where to draw (default: the current axes).
+    total : bool, default True
+        Also draw their sum (dotted black).
+    step_scale : float, default 1.0
+        > 0, multiplies the steps.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        ``ax``, with three lines (four with ``total``).
+
+    Raises
+    ------
+    ValueError
+        The history has no decomposition.
+    InvalidParameterError
+        An argument breaks its declared constraint.
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt, numpy as np, gklib as gk
+    >>> h = gk.History(steps=np.arange(4), train_loss=np.array([1.0, 0.1, 0.01, 0.001]),
+    ...                test_loss=np.array([1.0, 0.8, 0.3, 0.05]), weight_norm=np.array([1.0, 1.1, 1.3, 1.6]))
+    >>> h.variance, h.misalignment, h.linear = h.test_loss * 0.5, h.test_loss * 0.4, h.test_loss * 0.1
+    >>> ax = gk.plot_decomposition(h, plt.figure().gca())
+    >>> [line.get_label() for line in ax.get_lines()]
+    ['variance', 'misalignment', 'linear', 'total']
+    >>> plt.close("all")
+    """
     if hist.variance is None:
         raise ValueError("this history has no loss decomposition (the task has no teacher beta)")
     ax = ax or plt.gca()
@@ -258,9 +622,45 @@ def plot_decomposition(hist: History, ax=None, total: bool = True, step_scale: f
     return ax
 
 
+@validate_params(hist=c.HISTORY, title=c.TEXT, ylim=Array(1, none_ok=True))
 def draw_toy_panels(hist: History, axes, title: str = "", ylim=None):
     """Left: train (dashed) / test (solid) MSE; right: variance, misalignment and linear-power terms
-    of the population test loss. ``hist`` is a single-run history with a decomposition."""
+    of the population test loss. ``hist`` is a single-run history with a decomposition (without one the
+    right panel stays empty). The frame of the committee machine's sliders and explorer.
+
+    Parameters
+    ----------
+    hist : History
+        One run.
+    axes : pair of matplotlib.axes.Axes
+        The loss and the decomposition axes.
+    title : str, default ""
+        Title of the loss panel.
+    ylim : (float, float), optional
+        The loss range of both panels.
+
+    Returns
+    -------
+    pair of matplotlib.axes.Axes
+        ``axes``.
+
+    Raises
+    ------
+    InvalidParameterError
+        An argument breaks its declared constraint.
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt, numpy as np, gklib as gk
+    >>> h = gk.History(steps=np.arange(4), train_loss=np.array([1.0, 0.1, 0.01, 0.001]),
+    ...                test_loss=np.array([1.0, 0.8, 0.3, 0.05]), weight_norm=np.array([1.0, 1.1, 1.3, 1.6]))
+    >>> h.variance, h.misalignment, h.linear = h.test_loss * 0.5, h.test_loss * 0.4, h.test_loss * 0.1
+    >>> axes = gk.viz.draw_toy_panels(h, plt.subplots(1, 2)[1], title="α = 1")
+    >>> len(axes[0].get_lines()), len(axes[1].get_lines()), axes[1].get_title()
+    (2, 3, 'test-loss decomposition')
+    >>> plt.close("all")
+    """
     ax0, ax1 = axes
     x = step_axis(hist.steps)
     plot_losses(hist, ax0, color="C0")
@@ -283,9 +683,44 @@ _LIN = {"color": "k", "train_kw": {"ls": "-.", "lw": 1, "label": None}, "test_kw
 """The linearised model's curves: test dotted, train dash-dot, in black (:func:`plot_losses` keywords)."""
 
 
+@validate_params(hist=c.HISTORY, hist_lin=c.HISTORY, label=c.TEXT)
 def draw_vs_linear(ax, hist: History, hist_lin: History, color="C0", label: str = "network"):
     """One run against its linearisation: network test (solid) / train (dashed) in ``color``, the
-    linearised model's test (dotted) / train (dash-dot) in black."""
+    linearised model's test (dotted) / train (dash-dot) in black. Where the coloured curves leave the
+    black ones, the network has left the lazy regime.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+        Where to draw (scales and labels are left alone).
+    hist, hist_lin : History
+        One run of the network and of its linearisation.
+    color : matplotlib colour, default "C0"
+        Of the network's curves.
+    label : str, default "network"
+        Prefix of the network's legend entries.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        ``ax``, with four curves and two legend-only lines.
+
+    Raises
+    ------
+    InvalidParameterError
+        A history is not a History.
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt, numpy as np, gklib as gk
+    >>> h = gk.History(steps=np.arange(4), train_loss=np.array([1.0, 0.1, 0.01, 0.001]),
+    ...                test_loss=np.array([1.0, 0.8, 0.3, 0.05]), weight_norm=np.array([1.0, 1.1, 1.3, 1.6]))
+    >>> ax = gk.viz.draw_vs_linear(plt.figure().gca(), h, h)
+    >>> [line.get_label() for line in ax.get_lines()][-2:]
+    ['linearised test', 'linearised train']
+    >>> plt.close("all")
+    """
     plot_losses(hist, ax, color=color, test_kw={"label": f"{label} test"}, train_kw={"label": f"{label} train"},
                 test_first=True, setup=False)
     plot_losses(hist_lin, ax, **_LIN)
@@ -294,6 +729,9 @@ def draw_vs_linear(ax, hist: History, hist_lin: History, color="C0", label: str 
     return ax
 
 
+@validate_params(hist=c.HISTORY, hist_lin=c.HISTORY, param=c.TEXT, cmap=c.CMAP, fmt=c.FORMAT,
+                 runs=c.Duck(list, what="a 1-D sequence of run indices or None", none_ok=True,
+                             test=lambda v: np.ndim(v) == 1 and all(0 <= int(i) == i for i in v), example=lambda: [0]))
 def plot_vs_linear(hist: History, hist_lin: History, ax=None, param: str = "alpha",
                    cmap: str = "viridis", fmt: str = "{:.3g}", runs=None):
     """Network test (solid) / train (dashed) curves of every run of ``hist``, coloured by
@@ -302,6 +740,49 @@ def plot_vs_linear(hist: History, hist_lin: History, ax=None, param: str = "alph
     ``hist_lin`` is a single run or has one run per run of ``hist``; linearised curves that are
     identical across runs (the centred linear model does not depend on α) are drawn once.
     ``runs`` selects run indices (default: all).
+
+    Parameters
+    ----------
+    hist : History
+        The network's runs (batched or one).
+    hist_lin : History
+        The linearisation: one run, or one per run of ``hist``.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw (default: the current axes).
+    param : str, default "alpha"
+        The ``hist.params`` key that colours and labels the runs.
+    cmap : str, default "viridis"
+        The colour map of the runs.
+    fmt : str, default "{:.3g}"
+        Formats the values.
+    runs : sequence of int, optional
+        Run indices to draw (default: all).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        ``ax``.
+
+    Raises
+    ------
+    ValueError
+        ``hist_lin`` has neither one run nor one per run of ``hist``.
+    InvalidParameterError
+        An argument breaks its declared constraint.
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt, numpy as np, gklib as gk
+    >>> h = gk.History(steps=np.arange(4), train_loss=np.array([[1.0, 0.1, 0.01, 0.001], [1.0, 0.5, 0.2, 0.1]]),
+    ...                test_loss=np.array([[1.0, 0.8, 0.3, 0.05], [1.0, 0.9, 0.7, 0.6]]), weight_norm=np.ones((2, 4)),
+    ...                train_acc=np.array([[0.1, 0.6, 1.0, 1.0], [0.1, 0.3, 0.6, 0.8]]),
+    ...                test_acc=np.array([[0.1, 0.2, 0.7, 1.0], [0.1, 0.2, 0.3, 0.4]]),
+    ...                params={"alpha": np.array([0.5, 2.0])})
+    >>> ax = gk.viz.plot_vs_linear(h, h.run(1), plt.figure().gca())
+    >>> [t.get_text() for t in ax.get_legend().get_texts()][:2]
+    ['α = 0.5', 'α = 2']
+    >>> plt.close("all")
     """
     ax = ax or plt.gca()
     idx = list(range(hist.R)) if runs is None else [int(i) for i in runs]
@@ -331,12 +812,53 @@ def plot_vs_linear(hist: History, hist_lin: History, ax=None, param: str = "alph
     return ax
 
 
+@validate_params(x=Array(1, min_size=2), series=Instance(dict, what="a dict {name: y values}"),
+                 fit_from=Real(none_ok=True), xlabel=c.TEXT, fit_to=Real(none_ok=True), return_errors=c.FLAG)
 def plot_powerlaw(x, series: dict, ax=None, fit_from=None, xlabel: str = r"$\alpha$", fit_to=None,
                   return_errors: bool = False):
     """Log-log plot of each ``series[name]`` against ``x`` with its fitted power law on
     ``fit_from <= x <= fit_to`` (the fitted points filled, the others open); the fitted exponents and
     their standard errors go in the legend. Returns ``(ax, slopes)``, or ``(ax, slopes, errors)`` with
-    ``return_errors``."""
+    ``return_errors``.
+
+    Parameters
+    ----------
+    x : array_like, shape (n,)
+        Positive abscissae (e.g. α).
+    series : dict
+        ``{name: y}``, each ``y`` of shape ``(n,)``, positive.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw (default: the current axes).
+    fit_from, fit_to : float or None, default None
+        The fit range (default: all of ``x``); it must hold two points.
+    xlabel : str, default r"$\\alpha$"
+        The x-axis label.
+    return_errors : bool, default False
+        Also return the standard errors.
+
+    Returns
+    -------
+    tuple
+        ``(ax, slopes)`` or ``(ax, slopes, errors)``; ``slopes`` and ``errors`` are ``{name: float}``
+        (an error is NaN with two fitted points).
+
+    Raises
+    ------
+    ValueError
+        The fit range holds fewer than two points.
+    InvalidParameterError
+        An argument breaks its declared constraint.
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt, numpy as np, gklib as gk
+    >>> x = np.array([1.0, 2.0, 4.0, 8.0])
+    >>> ax, slopes = gk.viz.plot_powerlaw(x, {"delay": 3 * x**-2}, plt.figure().gca())
+    >>> round(slopes["delay"], 6), ax.get_legend().get_texts()[0].get_text()
+    (-2.0, 'delay: slope -2.00 ± 0.00')
+    >>> plt.close("all")
+    """
     ax = ax or plt.gca()
     x = np.asarray(x, dtype=float)
     sel = (x >= (x.min() if fit_from is None else fit_from)) & (x <= (x.max() if fit_to is None else fit_to))
@@ -361,13 +883,56 @@ def plot_powerlaw(x, series: dict, ax=None, fit_from=None, xlabel: str = r"$\alp
     return (ax, slopes, errors) if return_errors else (ax, slopes)
 
 
+@validate_params(pd=c.Duck(PhaseDiagram, what="a gklib.toy.experiments.PhaseDiagram",
+                          test=lambda v: isinstance(v, PhaseDiagram),
+                          example=lambda: PhaseDiagram(np.ones(1), np.ones(1), np.ones((1, 1)), np.ones((1, 1)),
+                                                       np.ones((1, 1)), 0.1, 1, None, 0.0)), cmap=c.CMAP,
+                 log=c.FLAG, mark_censored=c.FLAG)
 def plot_phase_diagram(pd: PhaseDiagram, ax=None, cmap: str = "magma", log: bool = False,
                        mark_censored: bool = True):
     """Heat map of the amount of grokking, α on the x axis and ε on the y axis, one flat cell per
     trained run, reaching half-way to its neighbours (on a log axis where the grid is geometric),
     so that no colour is interpolated between runs. ``log=True`` colours :math:`\\log_{10}(1 + \\text{amount})`. With
     ``mark_censored`` a cross marks each run that had not crossed the threshold by the step cap
-    (:attr:`~gklib.toy.experiments.PhaseDiagram.censored`: its amount is only a lower bound)."""
+    (:attr:`~gklib.toy.experiments.PhaseDiagram.censored`: its amount is only a lower bound).
+
+    Parameters
+    ----------
+    pd : PhaseDiagram
+        From :func:`gklib.toy.experiments.phase_diagram`.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw (default: the current axes).
+    cmap : str, default "magma"
+        The colour map.
+    log : bool, default False
+        Colour :math:`\\log_{10}(1 + \\text{amount})`.
+    mark_censored : bool, default True
+        Cross the censored runs (with a legend below the axis).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        ``ax`` (the colour bar is beside it).
+
+    Raises
+    ------
+    InvalidParameterError
+        An argument breaks its declared constraint.
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt, numpy as np, gklib as gk
+    >>> from gklib.toy.experiments import PhaseDiagram
+    >>> t_te = np.array([[10.0, 20.0], [30.0, np.inf]])
+    >>> pd = PhaseDiagram(alphas=np.array([0.1, 1.0]), epsilons=np.array([0.1, 1.0]),
+    ...                   amount=np.array([[1.0, 2], [3, 4]]), t_train=np.ones((2, 2)), t_test=t_te,
+    ...                   threshold=0.1, steps=100, history=None, seconds=0.0)
+    >>> ax = gk.viz.plot_phase_diagram(pd, plt.figure().gca())
+    >>> ax.collections[0].get_array().shape, len(ax.get_lines())       # 2 x 2 cells, one censored cross
+    ((2, 2), 1)
+    >>> plt.close("all")
+    """
     ax = ax or plt.gca()
     z = pd.amount.T
     z = np.log10(1 + z) if log else z

@@ -9,15 +9,57 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from ..kernels.spectrum import kernel_theory_curve, mercer_spectrum, power_split, predicted_sample_sizes
-from ..validation import check_positive, check_positive_int
+from ..params import Array, Integer, Real, validate_params
+from . import _checks as c
 from .style import panel_axes
 
 __all__ = ["plot_spectrum", "plot_eps_panel"]
 
 
+@validate_params(D=Integer(1), eps=Real(0, closed="neither"), empirical=Array(1, finite=False, none_ok=True),
+                 label_empirical=c.TEXT)
 def plot_spectrum(D: int, eps: float, empirical=None, ax=None, label_empirical="Monte Carlo", **kw):
     """Mercer eigenvalues of :math:`K_0` against mode index (log scale), optionally with an
-    empirical spectrum (decreasing array, e.g. from :func:`~gklib.kernels.spectrum.feature_covariance_spectrum`)."""
+    empirical spectrum (decreasing array, e.g. from :func:`~gklib.kernels.spectrum.feature_covariance_spectrum`).
+
+    How to read it: three plateaus, from left to right the :math:`D` linear modes (eigenvalue
+    :math:`1/D`), the one :math:`|x|^2` mode and the traceless quadratic modes; the smaller ε, the lower
+    the quadratic plateaus, so the longer kernel learning takes to reach them.
+
+    Parameters
+    ----------
+    D : int
+        Input dimension, >= 1.
+    eps : float
+        ε > 0, the weight of the quadratic part of the activation.
+    empirical : array_like, shape (k,), optional
+        A measured spectrum (non-positive entries are dropped), drawn as dots.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw (default: the current axes).
+    label_empirical : str, default "Monte Carlo"
+        Legend entry of the dots.
+    **kw : keyword arguments
+        ``Axes.plot`` keywords of the dots.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        ``ax``, with the theory's step line (and the dots) and three annotations.
+
+    Raises
+    ------
+    InvalidParameterError
+        ``D < 1``, ``eps <= 0``, ...
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt, gklib as gk
+    >>> ax = gk.viz.plot_spectrum(4, 0.5, ax=plt.figure().gca())
+    >>> ax.get_lines()[0].get_label(), len(ax.texts), ax.get_yscale()
+    ('Mercer theory', 3, 'log')
+    >>> plt.close("all")
+    """
     ax = ax or plt.gca()
     theory = mercer_spectrum(D, eps).expanded()
     idx = np.arange(1, theory.size + 1)
@@ -39,14 +81,51 @@ def plot_spectrum(D: int, eps: float, empirical=None, ax=None, label_empirical="
     return ax
 
 
+@validate_params(D=Integer(1), eps=Real(0, closed="neither"), ridge=Real(0), eps_max=Real(0, closed="neither"))
 def plot_eps_panel(D: int, eps: float, ridge: float = 0.0, axes=None, eps_max: float = 1.0):
     """For one ε: the Mercer spectrum, the share of :math:`\\mathrm{Tr}\\,K_0` on linear and quadratic
     functions against ε, the kernel-regression learning curves of the target's parts and, given a fourth
     axis, the kernel-GD time scales :math:`\\tau_k=1/(2\\lambda_k)` (steps at ``lr_scale=1``) of the three
-    blocks against ε. ``axes``: three or four axes (default: four in a 2 × 2 grid). Returns the axes."""
-    D = check_positive_int(D, "D")
-    eps = check_positive(eps, "eps")
-    ridge = check_positive(ridge, "ridge", allow_zero=True)
+    blocks against ε. ``axes``: three or four axes (default: four in a 2 × 2 grid). Returns the axes.
+
+    How to read it: as ε grows, the kernel moves power from the linear to the quadratic functions
+    (second panel) and the learning curves of the quadratic parts drop at smaller P (third panel).
+
+    Parameters
+    ----------
+    D : int
+        Input dimension, >= 1.
+    eps : float
+        ε > 0.
+    ridge : float, default 0.0
+        >= 0, the ridge of the kernel regression.
+    axes : sequence of three or four matplotlib.axes.Axes, optional
+        Default: four new axes (:func:`~gklib.viz.style.panel_axes`). They are cleared first.
+    eps_max : float, default 1.0
+        > 0, the end of the ε axes.
+
+    Returns
+    -------
+    sequence of matplotlib.axes.Axes
+        ``axes``.
+
+    Raises
+    ------
+    ValueError
+        ``axes`` holds neither three nor four axes.
+    InvalidParameterError
+        ``D < 1``, ``eps <= 0``, a negative ridge, ...
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt, gklib as gk
+    >>> axes = gk.viz.plot_eps_panel(4, 0.3)
+    >>> len(axes), axes[1].get_title()
+    (4, 'where the kernel puts its power')
+    >>> plt.close("all")
+    """
+    D, eps, ridge = int(D), float(eps), float(ridge)
     if axes is None:
         axes = panel_axes(4, height=3.0)
     if len(axes) not in (3, 4):

@@ -20,7 +20,8 @@ from collections import OrderedDict
 
 import numpy as np
 
-from ..validation import check_positive
+from ..params import Boolean, Instance, Integer, validate_params
+from . import _checks as c
 
 __all__ = ["LiveFigure", "figure", "log_slider", "EXPLORER_DPI", "CACHE_SIZE"]
 
@@ -56,8 +57,45 @@ class LiveFigure:
     ``first`` — seconds to the first figure shown, ``seconds`` — to the last, ``first_cpu`` and
     ``cpu`` — the worker's CPU seconds to those points, ``cached``),
     ``error`` (the last error message or ``None``).
+
+    Parameters
+    ----------
+    controls : dict
+        ``{name: widget}``, widgets with a ``value`` trait (sliders).
+    work : callable
+        ``work(values, show, check)``, run in the worker thread.
+    describe : callable
+        ``describe(values) -> str``, the status text.
+    rows : list of lists of widgets, optional
+        The controls' layout (default: one row).
+    dpi : float, default EXPLORER_DPI
+        > 0, the PNG's resolution.
+    cache : bool, default True
+        Keep finished figures by values.
+
+    Examples
+    --------
+    >>> import ipywidgets as W
+    >>> from gklib.viz.live import LiveFigure, figure
+    >>> def work(values, show, check):
+    ...     fig, ax = figure((2, 1))
+    ...     ax.plot([0, 1], [0, values["x"]])
+    ...     show(fig)
+    >>> x = W.IntSlider(value=1, min=0, max=3)
+    >>> live = LiveFigure({"x": x}, work, lambda v: f"x = {v['x']}")
+    >>> live.request(); live.wait(30), bytes(live.image.value[1:4]), live.error
+    (True, b'PNG', None)
+    >>> x.value = 2; live.wait(30), len(live.moves)          # a move is a request
+    (True, 2)
     """
 
+    @validate_params(controls=Instance(dict, what="a dict {name: widget}"),
+                     work=c.Duck(str, what="a callable work(values, show, check)", test=callable,
+                                 example=lambda: (lambda *a: None)),
+                     describe=c.Duck(str, what="a callable describe(values)", test=callable,
+                                     example=lambda: (lambda *a: None)),
+                     rows=Instance(list, tuple, what="a list of rows of widgets", none_ok=True), dpi=c.POSITIVE,
+                     cache=Boolean())
     def __init__(self, controls: dict, work, describe, *, rows=None, dpi: float = EXPLORER_DPI,
                  cache: bool = True):
         import ipywidgets as W
@@ -83,10 +121,51 @@ class LiveFigure:
 
     # ------------------------------------------------------------------ requests
     def values(self) -> dict:
+        """The controls' current values.
+
+        Returns
+        -------
+        dict
+            ``{name: value}``.
+
+        Examples
+        --------
+        >>> import ipywidgets as W
+        >>> from gklib.viz.live import LiveFigure, figure
+        >>> def work(values, show, check):
+        ...     fig, ax = figure((2, 1))
+        ...     ax.plot([0, 1], [0, values["x"]])
+        ...     show(fig)
+        >>> x = W.IntSlider(value=1, min=0, max=3)
+        >>> live = LiveFigure({"x": x}, work, lambda v: f"x = {v['x']}")
+        >>> live.values()
+        {'x': 1}
+        """
         return {k: w.value for k, w in self.controls.items()}
 
     def request(self, *_):
-        """Ask for the figure of the controls' current values (what a slider move does)."""
+        """Ask for the figure of the controls' current values (what a slider move does).
+
+        Parameters
+        ----------
+        *_ : object
+            Ignored (the ``observe`` change record).
+
+        Examples
+        --------
+        >>> import ipywidgets as W
+        >>> from gklib.viz.live import LiveFigure, figure
+        >>> def work(values, show, check):
+        ...     fig, ax = figure((2, 1))
+        ...     ax.plot([0, 1], [0, values["x"]])
+        ...     show(fig)
+        >>> x = W.IntSlider(value=1, min=0, max=3)
+        >>> live = LiveFigure({"x": x}, work, lambda v: f"x = {v['x']}")
+        >>> live.request(); live.wait(30), live.moves[-1]["cached"]
+        (True, False)
+        >>> live.request(); live.moves[-1]["cached"]                  # the same values: from the cache
+        True
+        """
         values = self.values()
         key = self._key(values)
         if self._cache is not None and key in self._cache:
@@ -110,14 +189,62 @@ class LiveFigure:
                 self._thread.start()
 
     def redraw(self, timeout: float | None = None) -> bool:
-        """Recompute the current values (cache bypassed) and wait until the figure is shown."""
+        """Recompute the current values (cache bypassed) and wait until the figure is shown.
+
+        Parameters
+        ----------
+        timeout : float or None, default None
+            Seconds to wait at most (``None``: no limit).
+
+        Returns
+        -------
+        bool
+            ``False`` if ``timeout`` passed first.
+
+        Examples
+        --------
+        >>> import ipywidgets as W
+        >>> from gklib.viz.live import LiveFigure, figure
+        >>> def work(values, show, check):
+        ...     fig, ax = figure((2, 1))
+        ...     ax.plot([0, 1], [0, values["x"]])
+        ...     show(fig)
+        >>> x = W.IntSlider(value=1, min=0, max=3)
+        >>> live = LiveFigure({"x": x}, work, lambda v: f"x = {v['x']}")
+        >>> live.redraw(30), live.redraw(30), [m["cached"] for m in live.moves]
+        (True, True, [False, False])
+        """
         if self._cache is not None:
             self._cache.pop(self._key(self.values()), None)
         self.request()
         return self.wait(timeout)
 
     def wait(self, timeout: float | None = None) -> bool:
-        """Block until no computation is pending; ``False`` if ``timeout`` (s) passed first."""
+        """Block until no computation is pending; ``False`` if ``timeout`` (s) passed first.
+
+        Parameters
+        ----------
+        timeout : float or None, default None
+            Seconds to wait at most (``None``: no limit).
+
+        Returns
+        -------
+        bool
+            Whether the worker is idle.
+
+        Examples
+        --------
+        >>> import ipywidgets as W
+        >>> from gklib.viz.live import LiveFigure, figure
+        >>> def work(values, show, check):
+        ...     fig, ax = figure((2, 1))
+        ...     ax.plot([0, 1], [0, values["x"]])
+        ...     show(fig)
+        >>> x = W.IntSlider(value=1, min=0, max=3)
+        >>> live = LiveFigure({"x": x}, work, lambda v: f"x = {v['x']}")
+        >>> live.wait(0.0)                   # nothing requested yet
+        True
+        """
         return self._idle.wait(timeout)
 
     # ------------------------------------------------------------------ worker
@@ -209,8 +336,38 @@ class LiveFigure:
         self.status.value = f"<span data-gk-busy='{int(busy)}'>{body}</span>"
 
 
+@validate_params(figsize=c.Duck(tuple, what="(width, height) in inches, both > 0", example=lambda: (2.0, 1.0),
+                              test=lambda v: len(v) == 2 and all(c.POSITIVE.holds(s) for s in v)),
+                 ncols=Integer(1))
 def figure(figsize, ncols=1, **kw):
-    """A pyplot-free figure (safe in the worker thread) with ``ncols`` axes."""
+    """A pyplot-free figure (safe in the worker thread) with ``ncols`` axes.
+
+    Parameters
+    ----------
+    figsize : (float, float)
+        Width and height in inches.
+    ncols : int, default 1
+        >= 1, axes in one row.
+    **kw : keyword arguments
+        ``Figure.subplots`` keywords.
+
+    Returns
+    -------
+    tuple
+        ``(matplotlib.figure.Figure, Axes or array of Axes)``.
+
+    Raises
+    ------
+    InvalidParameterError
+        A non-positive size or ``ncols < 1``.
+
+    Examples
+    --------
+    >>> from gklib.viz.live import figure
+    >>> fig, axes = figure((4, 2), 2)
+    >>> len(axes), fig.get_size_inches().tolist()
+    (2, [4.0, 2.0])
+    """
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=figsize)
@@ -218,12 +375,46 @@ def figure(figsize, ncols=1, **kw):
     return fig, axes
 
 
+@validate_params(value=c.POSITIVE, lo=c.POSITIVE, hi=c.POSITIVE, desc=c.TEXT, step=c.POSITIVE, fmt=c.TEXT)
 def log_slider(value, lo, hi, desc, step=0.05, fmt=".3g"):
+    """A log-scale float slider from ``lo`` to ``hi`` that reports on release (``continuous_update=False``).
+
+    Parameters
+    ----------
+    value : float
+        > 0, the first value (clipped to the range).
+    lo, hi : float
+        The range, 0 < lo < hi.
+    desc : str
+        The slider's label.
+    step : float, default 0.05
+        > 0, the step in decades.
+    fmt : str, default ".3g"
+        The readout's format.
+
+    Returns
+    -------
+    ipywidgets.FloatLogSlider
+
+    Raises
+    ------
+    ValueError
+        ``lo >= hi``.
+    InvalidParameterError
+        A non-positive value or bound.
+
+    Examples
+    --------
+    >>> from gklib.viz.live import log_slider
+    >>> s = log_slider(500.0, 0.1, 100.0, "α")
+    >>> s.value, s.min, s.max, s.continuous_update
+    (100.0, -1.0, 2.0, False)
+    """
     import ipywidgets as W
 
-    lo, hi = check_positive(lo, desc), check_positive(hi, desc)
+    lo, hi = float(lo), float(hi)
     if not lo < hi:
         raise ValueError(f"{desc} must be a range (low, high) with low < high, got {(lo, hi)}")
-    value = min(max(check_positive(value, desc), lo), hi)
+    value = min(max(float(value), lo), hi)
     return W.FloatLogSlider(value=value, base=10, min=np.log10(lo), max=np.log10(hi), step=step,
                             description=desc, continuous_update=False, readout_format=fmt)

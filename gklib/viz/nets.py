@@ -25,8 +25,14 @@ import numpy as np
 
 from ..history import History
 from ..metrics import accuracy_crossings, first_crossing, generalisation_at_fit, spread, value_at_fit
-from .figures import plot_sweep, step_axis
+from ..params import Array, Real, validate_params
+from . import _checks as c
+from .figures import PANEL_LIST, plot_sweep, step_axis
 from .style import TEXT_WIDTH
+
+_ACC_LEVEL = Real(0, 1)
+_RUNS = c.Duck(list, what="a non-empty 1-D sequence of run indices", example=lambda: [0],
+               test=lambda v: np.ndim(v) == 1 and len(v) > 0 and all(int(i) == i for i in v))
 
 __all__ = ["sweep_figure", "laziness_figure", "plot_tracked", "seed_sweep_figure", "plot_seed_sweep",
            "delay_figure", "run_slider_html", "markdown_table", "compare_runs_figure"]
@@ -36,9 +42,50 @@ def _colors(n, cmap="viridis"):
     return plt.get_cmap(cmap)(np.linspace(0, 0.9, n))
 
 
+@validate_params(hist=c.HISTORY, labels=c.BY, panels=PANEL_LIST, title=c.TEXT, height=c.SIZE)
 def sweep_figure(hist: History, labels, panels=("acc", "norm"), title: str = "", height: float = 2.9):
     """The panels of :func:`~gklib.viz.figures.plot_sweep` in one row of width
-    :data:`~gklib.viz.style.TEXT_WIDTH`, one colour per run, the legend in one row below. Returns the axes."""
+    :data:`~gklib.viz.style.TEXT_WIDTH`, one colour per run, the legend in one row below. Returns the axes.
+
+    Parameters
+    ----------
+    hist : History
+        A batched sweep.
+    labels : str or sequence or None
+        Labels of the runs (as ``by`` of :func:`~gklib.viz.figures.sweep_labels`).
+    panels : sequence of {"loss", "acc", "norm", "change"}, default ("acc", "norm")
+        One axis each.
+    title : str, default ""
+        The figure's title.
+    height : float, default 2.9
+        Of the figure, in inches (0 < height <= 100).
+
+    Returns
+    -------
+    numpy.ndarray of matplotlib.axes.Axes
+        One per panel.
+
+    Raises
+    ------
+    ValueError
+        ``hist`` is a single run, or ``labels`` does not label its runs.
+    InvalidParameterError
+        An argument breaks its declared constraint.
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt, numpy as np, gklib as gk
+    >>> h = gk.History(steps=np.arange(4), train_loss=np.array([[1.0, 0.1, 0.01, 0.001], [1.0, 0.5, 0.2, 0.1]]),
+    ...                test_loss=np.array([[1.0, 0.8, 0.3, 0.05], [1.0, 0.9, 0.7, 0.6]]), weight_norm=np.ones((2, 4)),
+    ...                train_acc=np.array([[0.1, 0.6, 1.0, 1.0], [0.1, 0.3, 0.6, 0.9]]),
+    ...                test_acc=np.array([[0.1, 0.2, 0.7, 1.0], [0.1, 0.2, 0.3, 0.4]]),
+    ...                extra={"d": np.array([[0.0, 0.1, 0.5, 0.6], [0.0, 0.05, 0.1, 0.2]])})
+    >>> axes = gk.viz.sweep_figure(h, ["s = 1", "s = 2"])
+    >>> len(axes), [t.get_text() for t in axes[0].figure.legends[0].get_texts()]
+    (2, ['s = 1', 's = 2'])
+    >>> plt.close("all")
+    """
     fig, axes = plt.subplots(1, len(panels), figsize=(TEXT_WIDTH, height), layout="constrained", squeeze=False)
     axes = axes[0]
     plot_sweep(hist, labels, panels=panels, axes=axes)
@@ -54,10 +101,59 @@ def sweep_figure(hist: History, labels, panels=("acc", "norm"), title: str = "",
     return axes
 
 
+@validate_params(hist=c.HISTORY, labels=c.LABELS, key=c.TEXT, level=_ACC_LEVEL, ylabel=c.TEXT_OR_NONE, title=c.TEXT,
+                 height=c.SIZE)
 def laziness_figure(hist: History, labels, key: str, level: float = 0.9, ylabel: str | None = None,
                     title: str = "", height: float = 3.0):
     """Two panels at the column width: train (dashed) and test (solid) accuracy of every run, and the
-    tracked series ``hist.extra[key]`` with :func:`plot_tracked`'s markers; one legend below. Returns the axes."""
+    tracked series ``hist.extra[key]`` with :func:`plot_tracked`'s markers; one legend below. Returns the axes.
+
+    How to read it: the gap between a run's circle and its star on the right is the time between fitting
+    and generalising; the curve between them is what the features did meanwhile.
+
+    Parameters
+    ----------
+    hist : History
+        A batched sweep with accuracies and ``hist.extra[key]``.
+    labels : sequence of str
+        One label per run.
+    key : str
+        The tracked series (logged by :func:`gklib.nets.fit`'s ``track``).
+    level : float, default 0.9
+        The accuracy level in ``[0, 1]`` of the markers (dotted on the left).
+    ylabel : str or None, default None
+        The right panel's label (default ``key``).
+    title : str, default ""
+        The figure's title.
+    height : float, default 3.0
+        Of the figure, in inches.
+
+    Returns
+    -------
+    numpy.ndarray of matplotlib.axes.Axes
+        The two axes.
+
+    Raises
+    ------
+    ValueError
+        ``hist.extra`` has no ``key``.
+    InvalidParameterError
+        An argument breaks its declared constraint.
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt, numpy as np, gklib as gk
+    >>> h = gk.History(steps=np.arange(4), train_loss=np.array([[1.0, 0.1, 0.01, 0.001], [1.0, 0.5, 0.2, 0.1]]),
+    ...                test_loss=np.array([[1.0, 0.8, 0.3, 0.05], [1.0, 0.9, 0.7, 0.6]]), weight_norm=np.ones((2, 4)),
+    ...                train_acc=np.array([[0.1, 0.6, 1.0, 1.0], [0.1, 0.3, 0.6, 0.9]]),
+    ...                test_acc=np.array([[0.1, 0.2, 0.7, 1.0], [0.1, 0.2, 0.3, 0.4]]),
+    ...                extra={"d": np.array([[0.0, 0.1, 0.5, 0.6], [0.0, 0.05, 0.1, 0.2]])})
+    >>> axes = gk.viz.laziness_figure(h, ["a", "b"], "d", level=0.8)
+    >>> axes[0].get_ylabel(), axes[1].get_ylabel()
+    ('accuracy', 'd')
+    >>> plt.close("all")
+    """
     fig, axes = plt.subplots(1, 2, figsize=(TEXT_WIDTH, height), layout="constrained")
     plot_sweep(hist, labels, panels=("acc",), ax=axes[0])
     axes[0].get_legend().remove()
@@ -71,12 +167,60 @@ def laziness_figure(hist: History, labels, key: str, level: float = 0.9, ylabel:
     return axes
 
 
+@validate_params(hist=c.HISTORY, key=c.TEXT, labels=c.LABELS, level=_ACC_LEVEL, ylabel=c.TEXT_OR_NONE,
+                 loss_level=Real(0, closed="neither", none_ok=True), relative=c.FLAG)
 def plot_tracked(hist: History, key: str, labels, level: float = 0.9, ax=None, ylabel: str | None = None,
                  loss_level: float | None = None, relative: bool = True):
     """``hist.extra[key]`` of every run against ``step + 1``; a circle marks the step at which the run's
     train accuracy first reaches ``level``, a star the step at which its test accuracy does. With
     ``loss_level`` the markers sit where the train and the test *loss* first fall below that level instead
-    (times the run's initial loss when ``relative``)."""
+    (times the run's initial loss when ``relative``).
+
+    Parameters
+    ----------
+    hist : History
+        A batched sweep with accuracies and ``hist.extra[key]``, shape (R, T).
+    key : str
+        The tracked series.
+    labels : sequence of str
+        One label per run.
+    level : float, default 0.9
+        Accuracy level in ``[0, 1]``.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw (default: the current axes).
+    ylabel : str or None, default None
+        The y label (default ``key``).
+    loss_level : float or None, default None
+        > 0: mark the loss crossings instead.
+    relative : bool, default True
+        ``loss_level`` is a fraction of the initial loss.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        ``ax``: one line per run, its markers, two legend-only markers.
+
+    Raises
+    ------
+    ValueError
+        ``hist.extra`` has no ``key``.
+    InvalidParameterError
+        An argument breaks its declared constraint.
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt, numpy as np, gklib as gk
+    >>> h = gk.History(steps=np.arange(4), train_loss=np.array([[1.0, 0.1, 0.01, 0.001], [1.0, 0.5, 0.2, 0.1]]),
+    ...                test_loss=np.array([[1.0, 0.8, 0.3, 0.05], [1.0, 0.9, 0.7, 0.6]]), weight_norm=np.ones((2, 4)),
+    ...                train_acc=np.array([[0.1, 0.6, 1.0, 1.0], [0.1, 0.3, 0.6, 0.9]]),
+    ...                test_acc=np.array([[0.1, 0.2, 0.7, 1.0], [0.1, 0.2, 0.3, 0.4]]),
+    ...                extra={"d": np.array([[0.0, 0.1, 0.5, 0.6], [0.0, 0.05, 0.1, 0.2]])})
+    >>> ax = gk.viz.plot_tracked(h, "d", ["a", "b"], level=0.8, ax=plt.figure().gca())
+    >>> [line.get_label() for line in ax.get_lines() if not line.get_label().startswith("_")]
+    ['a', 'b', 'train 80%', 'test 80%']
+    >>> plt.close("all")
+    """
     ax = ax or plt.gca()
     if key not in hist.extra:
         raise ValueError(f"hist.extra has no {key!r}; log it with fit(..., track={{{key!r}: ...}})")
@@ -102,11 +246,53 @@ def plot_tracked(hist: History, key: str, labels, level: float = 0.9, ax=None, y
     return ax
 
 
+@validate_params(values=Array(2, finite=False), alphas=Array(1), ylabel=c.TEXT, ceiling=Real(none_ok=True),
+                 label=c.TEXT)
 def plot_seed_sweep(values, alphas, ax=None, ylabel: str = "", ceiling: float | None = None, color="C0",
                     label: str = "median"):
     """A measure of a seed sweep against α: ``values`` is ``(n_seeds, n_alpha)``. Each seed is a dot,
     the median a line, the min–max range a bar. Infinite values (never crossed) are drawn as
-    triangles at ``ceiling`` (default: 1.15 × the largest finite value), and the median line stops there."""
+    triangles at ``ceiling`` (default: 1.15 × the largest finite value), and the median line stops there.
+
+    Parameters
+    ----------
+    values : array_like, shape (n_seeds, n_alpha)
+        The measure (``inf``: never crossed; NaN: not drawn).
+    alphas : array_like, shape (n_alpha,)
+        Positive α values (log axis).
+    ax : matplotlib.axes.Axes, optional
+        Where to draw (default: the current axes).
+    ylabel : str, default ""
+        The y label.
+    ceiling : float or None, default None
+        Height of the "never" triangles.
+    color : matplotlib colour, default "C0"
+        Of everything drawn.
+    label : str, default "median"
+        Legend entry of the median line.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        ``ax``.
+
+    Raises
+    ------
+    ValueError
+        ``values`` does not have one column per α.
+    InvalidParameterError
+        An argument breaks its declared constraint.
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt, numpy as np, gklib as gk
+    >>> v = np.array([[10.0, 20.0, np.inf], [12.0, 30.0, 50.0]])
+    >>> ax = gk.viz.plot_seed_sweep(v, [0.5, 1.0, 2.0], ax=plt.figure().gca(), ylabel="delay")
+    >>> [line.get_label() for line in ax.get_lines() if not line.get_label().startswith("_")]
+    ['median', 'never (within the run)']
+    >>> plt.close("all")
+    """
     ax = ax or plt.gca()
     v = np.asarray(values, dtype=float)
     a = np.asarray(alphas, dtype=float)
@@ -131,6 +317,12 @@ def plot_seed_sweep(values, alphas, ax=None, ylabel: str = "", ceiling: float | 
     return ax
 
 
+@validate_params(hist=c.Duck(History, what="a gklib History with params 'seed' and 'alpha'",
+                             test=lambda v: isinstance(v, History) and {"seed", "alpha"} <= set(v.params),
+                             example=lambda: History(steps=np.arange(2.0), train_loss=np.ones(2), test_loss=np.ones(2),
+                                                     weight_norm=np.ones(2), params={"seed": 0, "alpha": 1.0})),
+                 level=_ACC_LEVEL, key=c.TEXT_OR_NONE, plateau=Real(none_ok=True), key_label=c.TEXT, title=c.TEXT,
+                 train=c.FLAG)
 def seed_sweep_figure(hist: History, level: float = 0.9, key: str | None = None, plateau: float | None = None,
                       key_label: str = "", title: str = "", train: bool = True):
     """A :func:`gklib.nets.seed_sweep` (``hist.params["seed"]``, ``hist.params["alpha"]``) in a 2 × 2 grid at the
@@ -139,7 +331,48 @@ def seed_sweep_figure(hist: History, level: float = 0.9, key: str | None = None,
     (``plateau`` as a dotted line); (d) the tracked series ``hist.extra[key]`` at that step (omitted when
     ``key`` is None). (b)–(d): :func:`plot_seed_sweep` (dots: runs, squares: medians, bars: ranges, triangles
     at the top: runs that never crossed; no legend, so that nothing covers the data: say it in the text).
-    Returns the axes ``(2, 2)``."""
+    Returns the axes ``(2, 2)``.
+
+    Parameters
+    ----------
+    hist : History
+        A seed sweep: runs ordered seed-major, ``params["seed"]`` and ``params["alpha"]`` per run,
+        with accuracies.
+    level : float, default 0.9
+        Accuracy level in ``[0, 1]``.
+    key : str or None, default None
+        A tracked series for panel (d).
+    plateau : float or None, default None
+        A test accuracy drawn dotted in (a) and (c).
+    key_label : str, default ""
+        Name of ``key`` in the titles (default ``key``).
+    title : str, default ""
+        The figure's title.
+    train : bool, default True
+        Draw the train accuracies in (a).
+
+    Returns
+    -------
+    numpy.ndarray of matplotlib.axes.Axes, shape (2, 2)
+
+    Raises
+    ------
+    InvalidParameterError
+        ``hist`` has no ``seed``/``alpha`` params, or another argument breaks its constraint.
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt, numpy as np, gklib as gk
+    >>> acc = np.array([[0.1, 0.95, 1.0], [0.1, 0.5, 0.95], [0.1, 0.92, 1.0], [0.1, 0.6, 0.97]])
+    >>> h = gk.History(steps=np.array([0, 10, 100]), train_loss=1 - acc, test_loss=1 - acc ** 2,
+    ...                weight_norm=np.ones((4, 3)), train_acc=acc, test_acc=acc ** 2,
+    ...                params={"seed": np.array([0, 0, 1, 1]), "alpha": np.array([0.5, 2.0, 0.5, 2.0])})
+    >>> axes = gk.viz.seed_sweep_figure(h, level=0.9)
+    >>> axes.shape, axes[0, 0].get_title(), axes[1, 1].axison
+    ((2, 2), '(a) every run (2 seeds)', False)
+    >>> plt.close("all")
+    """
     seeds = np.asarray(hist.params["seed"])
     S = np.unique(seeds).size
     al = np.asarray(hist.params["alpha"], dtype=float)
@@ -183,6 +416,8 @@ def _loss_series(hist, i, relative):
     return (tr / tr[0], te / te[0]) if relative else (tr, te)
 
 
+@validate_params(hist=c.HISTORY, labels=c.LABELS, key=c.TEXT, loss_level=c.LEVEL, relative=c.FLAG,
+                 acc_level=Real(0, 1, none_ok=True), key_label=c.TEXT, norm=c.FLAG, title=c.TEXT)
 def delay_figure(hist: History, labels, key: str, loss_level: float, *, relative: bool = True,
                  acc_level: float | None = None, key_label: str = "feature-kernel change $d_t$",
                  norm: bool = True, title: str = ""):
@@ -191,7 +426,55 @@ def delay_figure(hist: History, labels, key: str, loss_level: float, *, relative
     ``loss_level`` dotted; (b) the accuracies (``acc_level`` dotted); (c) the tracked series
     ``hist.extra[key]`` with a circle where the train loss and a star where the test loss first cross the
     level (:func:`plot_tracked`); (d) the weight norm (``norm=False``: three panels). One legend below.
-    Returns the axes."""
+    Returns the axes.
+
+    Parameters
+    ----------
+    hist : History
+        A batched sweep with accuracies and ``hist.extra[key]``.
+    labels : sequence of str
+        One label per run.
+    key : str
+        The tracked series.
+    loss_level : float
+        > 0, the crossing level (a fraction of the initial loss when ``relative``).
+    relative : bool, default True
+        Losses divided by their initial value.
+    acc_level : float or None, default None
+        An accuracy in ``[0, 1]`` drawn dotted in (b).
+    key_label : str, default "feature-kernel change $d_t$"
+        Name of ``key``.
+    norm : bool, default True
+        Draw panel (d).
+    title : str, default ""
+        The figure's title.
+
+    Returns
+    -------
+    numpy.ndarray of matplotlib.axes.Axes
+        Four (three without ``norm``).
+
+    Raises
+    ------
+    ValueError
+        ``hist.extra`` has no ``key``, or ``hist`` is a single run.
+    InvalidParameterError
+        An argument breaks its declared constraint.
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt, numpy as np, gklib as gk
+    >>> h = gk.History(steps=np.arange(4), train_loss=np.array([[1.0, 0.1, 0.01, 0.001], [1.0, 0.5, 0.2, 0.1]]),
+    ...                test_loss=np.array([[1.0, 0.8, 0.3, 0.05], [1.0, 0.9, 0.7, 0.6]]), weight_norm=np.ones((2, 4)),
+    ...                train_acc=np.array([[0.1, 0.6, 1.0, 1.0], [0.1, 0.3, 0.6, 0.9]]),
+    ...                test_acc=np.array([[0.1, 0.2, 0.7, 1.0], [0.1, 0.2, 0.3, 0.4]]),
+    ...                extra={"d": np.array([[0.0, 0.1, 0.5, 0.6], [0.0, 0.05, 0.1, 0.2]])})
+    >>> axes = gk.viz.delay_figure(h, ["a", "b"], "d", 0.1, key_label="d")
+    >>> [a.get_title() for a in axes]
+    ['(a) loss / initial loss', '(b) accuracy', '(c) d', '(d) weight norm']
+    >>> plt.close("all")
+    """
     n = 4 if norm else 3
     fig, axes = plt.subplots(2, 2, figsize=(TEXT_WIDTH, 5.4), layout="constrained")
     axes = axes.ravel()
@@ -220,6 +503,8 @@ def delay_figure(hist: History, labels, key: str, loss_level: float, *, relative
     return axes[:n]
 
 
+@validate_params(hist=c.HISTORY, labels=c.LABELS, key=c.TEXT, loss_level=c.LEVEL, relative=c.FLAG,
+                 acc_level=_ACC_LEVEL, key_label=c.TEXT, label=c.NON_EMPTY)
 def run_slider_html(hist: History, labels, key: str, loss_level: float, *, relative: bool = True,
                     acc_level: float = 0.9, key_label: str = "$d_t$", label: str = "run"):
     """A static slider (:func:`~gklib.viz.slider.slider_figure`) with one run of a sweep per frame: left,
@@ -227,7 +512,52 @@ def run_slider_html(hist: History, labels, key: str, loss_level: float, *, relat
     level ``loss_level`` dotted and the crossings marked; right, its train and test accuracy and the tracked
     series ``hist.extra[key]`` (both between 0 and 1) on one axis. The frame's title gives the run's loss
     crossings, their ratio, and ``key`` at the loss fit. The other runs stay as faint grey context.
-    Axis limits are the same in every frame. Returns a :class:`~gklib.viz.slider.StaticSlider`."""
+    Axis limits are the same in every frame. Returns a :class:`~gklib.viz.slider.StaticSlider`.
+
+    Parameters
+    ----------
+    hist : History
+        A batched sweep with accuracies and ``hist.extra[key]``.
+    labels : sequence of str
+        One label per run: the slider's values.
+    key : str
+        The tracked series.
+    loss_level : float
+        > 0, the crossing level (a fraction of the initial loss when ``relative``).
+    relative : bool, default True
+        Losses divided by their initial value.
+    acc_level : float, default 0.9
+        Accuracy level in ``[0, 1]`` of the delay summary.
+    key_label : str, default "$d_t$"
+        Name of ``key``.
+    label : str, default "run"
+        The slider's name.
+
+    Returns
+    -------
+    StaticSlider
+        One frame per run.
+
+    Raises
+    ------
+    ValueError
+        ``hist.extra`` has no ``key``, or ``labels`` does not hold one label per run.
+    InvalidParameterError
+        An argument breaks its declared constraint.
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt, numpy as np, gklib as gk
+    >>> h = gk.History(steps=np.arange(4), train_loss=np.array([[1.0, 0.1, 0.01, 0.001], [1.0, 0.5, 0.2, 0.1]]),
+    ...                test_loss=np.array([[1.0, 0.8, 0.3, 0.05], [1.0, 0.9, 0.7, 0.6]]), weight_norm=np.ones((2, 4)),
+    ...                train_acc=np.array([[0.1, 0.6, 1.0, 1.0], [0.1, 0.3, 0.6, 0.9]]),
+    ...                test_acc=np.array([[0.1, 0.2, 0.7, 1.0], [0.1, 0.2, 0.3, 0.4]]),
+    ...                extra={"d": np.array([[0.0, 0.1, 0.5, 0.6], [0.0, 0.05, 0.1, 0.2]])})
+    >>> s = gk.viz.run_slider_html(h, ["a", "b"], "d", 0.1)
+    >>> len(s.frames), s.labels, 'data-gk-slider="run"' in s.html
+    (2, ['a', 'b'], True)
+    """
     from .slider import slider_figure
 
     if key not in hist.extra:
@@ -316,11 +646,49 @@ class _Table:
         return self.data
 
 
+@validate_params(header=c.LABELS, rows=c.Duck(list, what="a sequence of rows (sequences of numbers or strings)",
+                                               example=lambda: [["x"]], test=lambda v: not isinstance(v, (str, dict))
+                                               and all(not isinstance(r, (str, dict)) and len(r) >= 0 for r in v)),
+                 fmt=c.FORMAT)
 def markdown_table(header, rows, fmt: str = "{:.3g}"):
     """``rows`` (sequences of numbers or strings) under ``header`` as a table that wraps to the text column of
     the built book instead of scrolling: displayed as HTML (math such as ``$d_t$`` in a cell becomes
     sub-scripted text), its Markdown source in ``.data``. Numbers are formatted with ``fmt``; ``inf`` is shown
-    as "never", NaN as "—"."""
+    as "never", NaN as "—".
+
+    Parameters
+    ----------
+    header : sequence of str
+        The column names (at least one).
+    rows : sequence of sequences
+        The rows, each with one cell per column.
+    fmt : str, default "{:.3g}"
+        Formats the numbers.
+
+    Returns
+    -------
+    object
+        Displays as an HTML table (``_repr_html_``); ``.data`` and ``repr`` give the Markdown.
+
+    Raises
+    ------
+    ValueError
+        An empty header, or a row of the wrong length.
+    InvalidParameterError
+        An argument breaks its declared constraint.
+
+    Examples
+    --------
+    >>> from gklib.viz import markdown_table
+    >>> t = markdown_table(["α", "$t_{te}$"], [[0.5, 1234.5], [2, float("inf")]])
+    >>> print(t.data)
+    | α | $t_{te}$ |
+    |---|---|
+    | 0.5 | 1.23e+03 |
+    | 2 | never |
+    >>> "<sub>te</sub>" in t._repr_html_()
+    True
+    """
     header = [str(h) for h in header]
     if not header:
         raise ValueError("header must name at least one column")
@@ -340,12 +708,58 @@ def markdown_table(header, rows, fmt: str = "{:.3g}"):
     return _Table(header, out)
 
 
+@validate_params(hist=c.HISTORY, runs=_RUNS, labels=c.LABELS, loss_level=c.LEVEL, relative=c.FLAG,
+                 acc_level=Real(0, 1, none_ok=True), title=c.TEXT)
 def compare_runs_figure(hist: History, runs, labels, loss_level: float, *, relative: bool = False,
                         acc_level: float | None = None, title: str = ""):
     """Runs ``runs`` (indices) of a sweep in two panels at the column width: train (dashed) and test (solid)
     loss with the level ``loss_level`` dotted (relative to the initial loss when ``relative``), and the
     accuracies (``acc_level`` dotted); a star where each test loss first crosses the level. One colour per
-    run, ``labels`` one per selected run; legend below. Returns the two axes."""
+    run, ``labels`` one per selected run; legend below. Returns the two axes.
+
+    Parameters
+    ----------
+    hist : History
+        A batched sweep with accuracies.
+    runs : sequence of int
+        Indices of the runs to show.
+    labels : sequence of str
+        One per selected run.
+    loss_level : float
+        > 0, the crossing level.
+    relative : bool, default False
+        Losses divided by their initial value.
+    acc_level : float or None, default None
+        An accuracy in ``[0, 1]`` drawn dotted.
+    title : str, default ""
+        The figure's title.
+
+    Returns
+    -------
+    numpy.ndarray of matplotlib.axes.Axes
+        The loss and the accuracy axes.
+
+    Raises
+    ------
+    ValueError
+        A run index outside the sweep, or not one label per selected run.
+    InvalidParameterError
+        An argument breaks its declared constraint.
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt, numpy as np, gklib as gk
+    >>> h = gk.History(steps=np.arange(4), train_loss=np.array([[1.0, 0.1, 0.01, 0.001], [1.0, 0.5, 0.2, 0.1]]),
+    ...                test_loss=np.array([[1.0, 0.8, 0.3, 0.05], [1.0, 0.9, 0.7, 0.6]]), weight_norm=np.ones((2, 4)),
+    ...                train_acc=np.array([[0.1, 0.6, 1.0, 1.0], [0.1, 0.3, 0.6, 0.9]]),
+    ...                test_acc=np.array([[0.1, 0.2, 0.7, 1.0], [0.1, 0.2, 0.3, 0.4]]),
+    ...                extra={"d": np.array([[0.0, 0.1, 0.5, 0.6], [0.0, 0.05, 0.1, 0.2]])})
+    >>> axes = gk.viz.compare_runs_figure(h, [0, 1], ["fast", "slow"], 0.1)
+    >>> [t.get_text() for t in axes[0].figure.legends[0].get_texts()], axes[1].get_ylabel()
+    (['fast', 'slow'], 'accuracy')
+    >>> plt.close("all")
+    """
     runs = [int(r) for r in runs]
     if not runs or any(r < 0 or r >= hist.R for r in runs):
         raise ValueError(f"runs must be indices of the sweep's {hist.R} runs, got {runs}")

@@ -39,9 +39,10 @@ import numpy as np
 from IPython.display import HTML
 
 from ..history import History
-from ..validation import check_positive, check_positive_int
-from .figures import (draw_toy_panels, draw_vs_linear, loss_range, plot_eps_panel, plot_grokking, plot_sweep,
-                      sweep_labels)
+from ..params import Integer, Real, Reals, validate_params
+from . import _checks as c
+from .figures import (PANEL_LIST, draw_toy_panels, draw_vs_linear, loss_range, plot_eps_panel, plot_grokking,
+                      plot_sweep, sweep_labels)
 from .style import TEXT_WIDTH, panel_axes, param_label
 
 __all__ = ["StaticSlider", "slider_figure", "SLIDER_DPI", "DEFAULT_NOTE", "sweep_animation", "grokking_slider", "alpha_animation",
@@ -86,8 +87,30 @@ class StaticSlider(HTML):
     """A rendered static slider (an ``IPython.display.HTML``): displays itself in Jupyter and in
     the built book. Attributes: ``frames`` (base64 PNG strings, one per value), ``values``,
     ``labels`` (the displayed value strings), ``id`` (the wrapper's unique element id) and
-    ``html`` (the markup, i.e. ``data``)."""
+    ``html`` (the markup, i.e. ``data``). Made by :func:`slider_figure`, not by hand.
 
+    Parameters
+    ----------
+    html : str
+        The markup.
+    frames : sequence of str
+        Base64 PNG frames, one per value.
+    values : sequence
+        The parameter values.
+    labels : sequence of str
+        The displayed values.
+    uid : str
+        The wrapper's element id.
+
+    Examples
+    --------
+    >>> from gklib.viz import StaticSlider
+    >>> s = StaticSlider("<div></div>", ["iVBO"], [1.0], ["1"], "gk-slider-x")
+    >>> len(s), s.html
+    (1, '<div></div>')
+    """
+
+    @validate_params(html=c.TEXT, frames=c.LABELS, values=c.LABELS, labels=c.LABELS, uid=c.TEXT)
     def __init__(self, html: str, frames, values, labels, uid: str):
         super().__init__(html)
         self.frames = list(frames)
@@ -116,6 +139,23 @@ def _png(fig, dpi: float) -> str:
     return base64.b64encode(figure_png(fig, dpi)).decode("ascii")
 
 
+_VALUES = c.Duck(list, what="a non-empty 1-D sequence of scalars (or strings)", example=lambda: [1.0],
+                 test=lambda v: not isinstance(v, (str, bytes, dict)) and hasattr(v, "__len__") and len(v) > 0
+                 and all(np.ndim(x) == 0 for x in v))
+
+
+@validate_params(draw=c.Duck(str, what="a callable draw(i)", test=callable, example=lambda: (lambda *a: None)),
+                 values=_VALUES, label=c.NON_EMPTY, sep=c.TEXT,
+                 fmt=c.Duck(str, what="a format string or a callable",
+                            test=lambda v: isinstance(v, str) or callable(v)),
+                 figsize=c.Duck(tuple, what="(width, height) in inches, both > 0", example=lambda: (8.0, 3.6),
+                                test=lambda v: len(v) == 2 and all(c.POSITIVE.holds(s) for s in v)),
+                 dpi=c.POSITIVE, initial=Integer(0), note=c.TEXT_OR_NONE,
+                 title=c.TEXT_OR_NONE, close=c.FLAG,
+                 panels=Integer(1, none_ok=True), height=c.POSITIVE, width=c.POSITIVE,
+                 limits=c.Duck(list, what="one dict of Axes.set keywords (or None) per panel, or None", none_ok=True,
+                               example=lambda: [{}], test=lambda v: not isinstance(v, (str, dict))
+                               and all(x is None or isinstance(x, dict) for x in v)))
 def slider_figure(draw, values, *, label: str = "α", fmt="{:.3g}", sep: str = " = ", fig=None, figsize=(8.0, 3.6),
                   dpi: float = SLIDER_DPI, initial: int = 0, note: str | None = DEFAULT_NOTE,
                   title: str | None = None, close: bool = True, panels: int | None = None, height: float = 3.3,
@@ -127,6 +167,9 @@ def slider_figure(draw, values, *, label: str = "α", fmt="{:.3g}", sep: str = "
     ``height`` a row), cleared before each frame, ``draw(i, axes)`` draws frame ``i``, and ``limits`` (one
     ``dict`` of ``Axes.set`` keywords per axis, e.g. ``{"ylim": (1e-3, 1)}``, or ``None``) is applied
     after it, the same for every frame.
+
+    How to read it: the range input picks the frame; every frame is the same figure at another value,
+    on the same axes, so what moves between frames is what the parameter changes.
 
     Parameters
     ----------
@@ -162,49 +205,47 @@ def slider_figure(draw, values, *, label: str = "α", fmt="{:.3g}", sep: str = "
     StaticSlider
         HTML with one ``<input type="range">``, a value ``<output>`` and one ``<img>`` inside
         ``<div class="gk-slider" data-gk-slider=label>``; ``.frames`` holds the PNGs.
+
+    Raises
+    ------
+    ValueError
+        ``fmt`` cannot format the values, ``initial`` is not an index of them, both ``fig`` and
+        ``panels`` are given, or ``limits`` does not hold one entry per panel.
+    InvalidParameterError
+        An argument breaks its declared constraint (``draw`` not callable, empty ``values``, ...).
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> from gklib.viz import slider_figure
+    >>> def draw(i, axes):
+    ...     axes[0].plot([0, 1], [0, i + 1])
+    >>> s = slider_figure(draw, [0.5, 1.0, 2.0], panels=1, dpi=20, limits=[{"ylim": (0, 3)}])
+    >>> len(s.frames), s.labels, s.html.count('data-gk-frames="3"')
+    (3, ['0.5', '1', '2'], 1)
+    >>> s.html.startswith('<div class="gk-slider"') and 'type="range" min="0" max="2"' in s.html
+    True
     """
-    if not callable(draw):
-        raise ValueError(f"draw must be a callable draw(i), got {type(draw).__name__}")
-    if isinstance(values, (str, bytes)):
-        raise ValueError(f"values must be a non-empty 1-D sequence, got {values!r}")
-    try:
-        vals = list(values)
-    except TypeError:
-        raise ValueError(f"values must be a non-empty 1-D sequence, got {values!r}") from None
-    if not vals:
-        raise ValueError("values must be a non-empty 1-D sequence, got an empty one")
-    if any(np.ndim(v) != 0 for v in vals):
-        raise ValueError("values must be a 1-D sequence of scalars (or strings)")
-    if not isinstance(label, str) or not label:
-        raise ValueError(f"label must be a non-empty string, got {label!r}")
-    if not isinstance(sep, str):
-        raise ValueError(f"sep must be a string, got {sep!r}")
-    if callable(fmt):
-        fmt_fn = fmt
-    elif isinstance(fmt, str):
-        fmt_fn = fmt.format
-    else:
-        raise ValueError(f"fmt must be a format string or a callable, got {fmt!r}")
+    vals = list(values)
+    fmt_fn = fmt if callable(fmt) else fmt.format
     try:
         labels = [str(fmt_fn(v)) for v in vals]
     except (ValueError, TypeError, IndexError, KeyError) as err:
         raise ValueError(f"fmt cannot format the values: {err}") from None
-    dpi = check_positive(dpi, "dpi")
-    initial = check_positive_int(initial, "initial", allow_zero=True)
+    dpi = float(dpi)
+    initial = int(initial)
     if initial >= len(vals):
         raise ValueError(f"initial must be < len(values) = {len(vals)}, got {initial}")
     if panels is not None:
         if fig is not None:
             raise ValueError("pass fig or panels, not both")
-        axes = panel_axes(panels, check_positive(height, "height"), check_positive(width, "width"))
+        axes = panel_axes(panels, float(height), float(width))
         limits = [{}] * len(axes) if limits is None else [dict(lim or {}) for lim in limits]
         if len(limits) != len(axes):
             raise ValueError(f"limits must hold one dict per panel ({len(axes)}), got {len(limits)}")
         fig, draw = axes[0].figure, _framed(draw, axes, limits)
     elif fig is None:
-        if len(figsize) != 2:
-            raise ValueError(f"figsize must be (width, height), got {figsize!r}")
-        fig = plt.figure(figsize=tuple(check_positive(s, "figsize") for s in figsize))
+        fig = plt.figure(figsize=tuple(float(s) for s in figsize))
     elif not hasattr(fig, "savefig"):
         raise ValueError(f"fig must be a matplotlib Figure, got {type(fig).__name__}")
 
@@ -271,23 +312,107 @@ def _run_slider(hist: History, param: str, fmt: str, draw_run, **kw) -> StaticSl
                          label=name, fmt=fmt, **kw)
 
 
+_PRESET = dict(hist=c.HISTORY, param=c.TEXT, fmt=c.FORMAT, dpi=c.POSITIVE)
+
+
+@validate_params(**_PRESET)
 def sweep_animation(hist: History, param: str = "alpha", fmt: str = "{:.3g}", dpi: float = SLIDER_DPI):
     """Static slider (:func:`~gklib.viz.slider.slider_figure`) over the runs of a batched sweep:
     :func:`draw_toy_panels` (losses and decomposition) for each value of ``hist.params[param]``, on
-    fixed axes. Works in the static book. Returns a :class:`~gklib.viz.slider.StaticSlider`."""
+    fixed axes. Works in the static book. Returns a :class:`~gklib.viz.slider.StaticSlider`.
+
+    Parameters
+    ----------
+    hist : History
+        A batched committee-machine sweep (with the loss decomposition).
+    param : str, default "alpha"
+        The ``hist.params`` key of the slider.
+    fmt : str, default "{:.3g}"
+        Formats its values.
+    dpi : float, default SLIDER_DPI
+        > 0, the frames' resolution.
+
+    Returns
+    -------
+    StaticSlider
+        One frame per run.
+
+    Raises
+    ------
+    ValueError
+        ``hist`` is a single run, or ``param`` is not a key of ``hist.params``.
+    InvalidParameterError
+        An argument breaks its declared constraint (``hist=None``, ``dpi <= 0``, ...).
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import numpy as np, gklib as gk
+    >>> h = gk.History(steps=np.arange(4), train_loss=np.array([[1.0, 0.1, 0.01, 0.001], [1.0, 0.5, 0.2, 0.1]]),
+    ...                test_loss=np.array([[1.0, 0.8, 0.3, 0.05], [1.0, 0.9, 0.7, 0.6]]),
+    ...                weight_norm=np.array([[1.0, 1.2, 1.5, 1.6], [1.0, 1.0, 1.1, 1.1]]),
+    ...                train_acc=np.array([[0.1, 0.6, 1.0, 1.0], [0.1, 0.3, 0.6, 0.8]]),
+    ...                test_acc=np.array([[0.1, 0.2, 0.7, 1.0], [0.1, 0.2, 0.3, 0.4]]),
+    ...                params={"alpha": np.array([0.5, 2.0])})
+    >>> h.variance, h.misalignment, h.linear = h.test_loss * 0.5, h.test_loss * 0.4, h.test_loss * 0.1
+    >>> s = gk.viz.sweep_animation(h, dpi=20)
+    >>> len(s), s.labels
+    (2, ['0.5', '2'])
+    """
     ylim = loss_range(hist, floor=1e-6) if isinstance(hist, History) else None
     return _run_slider(hist, param, fmt, lambda i, axes, cap: draw_toy_panels(hist.run(i), axes, title=cap, ylim=ylim),
                        panels=2, dpi=dpi, title="losses and test-loss decomposition")
 
 
+@validate_params(**_PRESET, note=c.TEXT_OR_NONE)
 def grokking_slider(hist: History, param: str = "alpha", fmt: str = "{:.3g}", dpi: float = SLIDER_DPI,
                     note: str | None = DEFAULT_NOTE):
     r"""Static slider over the runs of a batched sweep in the layout of the paper's Fig 1
     (:func:`~gklib.viz.figures.plot_grokking`: train/test loss and the weight norm
     :math:`\|W_t\|_F/\|W_0\|_F`), on axes fixed across frames. Works in the static book.
     ``note`` is the line under the figure (:func:`slider_figure`); a page without a live explorer
-    of its own says where one is. Returns a :class:`~gklib.viz.slider.StaticSlider`."""
-    if not isinstance(hist, History) or not hist.batched:
+    of its own says where one is. Returns a :class:`~gklib.viz.slider.StaticSlider`.
+
+    Parameters
+    ----------
+    hist : History
+        A batched sweep.
+    param : str, default "alpha"
+        The ``hist.params`` key of the slider.
+    fmt : str, default "{:.3g}"
+        Formats its values.
+    dpi : float, default SLIDER_DPI
+        > 0, the frames' resolution.
+    note : str or None, default DEFAULT_NOTE
+        The line under the figure (``None``: none).
+
+    Returns
+    -------
+    StaticSlider
+        One frame per run.
+
+    Raises
+    ------
+    ValueError
+        ``hist`` is a single run, or ``param`` is not a key of ``hist.params``.
+    InvalidParameterError
+        An argument breaks its declared constraint.
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import numpy as np, gklib as gk
+    >>> h = gk.History(steps=np.arange(4), train_loss=np.array([[1.0, 0.1, 0.01, 0.001], [1.0, 0.5, 0.2, 0.1]]),
+    ...                test_loss=np.array([[1.0, 0.8, 0.3, 0.05], [1.0, 0.9, 0.7, 0.6]]),
+    ...                weight_norm=np.array([[1.0, 1.2, 1.5, 1.6], [1.0, 1.0, 1.1, 1.1]]),
+    ...                train_acc=np.array([[0.1, 0.6, 1.0, 1.0], [0.1, 0.3, 0.6, 0.8]]),
+    ...                test_acc=np.array([[0.1, 0.2, 0.7, 1.0], [0.1, 0.2, 0.3, 0.4]]),
+    ...                params={"alpha": np.array([0.5, 2.0])})
+    >>> s = gk.viz.grokking_slider(h, dpi=20, note=None)
+    >>> len(s.frames), 'data-gk-slider="α"' in s.html, "gk-slider-note" in s.html
+    (2, True, False)
+    """
+    if not hist.batched:
         raise ValueError("hist must be a batched History (a sweep)")
     wn = np.asarray(hist.weight_norm, dtype=float)
     wn = wn / wn[:, :1]
@@ -301,12 +426,49 @@ def grokking_slider(hist: History, param: str = "alpha", fmt: str = "{:.3g}", dp
                        title="train/test loss and weight norm")
 
 
+@validate_params(hist=c.HISTORY, hist_lin=c.HISTORY, dpi=c.POSITIVE)
 def alpha_animation(hist: History, hist_lin: History, dpi: float = SLIDER_DPI):
     """Static slider (:func:`~gklib.viz.slider.slider_figure`) over the runs of an α sweep: the
     network's train/test curves against the linearised model's, one frame per run, on fixed axes.
     Works in the static book (no kernel). ``hist`` is a batched history with ``params["alpha"]``;
-    ``hist_lin`` is one run or one run per α. Returns a :class:`~gklib.viz.slider.StaticSlider`."""
-    if not isinstance(hist, History) or not hist.batched:
+    ``hist_lin`` is one run or one run per α. Returns a :class:`~gklib.viz.slider.StaticSlider`.
+
+    Parameters
+    ----------
+    hist : History
+        A batched α sweep (``params["alpha"]``).
+    hist_lin : History
+        The linearisation: one run or one per α.
+    dpi : float, default SLIDER_DPI
+        > 0, the frames' resolution.
+
+    Returns
+    -------
+    StaticSlider
+        One frame per α.
+
+    Raises
+    ------
+    ValueError
+        ``hist`` is a single run, or ``hist_lin`` has neither one run nor one per α.
+    InvalidParameterError
+        An argument breaks its declared constraint.
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import numpy as np, gklib as gk
+    >>> h = gk.History(steps=np.arange(4), train_loss=np.array([[1.0, 0.1, 0.01, 0.001], [1.0, 0.5, 0.2, 0.1]]),
+    ...                test_loss=np.array([[1.0, 0.8, 0.3, 0.05], [1.0, 0.9, 0.7, 0.6]]),
+    ...                weight_norm=np.array([[1.0, 1.2, 1.5, 1.6], [1.0, 1.0, 1.1, 1.1]]),
+    ...                train_acc=np.array([[0.1, 0.6, 1.0, 1.0], [0.1, 0.3, 0.6, 0.8]]),
+    ...                test_acc=np.array([[0.1, 0.2, 0.7, 1.0], [0.1, 0.2, 0.3, 0.4]]),
+    ...                params={"alpha": np.array([0.5, 2.0])})
+    >>> s = gk.viz.alpha_animation(h, h.run(1), dpi=20)
+    >>> len(s), s.labels
+    (2, ['0.5', '2'])
+    """
+    if not hist.batched:
         raise ValueError("hist must be a batched History (an α sweep)")
     lins = list(hist_lin.runs()) if hist_lin.batched else [hist_lin] * hist.R
     if len(lins) != hist.R:
@@ -322,24 +484,93 @@ def alpha_animation(hist: History, hist_lin: History, dpi: float = SLIDER_DPI):
                        limits=[{"ylim": loss_range(hist)}], dpi=dpi, title="network vs linearised model")
 
 
+@validate_params(D=Integer(1), eps_values=Reals(0, closed="neither"), ridge=Real(0), dpi=c.POSITIVE)
 def eps_explorer_static(D: int = 40, eps_values=(0.01, 0.03, 0.1, 0.3, 1.0), ridge: float = 0.0,
                         dpi: float = SLIDER_DPI):
     """Static slider (:func:`~gklib.viz.slider.slider_figure`) over ``eps_values``: one
     :func:`plot_eps_panel` frame per ε (four panels), for the static book (no kernel needed).
-    Returns a :class:`~gklib.viz.slider.StaticSlider`."""
-    D = check_positive_int(D, "D")
-    ridge = check_positive(ridge, "ridge", allow_zero=True)
-    eps_values = [check_positive(e, "eps_values") for e in np.atleast_1d(eps_values)]
+    Returns a :class:`~gklib.viz.slider.StaticSlider`.
+
+    Parameters
+    ----------
+    D : int, default 40
+        >= 1, the input dimension.
+    eps_values : float or sequence of float, default (0.01, 0.03, 0.1, 0.3, 1.0)
+        The values of ε (> 0), one frame each.
+    ridge : float, default 0.0
+        >= 0, the ridge of the kernel regression.
+    dpi : float, default SLIDER_DPI
+        > 0, the frames' resolution.
+
+    Returns
+    -------
+    StaticSlider
+        One frame per ε.
+
+    Raises
+    ------
+    InvalidParameterError
+        ``D < 1``, an ε <= 0, a negative ridge, ...
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import gklib as gk
+    >>> s = gk.viz.eps_explorer_static(D=4, eps_values=[0.3], dpi=10)     # one four-panel frame: ~1 s
+    >>> len(s), s.labels, 'data-gk-slider="ε"' in s.html
+    (1, ['0.3'], True)
+    """
+    D, ridge = int(D), float(ridge)
+    eps_values = [float(e) for e in np.atleast_1d(eps_values)]
     return slider_figure(lambda i, axes: plot_eps_panel(D, eps_values[i], ridge, axes=axes), eps_values,
                          label=param_label("eps"), panels=4, height=3.0, dpi=dpi,
                          title="Mercer spectrum, power split and kernel learning curves")
 
 
+@validate_params(hist=c.HISTORY, by=c.BY, panels=PANEL_LIST, dpi=c.POSITIVE)
 def sweep_slider_html(hist: History, by=None, panels=("acc", "norm"), dpi: float = SLIDER_DPI):
     """Static slider (:func:`slider_figure`) over the runs of a precomputed sweep: :func:`plot_sweep`
     with run ``i`` highlighted, one frame per run (``by`` labels the runs as in :func:`plot_sweep`).
-    Works in the static HTML book without a kernel. Returns a :class:`StaticSlider`."""
-    if not isinstance(hist, History) or not hist.batched:
+    Works in the static HTML book without a kernel. Returns a :class:`StaticSlider`.
+
+    Parameters
+    ----------
+    hist : History
+        A batched sweep.
+    by : str or sequence or None, default None
+        Labels of the runs (:func:`~gklib.viz.figures.sweep_labels`); they are the slider's values.
+    panels : sequence of {"loss", "acc", "norm", "change"}, default ("acc", "norm")
+        As :func:`~gklib.viz.figures.plot_sweep` (which checks them).
+    dpi : float, default SLIDER_DPI
+        > 0, the frames' resolution.
+
+    Returns
+    -------
+    StaticSlider
+        One frame per run.
+
+    Raises
+    ------
+    ValueError
+        ``hist`` is a single run.
+    InvalidParameterError
+        An argument breaks its declared constraint.
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import numpy as np, gklib as gk
+    >>> h = gk.History(steps=np.arange(4), train_loss=np.array([[1.0, 0.1, 0.01, 0.001], [1.0, 0.5, 0.2, 0.1]]),
+    ...                test_loss=np.array([[1.0, 0.8, 0.3, 0.05], [1.0, 0.9, 0.7, 0.6]]),
+    ...                weight_norm=np.array([[1.0, 1.2, 1.5, 1.6], [1.0, 1.0, 1.1, 1.1]]),
+    ...                train_acc=np.array([[0.1, 0.6, 1.0, 1.0], [0.1, 0.3, 0.6, 0.8]]),
+    ...                test_acc=np.array([[0.1, 0.2, 0.7, 1.0], [0.1, 0.2, 0.3, 0.4]]),
+    ...                params={"alpha": np.array([0.5, 2.0])})
+    >>> s = gk.viz.sweep_slider_html(h, "alpha", dpi=20)
+    >>> s.labels, s.html.count("<img")
+    (['α = 0.5', 'α = 2'], 1)
+    """
+    if not hist.batched:
         raise ValueError(f"hist must be a batched History (a sweep), got {type(hist).__name__}")
     labels = sweep_labels(hist, by)
 

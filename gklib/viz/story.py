@@ -17,8 +17,18 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from ..history import History
+from ..params import Real, validate_params
 from ..toy.diagnostics import story_times
+from . import _checks as c
 from .style import TEXT_WIDTH
+
+_MODE_KEYS = {"t_theory", "theory", "steps", "measured", "timescale", "P", "D", "eps", "lr_scale"}
+_SWEEP_KEYS = {"sigma", "hist", "laziness"}
+
+
+def _keyed(keys, source):
+    return c.Duck(dict, what=f"a dict with keys {sorted(keys)} (from {source})",
+                  test=lambda v: isinstance(v, dict) and keys <= set(v), example=lambda: dict.fromkeys(keys))
 
 __all__ = ["plot_lazy_rich", "plot_lazy_rich_schematic", "plot_mode_learning", "plot_weight_scale_sweeps"]
 
@@ -40,6 +50,8 @@ def _mark_times(axes, times):
     return proxies
 
 
+@validate_params(hist=c.HISTORY, kernel_mse=Real(0, none_ok=True), step_scale=c.POSITIVE, title=c.TEXT,
+                 level=c.POSITIVE, leave=c.POSITIVE, zoom=c.FLAG)
 def plot_lazy_rich(hist: History, *, kernel_mse: float | None = None, step_scale: float = 1.0, title: str = "",
                    fig=None, level: float = 0.1, leave: float = 0.1, zoom: bool = True):
     """Fig 1 with its diagnostics, three stacked panels on one log-step axis (``step + 1``).
@@ -59,6 +71,50 @@ def plot_lazy_rich(hist: History, *, kernel_mse: float | None = None, step_scale
     ``hist`` comes from :func:`gklib.toy.diagnostics.lazy_rich_run`; ``step_scale`` multiplies the
     step axis (a run at ``lr_scale = c`` drawn in steps of ``lr_scale = 1``). Returns the three main axes
     (the zoom, if drawn, is ``axes[0].zoom``).
+
+    Parameters
+    ----------
+    hist : History
+        One run of :func:`gklib.toy.diagnostics.lazy_rich_run` (its ``extra`` series).
+    kernel_mse : float or None, default None
+        >= 0, the kernel-regression test MSE drawn in (a).
+    step_scale : float, default 1.0
+        > 0, multiplies the steps.
+    title : str, default ""
+        Title of panel (a).
+    fig : matplotlib.figure.Figure, optional
+        Default: a new text-width figure.
+    level : float, default 0.1
+        > 0, the loss crossing level as a fraction of the initial loss.
+    leave : float, default 0.1
+        > 0, the distance at which the network counts as having left its linearisation.
+    zoom : bool, default True
+        Draw panel (a′).
+
+    Returns
+    -------
+    numpy.ndarray of matplotlib.axes.Axes, shape (3,)
+        Panels (a), (b), (c).
+
+    Raises
+    ------
+    ValueError
+        ``hist.extra`` lacks the diagnostics of ``lazy_rich_run``.
+    InvalidParameterError
+        An argument breaks its declared constraint.
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt, gklib as gk
+    >>> from gklib.toy.diagnostics import lazy_rich_run
+    >>> task = gk.quadratic_task(D=4, P=20, P_test=20, seed=0)
+    >>> h = lazy_rich_run(gk.CommitteeMachine(4, 8, alpha=0.5, seed=0), task, 200, n_log=8, n_align=40,
+    ...                   n_probe=20, progress_bar=False)
+    >>> axes = gk.viz.plot_lazy_rich(h)
+    >>> [a.get_title() for a in axes], axes[0].zoom.get_title()
+    (['(a) losses', '(b) how far from the start', '(c) weights and kernel'], '(a′) lazy phase, linear scale')
+    >>> plt.close("all")
     """
     ex = hist.extra
     missing = [k for k in ("lin_train_loss", "dist_train", "weight_change", "alignment") if k not in ex]
@@ -139,7 +195,7 @@ def plot_lazy_rich(hist: History, *, kernel_mse: float | None = None, step_scale
     h1, l1 = c.get_legend_handles_labels()
     h2, l2 = c2.get_legend_handles_labels()
     c.legend(h1 + h2, l1 + l2, loc="upper left")
-    fig.legend(handles=proxies, loc="outside lower center", ncol=len(proxies), frameon=False, fontsize=9.5)
+    fig.legend(handles=proxies, loc="outside lower center", ncol=max(1, len(proxies)), frameon=False, fontsize=9.5)
     return axes
 
 
@@ -148,7 +204,27 @@ def plot_lazy_rich_schematic(ax=None):
     surface (here a curve); around :math:`\\theta_0` its linearisation is the tangent line. Lazy training
     moves along the tangent (kernel regression with the initial NTK) and stops at the point that fits
     the training data seen through the initial features; rich training follows the curve and reaches the
-    target. Returns the axis."""
+    target. Returns the axis.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes, optional
+        Default: a new figure.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axis (its frame off).
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt, gklib as gk
+    >>> ax = gk.viz.plot_lazy_rich_schematic()
+    >>> ax.axison, any("lazy end point" in t.get_text() for t in ax.texts)
+    (False, True)
+    >>> plt.close("all")
+    """
     if ax is None:
         _, ax = plt.subplots(figsize=(TEXT_WIDTH * 0.72, 3.3), constrained_layout=True)
     s = np.linspace(-0.35, 1.12, 200)
@@ -187,11 +263,43 @@ def plot_lazy_rich_schematic(ax=None):
     return ax
 
 
+@validate_params(result=_keyed(_MODE_KEYS, "gklib.kernels.dynamics.mode_learning"))
 def plot_mode_learning(result: dict, ax=None):
     """Fraction of each part of the target that kernel gradient descent with the initial NTK has not yet
     learned, against ``step + 1``: theory lines :math:`(1-2c\\lambda_k)^{2t}` and simulated points, with
     the time scales :math:`1/(2c\\lambda_k)` marked. ``result`` comes from
-    :func:`gklib.kernels.dynamics.mode_learning`. Returns the axis."""
+    :func:`gklib.kernels.dynamics.mode_learning`. Returns the axis.
+
+    How to read it: each part is learned (its curve drops) near its time scale (dotted); the smaller the
+    eigenvalue, the later — the traceless quadratic part last.
+
+    Parameters
+    ----------
+    result : dict
+        From :func:`gklib.kernels.dynamics.mode_learning`.
+    ax : matplotlib.axes.Axes, optional
+        Default: a new figure (legend below the axis).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        Three theory lines and three sets of points.
+
+    Raises
+    ------
+    InvalidParameterError
+        ``result`` is not such a dict.
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt, gklib as gk
+    >>> from gklib.kernels.dynamics import mode_learning
+    >>> ax = gk.viz.plot_mode_learning(mode_learning(D=4, P=40, n_test=40), ax=plt.figure().gca())
+    >>> ax.get_ylabel(), len(ax.get_legend().get_texts())
+    ('fraction not learned', 4)
+    >>> plt.close("all")
+    """
     own = ax is None
     ax = ax or plt.subplots(figsize=(TEXT_WIDTH * 0.8, 3.9), constrained_layout=True)[1]
     names = {"linear": ("linear part, $\\lambda=1/D$", "C0"),
@@ -221,6 +329,7 @@ def _frac(v: float) -> str:
     return f"{v:g}"
 
 
+@validate_params(result=_keyed(_SWEEP_KEYS, "gklib.toy.equivalence.weight_scale_sweeps"), level=c.POSITIVE)
 def plot_weight_scale_sweeps(result: dict, level: float = 0.1):
     """Paper Fig 6 (v3 Fig 7) from :func:`gklib.toy.equivalence.weight_scale_sweeps`: four panels in the
     house layout. (a)–(c) train (dashed) and test (solid) loss relative to its initial value against
@@ -228,7 +337,40 @@ def plot_weight_scale_sweeps(result: dict, level: float = 0.1):
     sweep (:math:`\\sigma`, :math:`\\alpha=1`) and the joint sweep (:math:`\\alpha=\\sigma^{-2}`), one colour
     per :math:`\\sigma`; (d) the steps at which the train (grey) and test (black) losses fall below
     ``level`` × their initial value, against :math:`\\sigma^2\\alpha`: α sweep filled circles, σ sweep
-    large open squares (so that coinciding points stay visible), joint sweep triangles. Returns the axes."""
+    large open squares (so that coinciding points stay visible), joint sweep triangles. Returns the axes.
+
+    How to read it: in (d) the three sweeps fall on one curve of :math:`\\sigma^2\\alpha`: only the
+    product sets the laziness.
+
+    Parameters
+    ----------
+    result : dict
+        From :func:`gklib.toy.equivalence.weight_scale_sweeps`.
+    level : float, default 0.1
+        > 0, the crossing level as a fraction of the initial loss.
+
+    Returns
+    -------
+    numpy.ndarray of matplotlib.axes.Axes, shape (4,)
+
+    Raises
+    ------
+    InvalidParameterError
+        ``result`` is not such a dict, or ``level <= 0``.
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt, gklib as gk
+    >>> from gklib.toy.equivalence import weight_scale_sweeps
+    >>> from gklib.viz.story import plot_weight_scale_sweeps
+    >>> task = gk.quadratic_task(D=4, P=20, P_test=20, seed=0)
+    >>> res = weight_scale_sweeps(task, [0.5, 1.0], N=8, steps=20, lr_scale=0.05, progress_bar=False)
+    >>> axes = plot_weight_scale_sweeps(res)
+    >>> len(axes), axes[3].get_title()
+    (4, '(d) when the losses fall')
+    >>> plt.close("all")
+    """
     from ..metrics import first_below
     from .style import panel_axes
 
