@@ -119,7 +119,7 @@ class QuadraticMLP(nn.Module):
         --------
         >>> import torch
         >>> from gklib.nets import QuadraticMLP
-        >>> float(QuadraticMLP(D=4, N=8)(torch.zeros(1, 4)).abs().sum())
+        >>> float(QuadraticMLP(D=4, N=8)(torch.zeros(1, 4)).detach().abs().sum())
         0.0
         """
         return self.features(x) @ self.W2.T / (self.D * self.N)
