@@ -91,7 +91,7 @@ def net_vs_linear(module: nn.Module, X, y, X_test, y_test, *, steps: int, lr: fl
 
     >>> import torch
     >>> from gklib.nets import net_vs_linear
-    >>> X = torch.randn(8, 3, dtype=torch.float64)
+    >>> X = torch.randn(8, 3, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
     >>> y = X @ torch.tensor([[1.0], [0.0], [-1.0]], dtype=torch.float64)
     >>> r = net_vs_linear(torch.nn.Linear(3, 1).double(), X, y, X, y, steps=20, lr=0.1, device="cpu")
     >>> r["distance"] < 1e-12, r["relative_ntk_change"], r["relative_weight_change"] > 0
@@ -170,8 +170,8 @@ def relative_weight_change(model):
     return float(torch.sqrt(num / den))
 
 
-@validate_params(model=Instance(CommitteeMachine, Anchored, what="a CommitteeMachine or an OutputScaled/Linearized module"),
-                 X=Array())
+@validate_params(model=Instance(CommitteeMachine, Anchored,
+                                what="a CommitteeMachine or an OutputScaled/Linearized module"), X=Array())
 def relative_ntk_change(model, X):
     """:math:`\\|K_t - K_0\\|_F / \\|K_0\\|_F` for the NTK Gram matrix on the probe set ``X``.
 
@@ -282,8 +282,8 @@ def feature_kernel_change(X_probe, method: str = "features"):
     --------
     >>> import torch
     >>> from gklib.nets import MLP, feature_kernel_change, fit
-    >>> X = torch.randn(20, 2, dtype=torch.float64)
-    >>> hist = fit(MLP([2, 8, 1], "tanh").double(), (X, X[:, :1] ** 2), steps=10, lr=0.5, log_every=10,
+    >>> X = torch.randn(20, 2, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
+    >>> hist = fit(MLP([2, 8, 1], "tanh").double(), (X, X[:, :1] ** 2), steps=10, lr=0.2, log_every=10,
     ...            track={"feat": feature_kernel_change(X)}, device="cpu")
     >>> bool(abs(hist.extra["feat"][0]) < 1e-12), bool(hist.extra["feat"][-1] > 1e-9)   # none, then some
     (True, True)
@@ -318,7 +318,7 @@ def ntk_change(X_probe):
     --------
     >>> import torch
     >>> from gklib.nets import MLP, fit, ntk_change
-    >>> X = torch.randn(10, 2, dtype=torch.float64)
+    >>> X = torch.randn(10, 2, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
     >>> hist = fit(MLP([2, 4, 1], "tanh").double(), (X, X[:, :1]), steps=5, lr=0.5, log_every=5,
     ...            track={"ntk": ntk_change(X[:4])}, device="cpu")
     >>> bool(abs(hist.extra["ntk"][0]) < 1e-12), bool(hist.extra["ntk"][-1] > 1e-9)

@@ -64,7 +64,7 @@ class TrainedModules:
     --------
     >>> import torch
     >>> from gklib.nets import MLP, fit
-    >>> X = torch.randn(6, 2)
+    >>> X = torch.randn(6, 2, generator=torch.Generator().manual_seed(0))
     >>> hist = fit(MLP([2, 3, 1], seed=0), (X, X[:, :1]), steps=2, alpha=[1.0, 2.0], lr=0.1, device="cpu")
     >>> hist.trained.state["layers.0.weight"].shape           # two runs
     torch.Size([2, 3, 2])
@@ -92,7 +92,7 @@ class TrainedModules:
         --------
         >>> import torch
         >>> from gklib.nets import MLP, fit
-        >>> X = torch.randn(6, 2)
+        >>> X = torch.randn(6, 2, generator=torch.Generator().manual_seed(0))
         >>> hist = fit(MLP([2, 3, 1]), (X, X[:, :1]), steps=2, alpha=[1.0, 2.0], lr=0.1, device="cpu")
         >>> one = hist.trained.run(1)
         >>> one.single, bool(torch.equal(one.state["layers.0.bias"], hist.trained.state["layers.0.bias"][1]))
@@ -123,7 +123,7 @@ class TrainedModules:
         >>> import torch
         >>> from gklib.nets import MLP, fit
         >>> net = MLP([2, 3, 1], seed=0)
-        >>> X = torch.randn(6, 2)
+        >>> X = torch.randn(6, 2, generator=torch.Generator().manual_seed(0))
         >>> trained = fit(net, (X, X[:, :1]), steps=3, lr=0.1, device="cpu").module(0)
         >>> bool(torch.equal(trained.layers[0].weight, net.layers[0].weight))      # net itself unchanged
         False
