@@ -42,7 +42,7 @@ from ..runtime import generator
 from ..history import History, log_grid
 from ..toy.tasks import Task
 from ..training import OPTIMIZER_ALIASES, OPTIMIZERS, DivergenceWatch, check_optimizer
-from ..validation import INT_MAX, broadcast_runs, check_betas, check_data, check_float_dtype
+from ..validation import broadcast_runs, check_betas, check_data, check_float_dtype
 
 __all__ = ["fit", "TrainedModules"]
 
@@ -180,7 +180,7 @@ def _optimizer(name, groups, momentum, betas):
 
 @validate_params(model=Instance(torch.nn.Module, list, tuple, what="a torch.nn.Module or a list of them"),
                  data=Instance(Task, tuple, list, what="a gklib Task or a tuple (X, y) or (X, y, X_test, y_test)"),
-                 steps=Integer(0, INT_MAX), alpha=Reals(0, closed="neither"), lr=Reals(0, closed="neither"),
+                 steps=Integer(0, 10**12), alpha=Reals(0, closed="neither"), lr=Reals(0, closed="neither"),
                  lr_alpha_power=Real(), loss=Options("mse", "ce"), optimizer=Options(*OPTIMIZERS, *OPTIMIZER_ALIASES),
                  momentum=Real(0, 1, closed="left"), weight_decay=Reals(0), warmup=Integer(0),
                  batch_size=Integer(1, none_ok=True), center=Boolean(), norm=Options("total", "layers"),
