@@ -64,6 +64,7 @@ def kernel_regression(K_train, y, K_test=None, ridge: float = 0.0, rcond: float 
     >>> kernel_regression(K, y).tolist(), kernel_regression(K, y, ridge=1.0).tolist()
     ([1.0, -2.0, 4.0], [0.5, -1.0, 2.0])
     """
+    ridge, rcond = float(ridge), float(rcond)
     K = torch.as_tensor(K_train)
     if K.ndim < 2 or K.shape[-1] != K.shape[-2]:
         raise ValueError(f"K_train must be square (..., P, P), got {tuple(K.shape)}")

@@ -200,7 +200,8 @@ def quadratic_features(X: torch.Tensor, eps: float) -> torch.Tensor:
     return torch.cat([X, eps * X * X, (2**0.5 * eps) * X[:, i] * X[:, j]], 1)
 
 
-@validate_params(D=_SIZE, eps=_EPS, n_samples=Integer(1, 10**9), seed=Integer(0, 2**63 - 1), chunk=_SIZE)
+@validate_params(D=Integer(1, 10**4), eps=_EPS, n_samples=Integer(1, 10**9), seed=Integer(0, 2**63 - 1),
+                 chunk=_SIZE)
 def feature_covariance_spectrum(D: int, eps: float, n_samples: int, seed: int = 0,
                                 chunk: int = 4096, device=None) -> np.ndarray:
     """Monte Carlo Mercer spectrum: eigenvalues of :math:`\\frac1n\\sum_a\\varphi(x_a)\\varphi(x_a)^\\top`.
@@ -212,7 +213,7 @@ def feature_covariance_spectrum(D: int, eps: float, n_samples: int, seed: int = 
     Parameters
     ----------
     D : int
-        Input dimension, >= 1.
+        Input dimension, in [1, 10**4] (the covariance has :math:`(D + D(D+1)/2)^2` entries).
     eps : float
         Activation coefficient ε >= 0.
     n_samples : int
