@@ -404,7 +404,7 @@ def fit(model, data, steps: int = 1000, *, alpha=1.0, lr=1e-3, lr_alpha_power: f
             return torch.nn.functional.one_hot(lbl, K).to(dtype) if loss == "mse" else lbl
         Y = lbl.reshape(lbl.shape[0], -1)
         if Y.shape[-1] != K:
-            raise ValueError(f"data does not fit the model: its output has shape {tuple(f0.shape[1:])} per run "
+            raise ValueError(f"data does not fit the model: module output has shape {tuple(f0.shape[1:])} "
                              f"but y has {tuple(lbl.shape)}")
         return Y
 
