@@ -2,7 +2,7 @@
 
 - **Optimiser names**: ``OPTIMIZERS`` (the names of the ``torch.optim`` classes); the older spellings
   of :func:`gklib.train` are the aliases ``OPTIMIZER_ALIASES`` (``"gd"`` = ``"sgd"``, ``"momentum"`` =
-  ``"sgd"`` with ``momentum > 0``), accepted by it alone. :func:`check_optimizer` checks a name and its
+  ``"sgd"`` with ``momentum > 0``), accepted by it and :func:`gklib.nets.fit`. :func:`check_optimizer` checks a name and its
   momentum.
 - **Optimiser steps**: :class:`~gklib.optim.RunOptimizer` (in :mod:`gklib.optim`, importable from here
   too), the updates of ``torch.optim.SGD`` (heavy-ball momentum), ``Adam`` and ``AdamW`` for tensors
@@ -26,7 +26,7 @@ __all__ = ["OPTIMIZERS", "OPTIMIZER_ALIASES", "DIVERGENCE_FACTOR", "check_optimi
 OPTIMIZERS = ("sgd", "adam", "adamw")
 """One optimiser vocabulary for every trainer (the names of the torch.optim classes)."""
 OPTIMIZER_ALIASES = {"gd": "sgd", "momentum": "sgd"}
-"""Older spellings that :func:`gklib.train` still accepts: ``"gd"`` is ``"sgd"``, ``"momentum"`` is ``"sgd"``
+"""Older spellings that every trainer accepts: ``"gd"`` is ``"sgd"``, ``"momentum"`` is ``"sgd"``
 with ``momentum > 0`` (required)."""
 DIVERGENCE_FACTOR = 1e6
 """A run has diverged when its loss exceeds this factor times its initial loss (or is not finite)."""

@@ -272,12 +272,14 @@ def test_validation_errors():
         OutputScaled(net, alpha=-2.0)
     with pytest.raises(ValueError, match="module"):
         OutputScaled("not a module")
-    with pytest.raises(ValueError, match="module"):
+    with pytest.raises(ValueError, match="model must be"):      # names its parameter, model
         linearize(3.0)
     with pytest.raises(ValueError, match="alpha"):
         lazy_lr(0.1, 0)
-    with pytest.raises(ValueError, match="optimizer"):
+    with pytest.raises(ValueError, match="momentum"):        # the alias "momentum" needs momentum > 0
         fit(net, (X, y), optimizer="momentum")
+    with pytest.raises(ValueError, match="optimizer"):
+        fit(net, (X, y), optimizer="lbfgs")
     with pytest.raises(ValueError, match="steps"):
         fit(net, (X, y), steps=-1)
     with pytest.raises(ValueError, match="lr"):

@@ -132,7 +132,7 @@ def test_uncentred_output():
 
 
 @pytest.mark.parametrize("kw,name", [(dict(loss="hinge"), "loss"), (dict(optimizer="lbfgs"), "optimizer"),
-                                     (dict(optimizer="gd"), "optimizer"), (dict(momentum=0.5, optimizer="adamw"), "momentum"),
+                                     (dict(optimizer="momentum"), "momentum"), (dict(momentum=0.5, optimizer="adamw"), "momentum"),
                                      (dict(alpha=-1.0), "alpha"), (dict(alpha=[1, 2], lr=[1, 2, 3]), "equal lengths"),
                                      (dict(steps=-3), "steps"), (dict(batch_size=0), "batch_size"),
                                      (dict(norm="l1"), "norm"), (dict(model="net"), "model")])
@@ -189,3 +189,23 @@ def test_fit_callback_sees_the_history_so_far_and_can_abandon_the_run():
             callback=lambda step, part: (_ for _ in ()).throw(KeyboardInterrupt) if step >= 20 else None)
     with pytest.raises(TypeError, match="callback"):
         fit(QuadraticMLP(10, 8, 5, seed=0), task, 5, device="cpu", callback=3)
+
+
+@pytest.mark.parametrize("alias,kw,canonical", [("gd", {}, {"optimizer": "sgd"}),
+                                                ("momentum", {"momentum": 0.9}, {"optimizer": "sgd", "momentum": 0.9})])
+def test_toy_trainer_spellings_are_aliases(alias, kw, canonical):
+    """#30: fit takes gklib.train's spellings "gd"/"momentum" (gklib.training.OPTIMIZER_ALIASES) and trains
+    exactly as the canonical optimiser; "momentum" without a momentum is refused, as in gklib.train."""
+    from gklib.training import OPTIMIZER_ALIASES
+
+    assert OPTIMIZER_ALIASES[alias] == "sgd"
+    task = modular_addition(5, 0.6, seed=0)
+    net = QuadraticMLP(10, 8, 5, seed=0)
+    common = dict(steps=30, lr=5.0, log_every=5, dtype=F64, device="cpu")
+    a = fit(net, task, optimizer=alias, **kw, **common)
+    b = fit(net, task, **canonical, **common)
+    np.testing.assert_array_equal(a.train_loss, b.train_loss)
+    assert a.train_loss[-1] < 0.9 * a.train_loss[0]           # it trained
+    if alias == "momentum":                                    # and the momentum mattered
+        c = fit(net, task, optimizer="sgd", **common)
+        assert not np.allclose(a.train_loss, c.train_loss)

@@ -2,6 +2,7 @@
 public callable that declares constraints, feeding each declared parameter the invalid values its constraint
 generates and requiring an error that names that parameter (never a result, never an unrelated error)."""
 import dataclasses
+from collections.abc import Callable
 import importlib
 import inspect
 import math
@@ -27,7 +28,17 @@ CONVERTED = {  # one module a line, sorted
     "gklib.data",
     "gklib.frontend",
     "gklib.history",
+    "gklib.kernels.dynamics",
+    "gklib.kernels.ntk",
+    "gklib.kernels.regression",
+    "gklib.kernels.spectrum",
     "gklib.metrics",
+    "gklib.nets.data",
+    "gklib.nets.experiments",
+    "gklib.nets.laziness",
+    "gklib.nets.modules",
+    "gklib.nets.trainer",
+    "gklib.nets.wrappers",
     "gklib.runtime",
     "gklib.toy.alignment",
     "gklib.toy.formula",
@@ -80,7 +91,8 @@ def _history():
 
 _INSTANCES = {gk.History: _history, gk.CommitteeMachine: lambda: gk.CommitteeMachine(4, 3),
               gk.Task: lambda: gk.quadratic_task(D=4, P=5, P_test=5), torch.Generator: torch.Generator,
-              str: lambda: "text", dict: lambda: {"alpha": [1.0]}}
+              str: lambda: "text", dict: lambda: {"alpha": [1.0]},
+              torch.nn.Module: lambda: torch.nn.Linear(2, 1), Callable: lambda: (lambda *args: None)}
 
 
 def _valid(c):

@@ -12,9 +12,45 @@ from torch import nn
 from torch.func import functional_call, jacrev, vmap
 
 from ..toy.model import CommitteeMachine, committee_output
-from ..validation import as_inputs, check_positive_int
+from ..runtime import get_device
+from ..params import Array, Boolean, Instance, Integer, validate_params
+from ..validation import as_inputs
 
 __all__ = ["empirical_ntk"]
+
+
+def check_device(device, name: str = "device") -> torch.device:
+    """:func:`gklib.get_device`, refusing the meta device (tensors without data: nothing could be measured);
+    a private helper of the trainers and data sets.
+    """
+    dev = get_device(device)
+    if dev.type == "meta":
+        raise ValueError(f"{name} must be a device that holds data (such as 'cpu' or 'cuda'), got 'meta'")
+    return dev
+
+
+def check_fits(module, X, name: str = "X"):
+    """Raise a ``ValueError`` naming ``name`` unless ``module`` can take the inputs ``X`` (a private helper of
+    the trainers and kernels: data are checked against the model before any work).
+
+    A module (or the module a wrapper holds in ``.module``) with a ``_check_input(X, name)`` method checks
+    itself (the networks of :mod:`gklib.nets.modules`: the input size, the token range); any other module
+    is tried on the first row of ``X``.
+    """
+    inner = module
+    while inner is not None:
+        check = getattr(inner, "_check_input", None)
+        if callable(check):
+            check(X, name)
+            return
+        inner = getattr(inner, "module", None)
+        inner = inner if isinstance(inner, nn.Module) else None
+    try:
+        with torch.no_grad():
+            module(X[:1])
+    except (RuntimeError, IndexError, ValueError, TypeError) as err:
+        raise ValueError(f"{name} does not fit the model: {type(module).__name__} on {name}[:1] of shape "
+                         f"{tuple(X[:1].shape)} raised {type(err).__name__}: {err}") from None
 
 
 def _chunks(n, size):
@@ -22,6 +58,11 @@ def _chunks(n, size):
 
 
 
+@validate_params(model=Instance(CommitteeMachine, nn.Module, what="a CommitteeMachine or a torch.nn.Module"),
+                 X1=Array(), X2=Array(none_ok=True),
+                 params=Instance(torch.Tensor, tuple, list, dict, none_ok=True,
+                                 what="weights (a tensor or a pair (W, a)), a dict of tensors or a list of names"),
+                 chunk_size=Integer(1), trace_outputs=Boolean())
 def empirical_ntk(model, X1, X2=None, params=None, chunk_size: int = 128, trace_outputs: bool = False):
     """Gram matrix of the empirical NTK, :math:`K_{ab} = \\sum_p \\partial_p f(x_a)\\,\\partial_p f(x_b)`.
 
@@ -30,30 +71,52 @@ def empirical_ntk(model, X1, X2=None, params=None, chunk_size: int = 128, trace_
 
     Parameters
     ----------
-    model : a :class:`~gklib.CommitteeMachine` (the Jacobian of its own output
-        :func:`~gklib.toy.model.committee_output`, for every ``activation``, w.r.t. the hidden
-        weights ``W`` and, with ``readout=True``, the readouts ``a`` too: the kernel sums over both
-        layers; batched over runs) or any :class:`torch.nn.Module` mapping ``(n, ...)`` inputs to
-        ``(n,)`` or ``(n, k)``.
-    X1, X2 : inputs ``(n1, ...)``, ``(n2, ...)``; ``X2=None`` means ``X2 = X1``.
-    params : committee machine: hidden weights to use instead of ``model.W`` (``(N, D)`` or
-        ``(R, N, D)``), or a pair ``(W, a)`` for a model with readouts (``a``: ``(N,)`` or ``(R, N)``;
-        with ``W`` alone the current readouts are used). Module: a dict ``name -> tensor`` (evaluate
-        at these values, and only w.r.t. them) or an iterable of parameter names; default all
-        parameters with ``requires_grad``.
-    trace_outputs : for a module with ``k > 1`` outputs, sum the ``k`` diagonal output blocks.
+    model : CommitteeMachine or torch.nn.Module
+        A :class:`~gklib.CommitteeMachine` (the Jacobian of its own output
+        :func:`~gklib.toy.model.committee_output`, for every ``activation``, w.r.t. the hidden weights ``W``
+        and, with ``readout=True``, the readouts ``a`` too: the kernel sums over both layers; batched over
+        runs), or any module mapping ``(n, ...)`` inputs to ``(n,)`` or ``(n, k)`` outputs.
+    X1 : torch.Tensor, shape (n1, ...)
+        Inputs (``(n1, D)`` for a committee machine, with its ``D``), finite.
+    X2 : torch.Tensor or None, shape (n2, ...), default None
+        Second inputs; ``None`` means ``X1``.
+    params : torch.Tensor or tuple or dict or list or None, default None
+        Committee machine: hidden weights to use instead of ``model.W`` (``(N, D)`` or ``(R, N, D)``), or a
+        pair ``(W, a)`` for a model with readouts (``a``: ``(N,)`` or ``(R, N)``; with ``W`` alone the
+        current readouts are used). Module: a dict ``name -> tensor`` (evaluate at these values, and only
+        w.r.t. them) or a list of parameter names. ``None``: every parameter with ``requires_grad``.
+    chunk_size : int, default 128
+        Rows per Jacobian chunk (>= 1): memory against speed.
+    trace_outputs : bool, default False
+        For a module with ``k > 1`` outputs, sum the ``k`` diagonal output blocks.
 
     Returns
     -------
-    Committee machine: ``(n1, n2)``, or ``(R, n1, n2)`` for a batched model. Module: ``(n1, n2)`` for
-    scalar outputs (or with ``trace_outputs``), else ``(n1, n2, k, k)``.
+    torch.Tensor
+        Committee machine: ``(n1, n2)``, or ``(R, n1, n2)`` for a batched model. Module: ``(n1, n2)`` for
+        scalar outputs (or with ``trace_outputs``), else ``(n1, n2, k, k)``.
+
+    Raises
+    ------
+    InvalidParameterError
+        A parameter breaks its declared constraint (``model=None``, NaN inputs, ``chunk_size=0``, ...).
+    ValueError
+        Inputs the model cannot take (another ``D``), unknown parameter names, weights of the wrong shape.
+
+    Examples
+    --------
+    The NTK of a linear model :math:`f(x) = w\\cdot x` is the Gram matrix :math:`XX^\\top`:
+
+    >>> import torch
+    >>> from gklib.kernels import empirical_ntk
+    >>> net = torch.nn.Linear(3, 1, bias=False)
+    >>> X = torch.tensor([[1.0, 0.0, 0.0], [1.0, 2.0, 0.0]])
+    >>> empirical_ntk(net, X).tolist()
+    [[1.0, 1.0], [1.0, 5.0]]
     """
-    chunk_size = check_positive_int(chunk_size, "chunk_size")
     if isinstance(model, CommitteeMachine):
         return _committee_ntk_autodiff(model, X1, X2, params, chunk_size)
-    if isinstance(model, nn.Module):
-        return _module_ntk(model, X1, X2, params, chunk_size, trace_outputs)
-    raise ValueError(f"model must be a CommitteeMachine or a torch.nn.Module, got {type(model).__name__}")
+    return _module_ntk(model, X1, X2, params, chunk_size, trace_outputs)
 
 
 def _run_weights(model, value, shape, name):
@@ -115,6 +178,7 @@ def _module_ntk(module, X1, X2, params, chunk, trace_outputs):
     for name, X in (("X1", X1), ("X2", X2)):
         if X.ndim < 1 or X.shape[0] == 0:
             raise ValueError(f"{name} must have a leading batch axis with at least one row")
+        check_fits(module, X, name)
 
     def f(p, X):
         out = functional_call(module, p, (X,))

@@ -7,27 +7,64 @@ measures how much of the labels lies along the kernel's top directions (chapter 
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import torch
 
 from ..frontend import progress
-from ..validation import check_positive, check_positive_int
+from ..params import Array, Boolean, Instance, Real, validate_params
+from ..validation import check_positive_int
 
 __all__ = ["kernel_regression", "kernel_learning_curve", "cka", "centered_kernel_alignment"]
 
 
+@validate_params(K_train=Array(min_size=1), y=Array(), K_test=Array(none_ok=True), ridge=Real(0),
+                 rcond=Real(0, closed="neither"))
 def kernel_regression(K_train, y, K_test=None, ridge: float = 0.0, rcond: float = 1e-12):
     """Kernel (ridge) regression :math:`f(x) = k(x)^\\top (K + \\lambda I)^{+} y`.
 
-    ``K_train`` is ``(..., P, P)`` (a leading batch axis is allowed), ``y`` is ``(..., P)`` or
-    ``(..., P, c)`` (``c`` targets solved at once), ``K_test`` is ``(..., n, P)``: rows are test
-    points, columns training points. ``ridge=0`` is the minimum-norm interpolant (eigenvalues below
-    ``rcond`` times the largest are dropped), so it fits the training labels exactly whenever
-    ``P <= rank K``. Computed in float64; returns predictions on the test points (``(..., n[, c])``),
-    or on the training points when ``K_test`` is ``None``.
+    ``ridge=0`` is the minimum-norm interpolant (eigenvalues below ``rcond`` times the largest are
+    dropped), so it fits the training labels exactly whenever ``P <= rank K``. Computed in float64.
+
+    Parameters
+    ----------
+    K_train : torch.Tensor, shape (..., P, P)
+        Gram matrix of the training points (leading batch axes allowed), finite; symmetrised.
+    y : torch.Tensor, shape (..., P) or (..., P, c)
+        Training labels (``c`` targets solved at once), finite.
+    K_test : torch.Tensor or None, shape (..., n, P), default None
+        Kernel between test points (rows) and training points (columns); ``None``: predict on the training
+        points.
+    ridge : float, default 0.0
+        :math:`\\lambda >= 0` added to the eigenvalues of ``K_train``.
+    rcond : float, default 1e-12
+        Relative cut-off (> 0) below which eigenvalues are dropped.
+
+    Returns
+    -------
+    torch.Tensor, shape (..., n) or (..., n, c)
+        Predictions (dtype of ``K_train``).
+
+    Raises
+    ------
+    InvalidParameterError
+        A parameter breaks its declared constraint (NaN entries in ``K_train`` or ``y``, ``ridge < 0``, ...).
+    ValueError
+        Shapes that do not fit (``K_train`` not square, ``y`` or ``K_test`` not matching ``P``).
+
+    Examples
+    --------
+    With ``K = I`` and no ridge the interpolant returns the labels; a ridge shrinks them by
+    :math:`1/(1+\\lambda)`:
+
+    >>> import torch
+    >>> from gklib.kernels import kernel_regression
+    >>> K, y = torch.eye(3, dtype=torch.float64), torch.tensor([1.0, -2.0, 4.0], dtype=torch.float64)
+    >>> kernel_regression(K, y).tolist(), kernel_regression(K, y, ridge=1.0).tolist()
+    ([1.0, -2.0, 4.0], [0.5, -1.0, 2.0])
     """
-    ridge = check_positive(ridge, "ridge", allow_zero=True)
-    rcond = check_positive(rcond, "rcond")
+    ridge, rcond = float(ridge), float(rcond)
     K = torch.as_tensor(K_train)
     if K.ndim < 2 or K.shape[-1] != K.shape[-2]:
         raise ValueError(f"K_train must be square (..., P, P), got {tuple(K.shape)}")
@@ -52,13 +89,56 @@ def kernel_regression(K_train, y, K_test=None, ridge: float = 0.0, rcond: float 
     return pred[..., 0] if vec else pred
 
 
+@validate_params(kernel=Instance(Callable, what="a callable kernel(X1, X2)"), X=Array(), Y=Array(), X_test=Array(),
+                 Y_test=Array(), Ps=Array((0, 1)), ridge=Real(0), progress_bar=Boolean(none_ok=True))
 def kernel_learning_curve(kernel, X, Y, X_test, Y_test, Ps, ridge: float = 0.0, progress_bar=None):
-    """Test MSE of kernel regression on nested training sets ``X[:P]`` for each ``P`` in ``Ps``.
+    """Test MSE of kernel regression (:func:`kernel_regression`) on nested training sets ``X[:P]`` for each
+    ``P`` in ``Ps``.
 
-    ``kernel(X1, X2)`` returns the ``(n1, n2)`` Gram matrix. ``Y`` is ``(P_max,)`` or ``(P_max, c)``
-    (several targets share every solve: e.g. the parts of a decomposed target), ``Y_test`` matches
-    on the test set. The Gram matrices are computed once on ``X[:max(Ps)]`` and sliced.
-    Returns a numpy array ``(len(Ps),)`` or ``(len(Ps), c)``.
+    The Gram matrices are computed once on ``X[:max(Ps)]`` and sliced.
+
+    Parameters
+    ----------
+    kernel : callable
+        ``kernel(X1, X2)`` returns the ``(n1, n2)`` Gram matrix.
+    X : torch.Tensor, shape (P_max, ...)
+        Training inputs (at least ``max(Ps)`` rows).
+    Y : torch.Tensor, shape (P_max,) or (P_max, c)
+        Training labels (several targets share every solve: e.g. the parts of a decomposed target).
+    X_test : torch.Tensor, shape (n, ...)
+        Test inputs.
+    Y_test : torch.Tensor, shape (n,) or (n, c)
+        Test labels, shaped like ``Y``.
+    Ps : int or sequence of int
+        Training-set sizes, each >= 1 and <= ``len(X)``.
+    ridge : float, default 0.0
+        Ridge :math:`\\lambda >= 0` of :func:`kernel_regression`.
+    progress_bar : bool or None, default None
+        Show a progress bar (``None``: :func:`gklib.frontend.progress_enabled` decides).
+
+    Returns
+    -------
+    numpy.ndarray, shape (len(Ps),) or (len(Ps), c)
+        The test MSE per ``P`` (and per target).
+
+    Raises
+    ------
+    InvalidParameterError
+        A parameter breaks its declared constraint.
+    ValueError
+        A ``P`` that is not a positive integer or exceeds ``len(X)``; labels with the wrong number of rows.
+
+    Examples
+    --------
+    A linear kernel learns a linear target in one dimension from one point:
+
+    >>> import torch
+    >>> from gklib.kernels import kernel_learning_curve
+    >>> X = torch.tensor([[1.0], [2.0], [3.0]], dtype=torch.float64)
+    >>> mse = kernel_learning_curve(lambda A, B: A @ B.T, X, 2 * X[:, 0], X, 2 * X[:, 0], [1, 3],
+    ...                             progress_bar=False)
+    >>> mse.round(12).tolist()
+    [0.0, 0.0]
     """
     Ps = [check_positive_int(p, "Ps") for p in np.atleast_1d(Ps)]
     X, X_test = torch.as_tensor(X), torch.as_tensor(X_test)
@@ -99,6 +179,7 @@ def _check_pair(K, y):
     return K, yc
 
 
+@validate_params(K=Array(), y=Array(1))
 def cka(K, y):
     """The paper's kernel–target alignment (chapter 2, §“Kernel–target alignment”), one-sided centring.
 
@@ -118,8 +199,41 @@ def cka(K, y):
     have the same mean). Adding :math:`\\mathbf 1 c^\\top` to ``K`` (one row added to every row) changes
     neither; adding :math:`c\\mathbf 1^\\top` changes ``cka`` but not the CKA. ``cka`` takes labels only; the CKA also compares two kernels.
 
-    Invariant to the scale of ``K`` and ``y`` and to adding a constant to ``y``. ``K`` may carry leading
-    batch axes (``(..., n, n)``; one value each).
+    Invariant to the scale of ``K`` and ``y`` and to adding a constant to ``y``.
+
+    Parameters
+    ----------
+    K : torch.Tensor, shape (..., n, n)
+        Kernel (leading batch axes allowed: one value each), finite, not constant along its columns.
+    y : torch.Tensor, shape (n,)
+        Labels, finite, not constant.
+
+    Returns
+    -------
+    torch.Tensor, shape (...)
+        The alignment, in [-1, 1].
+
+    Raises
+    ------
+    InvalidParameterError
+        A parameter breaks its declared constraint (NaN entries, ``y`` not 1-D, ...).
+    ValueError
+        Shapes that do not fit, or an undefined alignment (constant ``y``, column-constant ``K``).
+
+    Examples
+    --------
+    The kernel :math:`yy^\\top` is perfectly aligned with ``y``; adding a constant to every column changes
+    ``cka`` but not the standard CKA:
+
+    >>> import torch
+    >>> from gklib.kernels import centered_kernel_alignment, cka
+    >>> y = torch.tensor([1.0, -1.0, 2.0], dtype=torch.float64)
+    >>> yc = y - y.mean()
+    >>> round(float(cka(torch.outer(yc, yc), y)), 12)
+    1.0
+    >>> K = torch.outer(yc, yc) + torch.tensor([[0.0], [0.0], [3.0]], dtype=torch.float64)   # + c 1^T
+    >>> round(float(cka(K, y)), 4), round(float(centered_kernel_alignment(K, y)), 12)
+    (0.7399, 1.0)
     """
     K, yc = _check_pair(K, y)
     Kc = K - K.mean(-2, keepdim=True)
@@ -127,6 +241,7 @@ def cka(K, y):
     return num / (Kc.flatten(-2).norm(dim=-1) * (yc @ yc))
 
 
+@validate_params(K=Array(), L=Array())
 def centered_kernel_alignment(K, L):
     """Standard centred kernel alignment (Cortes, Mohri & Rostamizadeh 2012).
 
@@ -139,6 +254,34 @@ def centered_kernel_alignment(K, L):
     equal to 1 when ``HKH`` is a positive multiple of ``HLH``. ``K`` may be batched ``(..., n, n)``, and
     so may a kernel ``L`` (the batch axes broadcast; one value each). :func:`gklib.nets.kernel_distance`
     is one minus this.
+
+    Parameters
+    ----------
+    K : torch.Tensor, shape (..., n, n)
+        Kernel, finite.
+    L : torch.Tensor, shape (..., n, n) or (n,) or (n, k)
+        Second kernel, or labels (:math:`L = yy^\\top`), finite.
+
+    Returns
+    -------
+    torch.Tensor, shape (...)
+        The CKA, in [-1, 1].
+
+    Raises
+    ------
+    InvalidParameterError
+        A parameter breaks its declared constraint (NaN entries, ...).
+    ValueError
+        Shapes that do not fit, or ``L`` constant after centring.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from gklib.kernels import centered_kernel_alignment
+    >>> X = torch.tensor([[1.0, 0.0], [0.0, 2.0], [1.0, 1.0]], dtype=torch.float64)
+    >>> K = X @ X.T
+    >>> round(float(centered_kernel_alignment(K, 3 * K)), 12)       # scale-free
+    1.0
     """
     K = torch.as_tensor(K)
     if K.ndim < 2 or K.shape[-1] != K.shape[-2]:

@@ -37,7 +37,11 @@ from scipy.optimize import brentq
 
 from ..runtime import generator
 from ..data import gaussian_inputs
-from ..validation import check_positive, check_positive_int
+from ..params import Array, Boolean, Integer, Real, Reals, validate_params
+
+_SIZE = Integer(1)
+_EPS = Real(0)
+_POS = Real(0, closed="neither")
 
 __all__ = ["MercerSpectrum", "mercer_spectrum", "quadratic_features", "feature_covariance_spectrum",
            "spectrum_blocks", "target_decomposition", "target_powers", "kernel_theory_curve",
@@ -46,7 +50,29 @@ __all__ = ["MercerSpectrum", "mercer_spectrum", "quadratic_features", "feature_c
 
 @dataclass
 class MercerSpectrum:
-    """Distinct Mercer eigenvalues of :math:`K_0`, their multiplicities and eigenfunction names."""
+    """Distinct Mercer eigenvalues of :math:`K_0`, their multiplicities and eigenfunction names (made by
+    :func:`mercer_spectrum`); ``spec[label]`` is the eigenvalue of one block.
+
+    Parameters
+    ----------
+    D : int
+        Input dimension.
+    eps : float
+        Activation coefficient ε.
+    labels : tuple of str
+        The blocks' names.
+    eigenvalues : numpy.ndarray, shape (n_blocks,)
+        One eigenvalue per block.
+    multiplicities : numpy.ndarray of int, shape (n_blocks,)
+        How often each occurs.
+
+    Examples
+    --------
+    >>> from gklib.kernels import mercer_spectrum
+    >>> s = mercer_spectrum(D=3, eps=0.5)
+    >>> s["linear"], s.rank, s.expanded().size
+    (0.3333333333333333, 9, 9)
+    """
 
     D: int
     eps: float
@@ -55,7 +81,24 @@ class MercerSpectrum:
     multiplicities: np.ndarray
 
     def expanded(self, include_zero: bool = False) -> np.ndarray:
-        """Every eigenvalue repeated by its multiplicity, sorted in decreasing order."""
+        """Every eigenvalue repeated by its multiplicity, sorted in decreasing order.
+
+        Parameters
+        ----------
+        include_zero : bool, default False
+            Keep the zero eigenvalue(s).
+
+        Returns
+        -------
+        numpy.ndarray, shape (rank,) or (rank + zeros,)
+            The eigenvalues.
+
+        Examples
+        --------
+        >>> from gklib.kernels import mercer_spectrum
+        >>> mercer_spectrum(D=2, eps=1.0).expanded(include_zero=True).tolist()
+        [1.0, 0.5, 0.5, 0.5, 0.5, 0.0]
+        """
         vals = np.repeat(self.eigenvalues, self.multiplicities)
         vals = vals if include_zero else vals[vals > 0]
         return np.sort(vals)[::-1]
@@ -69,18 +112,52 @@ class MercerSpectrum:
         return float(self.eigenvalues[self.labels.index(label)])
 
     def as_dict(self) -> dict:
+        """The blocks as ``{label: (eigenvalue, multiplicity)}``.
+
+        Returns
+        -------
+        dict
+            One entry per block.
+
+        Examples
+        --------
+        >>> from gklib.kernels import mercer_spectrum
+        >>> mercer_spectrum(D=2, eps=1.0).as_dict()["norm"]
+        (1.0, 1)
+        """
         return {k: (float(v), int(m)) for k, v, m in zip(self.labels, self.eigenvalues, self.multiplicities)}
 
 
+@validate_params(D=_SIZE, eps=_EPS)
 def mercer_spectrum(D: int, eps: float) -> MercerSpectrum:
     """Mercer eigenvalues of :math:`K_0 = x\\cdot x' + \\epsilon^2(x\\cdot x')^2` under :math:`\\mathcal N(0,I/D)`.
 
     Labels: ``"linear"`` (1/D, ×D), ``"offdiag"`` (:math:`x_ix_j`, 2ε²/D², ×D(D−1)/2),
     ``"diag"`` (:math:`x_i^2-|x|^2/D`, 2ε²/D², ×(D−1)), ``"norm"`` (:math:`|x|^2`, ε²(D+2)/D², ×1),
     ``"constant"`` (0, ×1).
+
+    Parameters
+    ----------
+    D : int
+        Input dimension, >= 1.
+    eps : float
+        Activation coefficient ε >= 0.
+
+    Returns
+    -------
+    MercerSpectrum
+        The five blocks.
+
+    Examples
+    --------
+    The eigenvalues times multiplicities add up to :math:`\\langle K_0(x,x)\\rangle = 1 + \\epsilon^2(D+2)/D`:
+
+    >>> from gklib.kernels import mercer_spectrum
+    >>> s = mercer_spectrum(D=4, eps=0.5)
+    >>> float((s.eigenvalues * s.multiplicities).sum()), 1 + 0.25 * 6 / 4
+    (1.375, 1.375)
     """
-    D = check_positive_int(D, "D")
-    eps = check_positive(eps, "eps", allow_zero=True)
+    eps = float(eps)
     q = 2 * eps**2 / D**2
     return MercerSpectrum(
         D=D, eps=eps, labels=("linear", "offdiag", "diag", "norm", "constant"),
@@ -88,20 +165,43 @@ def mercer_spectrum(D: int, eps: float) -> MercerSpectrum:
         multiplicities=np.array([D, D * (D - 1) // 2, D - 1, 1, 1]))
 
 
+@validate_params(X=Array(2), eps=_EPS)
 def quadratic_features(X: torch.Tensor, eps: float) -> torch.Tensor:
     """Explicit features with :math:`\\varphi(x)\\cdot\\varphi(x') = K_0(x,x')`.
 
     ``X (n, D)`` -> ``(n, D + D(D+1)/2)``: :math:`x`, then :math:`\\epsilon x_i^2`, then
     :math:`\\sqrt2\\,\\epsilon x_ix_j` for :math:`i<j`.
+
+    Parameters
+    ----------
+    X : torch.Tensor, shape (n, D)
+        Inputs, finite.
+    eps : float
+        Activation coefficient ε >= 0.
+
+    Returns
+    -------
+    torch.Tensor, shape (n, D + D(D+1)/2)
+        The features (dtype of ``X``).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from gklib.kernels import quadratic_features
+    >>> X = torch.tensor([[1.0, 2.0], [0.5, -1.0]], dtype=torch.float64)
+    >>> F = quadratic_features(X, eps=0.3)
+    >>> G = X @ X.T
+    >>> bool(torch.allclose(F @ F.T, G + 0.09 * G**2))
+    True
     """
     X = torch.as_tensor(X)
-    if X.ndim != 2:
-        raise ValueError(f"X must have shape (n, D), got {tuple(X.shape)}")
-    eps = check_positive(eps, "eps", allow_zero=True)
+    eps = float(eps)
     i, j = torch.triu_indices(X.shape[1], X.shape[1], offset=1, device=X.device)
     return torch.cat([X, eps * X * X, (2**0.5 * eps) * X[:, i] * X[:, j]], 1)
 
 
+@validate_params(D=Integer(1, 10**4), eps=_EPS, n_samples=Integer(1, 10**9), seed=Integer(0, 2**63 - 1),
+                 chunk=_SIZE)
 def feature_covariance_spectrum(D: int, eps: float, n_samples: int, seed: int = 0,
                                 chunk: int = 4096, device=None) -> np.ndarray:
     """Monte Carlo Mercer spectrum: eigenvalues of :math:`\\frac1n\\sum_a\\varphi(x_a)\\varphi(x_a)^\\top`.
@@ -109,11 +209,35 @@ def feature_covariance_spectrum(D: int, eps: float, n_samples: int, seed: int = 
     ``n_samples`` Gaussian inputs (float64, accumulated in chunks). Returns the ``D + D(D+1)/2``
     eigenvalues in decreasing order. Each eigenvalue fluctuates by a Marchenko–Pastur spread of
     relative size :math:`\\sim 2\\sqrt{F/n}` (``F`` features) but each block's *mean* is unbiased.
+
+    Parameters
+    ----------
+    D : int
+        Input dimension, in [1, 10**4] (the covariance has :math:`(D + D(D+1)/2)^2` entries).
+    eps : float
+        Activation coefficient ε >= 0.
+    n_samples : int
+        Monte Carlo inputs, in [1, 10**9].
+    seed : int, default 0
+        Seed of the inputs, in [0, 2**63 - 1].
+    chunk : int, default 4096
+        Inputs per chunk, >= 1.
+    device : str or torch.device or None, default None
+        Where to accumulate (``None``: the CPU).
+
+    Returns
+    -------
+    numpy.ndarray, shape (D + D(D+1)/2,)
+        The eigenvalues, decreasing.
+
+    Examples
+    --------
+    >>> from gklib.kernels import feature_covariance_spectrum, mercer_spectrum
+    >>> ev = feature_covariance_spectrum(D=2, eps=1.0, n_samples=20000)
+    >>> ev.round(1).tolist(), mercer_spectrum(D=2, eps=1.0).expanded().tolist()
+    ([1.0, 0.5, 0.5, 0.5, 0.5], [1.0, 0.5, 0.5, 0.5, 0.5])
     """
-    D = check_positive_int(D, "D")
-    n = check_positive_int(n_samples, "n_samples", maximum=10**9)
-    chunk = check_positive_int(chunk, "chunk")
-    eps = check_positive(eps, "eps", allow_zero=True)
+    D, n, chunk, eps = int(D), int(n_samples), int(chunk), float(eps)
     gen = generator(seed)
     F = D + D * (D + 1) // 2
     C = torch.zeros(F, F, dtype=torch.float64, device=device)
@@ -126,13 +250,38 @@ def feature_covariance_spectrum(D: int, eps: float, n_samples: int, seed: int = 
     return torch.linalg.eigvalsh(C / n).flip(0).cpu().numpy()
 
 
+@validate_params(eigenvalues=Array(1), D=_SIZE)
 def spectrum_blocks(eigenvalues, D: int) -> dict:
     """Group a decreasing spectrum of :math:`K_0` into its blocks (mean eigenvalue of each).
 
     The top ``D`` values are the linear block, the next one the :math:`|x|^2` mode, the next
     :math:`D(D+1)/2 - 1` the traceless quadratic block (assumes ε²D ≪ 1 so the blocks are ordered).
+
+    Parameters
+    ----------
+    eigenvalues : array_like, shape (n,)
+        The spectrum (any order), at least :math:`D + D(D+1)/2` entries.
+    D : int
+        Input dimension, >= 1.
+
+    Returns
+    -------
+    dict
+        ``"linear"``, ``"norm"``, ``"quadratic"`` (block means) and ``"quadratic_median"``.
+
+    Raises
+    ------
+    ValueError
+        Too few eigenvalues.
+
+    Examples
+    --------
+    >>> from gklib.kernels import mercer_spectrum, spectrum_blocks
+    >>> b = spectrum_blocks(mercer_spectrum(D=3, eps=0.1).expanded(), D=3)
+    >>> round(float(b["linear"]), 6), round(float(b["quadratic"]), 6)       # 1/D and 2 eps^2/D^2
+    (0.333333, 0.002222)
     """
-    D = check_positive_int(D, "D")
+    D = int(D)
     ev = np.sort(np.asarray(eigenvalues, dtype=float))[::-1]
     nq = D * (D + 1) // 2 - 1
     if ev.size < D + 1 + nq:
@@ -141,12 +290,39 @@ def spectrum_blocks(eigenvalues, D: int) -> dict:
             "quadratic_median": float(np.median(ev[D + 1:D + 1 + nq]))}
 
 
+@validate_params(X=Array(2), beta=Array(1))
 def target_decomposition(X: torch.Tensor, beta: torch.Tensor) -> dict:
     """Split :math:`y = \\frac12(\\beta\\cdot x)^2` into Mercer eigenfunctions (paper v3 eq. 17; chapter 2,
     §“The target in the kernel's eigenbasis”).
 
     Returns ``{"traceless": ½[(β·x)² − |β|²|x|²/D], "norm": |β|²|x|²/(2D)}`` evaluated on the rows
     of ``X`` (each ``(n,)``); they sum to the target.
+
+    Parameters
+    ----------
+    X : torch.Tensor, shape (n, D)
+        Inputs, finite.
+    beta : torch.Tensor, shape (D,)
+        Target direction, finite.
+
+    Returns
+    -------
+    dict
+        ``{"traceless": (n,), "norm": (n,)}`` tensors (dtype of ``X``).
+
+    Raises
+    ------
+    ValueError
+        ``beta`` not of length ``D``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from gklib.kernels import target_decomposition
+    >>> X, beta = torch.tensor([[1.0, 1.0], [2.0, 0.0]]), torch.tensor([1.0, 0.0])
+    >>> parts = target_decomposition(X, beta)
+    >>> (parts["traceless"] + parts["norm"]).tolist(), (0.5 * (X @ beta) ** 2).tolist()
+    ([0.5, 2.0], [0.5, 2.0])
     """
     X, beta = torch.as_tensor(X), torch.as_tensor(beta)
     if X.ndim != 2 or beta.shape != (X.shape[1],):
@@ -157,14 +333,32 @@ def target_decomposition(X: torch.Tensor, beta: torch.Tensor) -> dict:
     return {"traceless": 0.5 * ((X @ beta) ** 2 - b2 * x2 / D), "norm": 0.5 * b2 * x2 / D}
 
 
+@validate_params(D=_SIZE, q_star=_POS)
 def target_powers(D: int, q_star: float = 1.0) -> dict:
     """Population power :math:`\\langle y_{\\rm part}^2\\rangle` of each part, with :math:`|\\beta|^2 = q_\\star D`.
 
     ``norm``: :math:`\\frac{q_\\star^2}{4}\\frac{D+2}{D}`; ``traceless``: :math:`\\frac{q_\\star^2}{2}\\frac{D-1}{D}`;
     they add up to :math:`\\langle y^2\\rangle = \\frac34 q_\\star^2`.
+
+    Parameters
+    ----------
+    D : int
+        Input dimension, >= 1.
+    q_star : float, default 1.0
+        :math:`q_\\star = |\\beta|^2/D > 0`.
+
+    Returns
+    -------
+    dict
+        ``{"norm": float, "traceless": float}``.
+
+    Examples
+    --------
+    >>> from gklib.kernels import target_powers
+    >>> target_powers(D=4)
+    {'norm': 0.375, 'traceless': 0.375}
     """
-    D = check_positive_int(D, "D")
-    q = check_positive(q_star, "q_star")
+    q = float(q_star)
     return {"norm": q**2 * (D + 2) / (4 * D), "traceless": q**2 * (D - 1) / (2 * D)}
 
 
@@ -191,20 +385,46 @@ def _kappa(P, lam, mult, ridge):
     return float(np.exp(brentq(h, lo, hi, xtol=1e-12, rtol=1e-12, maxiter=500)))
 
 
+@validate_params(D=_SIZE, eps=_POS, Ps=Reals(0, closed="neither"), ridge=_EPS, q_star=_POS)
 def kernel_theory_curve(D: int, eps: float, Ps, ridge: float = 0.0, q_star: float = 1.0) -> dict:
     """Predicted kernel-regression learning curve of :math:`K_0` on the quadratic target.
 
     Spectral theory (module docstring) with the exact Mercer spectrum; ``ridge`` in the convention
     :math:`(K + \\lambda I)^{-1}` with the unnormalised Gram matrix. Returns numpy arrays over ``Ps``:
     ``"norm"``, ``"traceless"`` (fraction of each part not yet learned, 1 → 0) and ``"test_mse"``.
+
+    Parameters
+    ----------
+    D : int
+        Input dimension, >= 1.
+    eps : float
+        Activation coefficient ε > 0.
+    Ps : float or sequence of float
+        Sample sizes, > 0.
+    ridge : float, default 0.0
+        Ridge λ >= 0.
+    q_star : float, default 1.0
+        :math:`q_\\star = |\\beta|^2/D > 0`.
+
+    Returns
+    -------
+    dict
+        ``"P"``, ``"norm"``, ``"traceless"``, ``"test_mse"``: numpy arrays of shape ``(len(Ps),)``.
+
+    Examples
+    --------
+    Without ridge everything is learned once ``P`` reaches the rank :math:`D + D(D+1)/2`:
+
+    >>> from gklib.kernels import kernel_theory_curve
+    >>> c = kernel_theory_curve(D=3, eps=0.3, Ps=[1, 9])
+    >>> c["test_mse"].round(3).tolist()           # at P = 1 worse than predicting 0 (<y^2> = 0.75)
+    [0.905, 0.0]
     """
-    D = check_positive_int(D, "D")
-    eps = check_positive(eps, "eps")
-    ridge = check_positive(ridge, "ridge", allow_zero=True)
+    ridge = float(ridge)
     lam, mult, power = _modes(D, eps, q_star)
     out = {"P": np.asarray(Ps, dtype=float), "norm": [], "traceless": [], "test_mse": []}
     for P in np.atleast_1d(Ps):
-        P = check_positive(P, "Ps")
+        P = float(P)
         k = _kappa(P, lam, mult, ridge)
         if k == 0.0:
             E = np.zeros(3)
@@ -217,6 +437,7 @@ def kernel_theory_curve(D: int, eps: float, Ps, ridge: float = 0.0, q_star: floa
     return {k: np.asarray(v) for k, v in out.items()}
 
 
+@validate_params(D=_SIZE, eps=_POS, ridge=_EPS, q_star=_POS, level=Real(0, 1, closed="neither"))
 def predicted_sample_sizes(D: int, eps: float, ridge: float = 0.0, q_star: float = 1.0,
                            level: float = 0.5) -> dict:
     """Sample sizes at which kernel regression with :math:`K_0` learns each part of the target.
@@ -227,10 +448,33 @@ def predicted_sample_sizes(D: int, eps: float, ridge: float = 0.0, q_star: float
     ``"heuristic_traceless"`` = :math:`D^2/(2\\epsilon^2)`, and ``"rank"`` = :math:`D + D(D+1)/2`.
     Without ridge the traceless part is learned by counting modes (P → rank, independent of ε); a
     ridge λ moves it to :math:`P\\sim\\lambda D^2/(2\\epsilon^2)`.
+
+    Parameters
+    ----------
+    D : int
+        Input dimension, >= 1.
+    eps : float
+        Activation coefficient ε > 0.
+    ridge : float, default 0.0
+        Ridge λ >= 0.
+    q_star : float, default 1.0
+        :math:`q_\\star > 0`.
+    level : float, default 0.5
+        Unlearned fraction that counts as learned, in (0, 1).
+
+    Returns
+    -------
+    dict
+        ``"norm"``, ``"traceless"`` (float or ``None``), the heuristics and ``"rank"``.
+
+    Examples
+    --------
+    >>> from gklib.kernels import predicted_sample_sizes
+    >>> p = predicted_sample_sizes(D=4, eps=0.3)
+    >>> p["rank"], p["heuristic_linear"], bool(p["norm"] < p["traceless"] <= p["rank"])
+    (14, 4.0, True)
     """
-    level = check_positive(level, "level")
-    if level >= 1:
-        raise ValueError(f"level must be in (0, 1), got {level}")
+    level = float(level)
     s = mercer_spectrum(D, eps)
     out = {"rank": s.rank, "heuristic_linear": 1 / s["linear"], "heuristic_norm": 1 / s["norm"],
            "heuristic_traceless": 1 / s["offdiag"]}
@@ -242,6 +486,7 @@ def predicted_sample_sizes(D: int, eps: float, ridge: float = 0.0, q_star: float
     return out
 
 
+@validate_params(D=_SIZE, eps=Reals(0), q_star=_POS, centered=Boolean(), n=Integer(1, none_ok=True))
 def population_alignment(D: int, eps, q_star: float = 1.0, centered: bool = True, n: int | None = None):
     """Population kernel–target alignment of the initial kernel :math:`K_0`
     (chapter 2, §“Kernel–target alignment”).
@@ -257,17 +502,41 @@ def population_alignment(D: int, eps, q_star: float = 1.0, centered: bool = True
     adding the diagonal terms to leading order in 1/D and ε² (:math:`K(x,x)\\approx(1+\\epsilon^2)|x|^2`):
     numerator :math:`+\\,(1+\\frac4D)(1+\\epsilon^2)\\langle y_c^2\\rangle/n`,
     :math:`\\langle K_c^2\\rangle + (1+\\frac2D)(1+\\epsilon^2)^2/n`.
-    ``eps`` may be an array.
+
+    Parameters
+    ----------
+    D : int
+        Input dimension, >= 1.
+    eps : float or sequence of float
+        Activation coefficient(s) ε >= 0.
+    q_star : float, default 1.0
+        :math:`q_\\star > 0`.
+    centered : bool, default True
+        The centred alignment of :func:`~gklib.kernels.cka` or the paper's uncentred one.
+    n : int or None, default None
+        Finite sample size (>= 1, ``centered`` only); ``None``: the population value.
+
+    Returns
+    -------
+    float or numpy.ndarray
+        The alignment (the shape of ``eps``).
+
+    Raises
+    ------
+    ValueError
+        ``n`` with ``centered=False``.
+
+    Examples
+    --------
+    >>> from gklib.kernels import population_alignment
+    >>> population_alignment(D=10, eps=[0.0, 1.0]).round(4).tolist()     # 0.01 / (sqrt(0.124) * 0.5)
+    [0.0, 0.0568]
     """
-    D = check_positive_int(D, "D")
-    q = check_positive(q_star, "q_star")
+    q = float(q_star)
     e = np.asarray(eps, dtype=float)
-    if np.any(e < 0) or not np.all(np.isfinite(e)):
-        raise ValueError(f"eps must be finite and >= 0, got {eps!r}")
     if centered:
         num, K2, y2 = e**2 * q**2 / D**2, 1 / D + 2 * e**4 * (D + 2) / D**3, q**2 / 2
         if n is not None:
-            n = check_positive_int(n, "n")
             num = num + (1 + 4 / D) * (1 + e**2) * y2 / n
             K2 = K2 + (1 + 2 / D) * (1 + e**2) ** 2 / n
     elif n is not None:
@@ -277,10 +546,29 @@ def population_alignment(D: int, eps, q_star: float = 1.0, centered: bool = True
     return num / (np.sqrt(K2) * y2)
 
 
+@validate_params(D=_SIZE, eps=Reals(0))
 def power_split(D: int, eps) -> dict:
     """Kernel power in linear and quadratic eigenfunctions: ``{"linear": 1, "quadratic": ε²(D+2)/D}``
-    and the quadratic fraction. ``eps`` may be an array."""
-    D = check_positive_int(D, "D")
+    and the quadratic fraction.
+
+    Parameters
+    ----------
+    D : int
+        Input dimension, >= 1.
+    eps : float or sequence of float
+        Activation coefficient(s) ε >= 0.
+
+    Returns
+    -------
+    dict
+        ``"linear"``, ``"quadratic"``, ``"quadratic_fraction"``: arrays of the shape of ``eps``.
+
+    Examples
+    --------
+    >>> from gklib.kernels import power_split
+    >>> power_split(D=2, eps=1.0)["quadratic_fraction"]                # 2 / (1 + 2)
+    np.float64(0.6666666666666666)
+    """
     e = np.asarray(eps, dtype=float)
     quad = e**2 * (D + 2) / D
     return {"linear": np.ones_like(e), "quadratic": quad, "quadratic_fraction": quad / (1 + quad)}

@@ -27,14 +27,20 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ..runtime import generator, get_device
+from ..kernels.ntk import check_device, check_fits
+from ..params import Boolean, Instance, Integer, Options, Real, validate_params
+from ..runtime import generator
 from ..toy.tasks import Task
-from ..validation import check_positive, check_positive_int
+
+_SEED = Integer(0, 2**63 - 1)
+_PATH = Instance(str, os.PathLike, what="a folder path", none_ok=True)
 
 __all__ = ["modular_addition", "mirrored_fraction", "student_teacher", "load_mnist", "find_mnist_dir", "MNIST_FILES",
            "MNIST_MIRRORS"]
 
 
+@validate_params(p=Integer(2, 10**4), train_frac=Real(0, 1, closed="neither"), seed=_SEED,
+                 encoding=Options("onehot", "tokens"))
 def modular_addition(p: int = 23, train_frac: float = 0.9, seed: int = 1, encoding: str = "onehot",
                      device=None, dtype=torch.float32) -> Task:
     """All pairs :math:`(a, b)\\in\\mathbb Z_p^2` with label :math:`c = (a+b) \\bmod p`, split at random.
@@ -43,13 +49,42 @@ def modular_addition(p: int = 23, train_frac: float = 0.9, seed: int = 1, encodi
     MLP of paper Fig 2). ``encoding="tokens"``: ``X`` is ``(P, 3)`` integer tokens ``(a, b, p)``, the
     last one the ``"="`` token (the Transformer). ``y``: integer labels ``(P,)``. A seeded
     permutation puts ``round(train_frac·p²)`` pairs in the training set, the rest in the test set.
+
+    Parameters
+    ----------
+    p : int, default 23
+        The modulus, in [2, 10**4].
+    train_frac : float, default 0.9
+        Fraction of the :math:`p^2` pairs used for training, in (0, 1).
+    seed : int, default 1
+        Seed of the split, in [0, 2**63 - 1].
+    encoding : {"onehot", "tokens"}, default "onehot"
+        Input encoding (above).
+    device : str or torch.device or None, default None
+        :func:`gklib.get_device` (the meta device is refused).
+    dtype : torch.dtype, default torch.float32
+        Dtype of the one-hot inputs.
+
+    Returns
+    -------
+    Task
+        ``meta`` holds ``p``, ``n_classes``, ``encoding``, ``seed``.
+
+    Raises
+    ------
+    ValueError
+        A split that leaves an empty train or test set.
+
+    Examples
+    --------
+    >>> from gklib.nets import modular_addition
+    >>> task = modular_addition(p=5, train_frac=0.6, encoding="tokens", device="cpu")
+    >>> tuple(task.X.shape), tuple(task.X_test.shape)
+    ((15, 3), (10, 3))
+    >>> bool(((task.X[:, 0] + task.X[:, 1]) % 5 == task.y).all())
+    True
     """
-    p = check_positive_int(p, "p")
-    train_frac = check_positive(train_frac, "train_frac")
-    if not train_frac < 1:
-        raise ValueError(f"train_frac must be in (0, 1), got {train_frac!r}")
-    if encoding not in ("onehot", "tokens"):
-        raise ValueError(f"encoding must be 'onehot' or 'tokens', got {encoding!r}")
+    p, train_frac = int(p), float(train_frac)
     a, b = torch.meshgrid(torch.arange(p), torch.arange(p), indexing="ij")
     a, b = a.flatten(), b.flatten()
     c = (a + b) % p
@@ -62,11 +97,12 @@ def modular_addition(p: int = 23, train_frac: float = 0.9, seed: int = 1, encodi
     if not 0 < n < p * p:
         raise ValueError(f"train_frac={train_frac} leaves an empty train or test set for p={p}")
     tr, te = perm[:n], perm[n:]
-    dev = get_device(device)
+    dev = check_device(device)
     return Task(X=X[tr].to(dev), y=c[tr].to(dev), X_test=X[te].to(dev), y_test=c[te].to(dev),
                 name=f"mod{p}-add", meta={"p": p, "n_classes": p, "encoding": encoding, "seed": seed})
 
 
+@validate_params(task=Instance(Task, what="a gklib Task"))
 def mirrored_fraction(task) -> float:
     """Fraction of the test pairs :math:`(a, b)` of a :func:`modular_addition` task whose mirror
     :math:`(b, a)` is in the training set.
@@ -75,6 +111,27 @@ def mirrored_fraction(task) -> float:
     exactly these test pairs right, so this is the test accuracy of "memorisation + symmetry" — the
     plateau a lazy network sits on before it groks. For a random split with training fraction
     :math:`f` it is close to :math:`f` (pairs with :math:`a = b` are their own mirror).
+
+    Parameters
+    ----------
+    task : Task
+        A task made by :func:`modular_addition`.
+
+    Returns
+    -------
+    float
+        The fraction, in [0, 1].
+
+    Raises
+    ------
+    ValueError
+        A task not made by :func:`modular_addition`.
+
+    Examples
+    --------
+    >>> from gklib.nets import mirrored_fraction, modular_addition
+    >>> round(mirrored_fraction(modular_addition(p=23, train_frac=0.5, device="cpu")), 2)
+    0.51
     """
     enc = task.meta.get("encoding") if isinstance(task.meta, dict) else None
     if enc not in ("onehot", "tokens"):
@@ -94,21 +151,58 @@ def mirrored_fraction(task) -> float:
     return float(seen[bt, at].double().mean())
 
 
+@validate_params(teacher=Instance(torch.nn.Module, what="a torch.nn.Module"), D=Integer(1), P=Integer(1),
+                 P_test=Integer(1), seed=_SEED)
 def student_teacher(teacher: torch.nn.Module, D: int = 5, P: int = 100, P_test: int = 100,
                     seed: int = 0, device=None, dtype=torch.float32) -> Task:
     """Regression on a fixed teacher network: :math:`x\\sim\\mathcal N(0, I_D)`, ``y = teacher(x)``.
 
     With ``teacher = gklib.nets.MLP([5, 100, 100, 5], "tanh", seed=...)`` this is the
     student–teacher task of Omnigrok / paper App 8.3.1. ``y`` is ``(P, K)``.
+
+    Parameters
+    ----------
+    teacher : torch.nn.Module
+        The teacher, taking ``(n, D)`` inputs (evaluated on a float32 CPU copy).
+    D : int, default 5
+        Input size, >= 1 (the teacher's).
+    P, P_test : int, default 100
+        Training and test points, >= 1.
+    seed : int, default 0
+        Seed of the inputs, in [0, 2**63 - 1].
+    device : str or torch.device or None, default None
+        :func:`gklib.get_device` (the meta device is refused).
+    dtype : torch.dtype, default torch.float32
+        Dtype of the task.
+
+    Returns
+    -------
+    Task
+        ``X (P, D)``, ``y (P, K)`` and the test set.
+
+    Raises
+    ------
+    ValueError
+        A teacher that does not take ``D`` inputs.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from gklib.nets import MLP, student_teacher
+    >>> teacher = MLP([3, 8, 2], "tanh", seed=1)
+    >>> task = student_teacher(teacher, D=3, P=6, P_test=4, device="cpu")
+    >>> tuple(task.y.shape), bool(torch.allclose(task.y, teacher(task.X)))
+    ((6, 2), True)
     """
-    D, P, P_test = (check_positive_int(v, n) for v, n in ((D, "D"), (P, "P"), (P_test, "P_test")))
+    D, P, P_test = int(D), int(P), int(P_test)
+    dev = check_device(device)
     g = generator(seed, "data")
     X = torch.randn(P, D, generator=g)
     X_test = torch.randn(P_test, D, generator=g)
+    t = copy.deepcopy(teacher).to("cpu", torch.float32)
+    check_fits(t, X, "teacher's inputs X (D)")
     with torch.no_grad():
-        t = copy.deepcopy(teacher).to("cpu", torch.float32)
         y, y_test = t(X), t(X_test)
-    dev = get_device(device)
     return Task(X=X.to(dev, dtype), y=y.to(dev, dtype), X_test=X_test.to(dev, dtype),
                 y_test=y_test.to(dev, dtype), name="student-teacher", meta={"seed": seed})
 
@@ -133,11 +227,26 @@ def _has_mnist(folder: Path, key: str = "test_images") -> bool:
     return (folder / name).is_file() or (folder / (name + ".gz")).is_file()
 
 
+@validate_params(root=_PATH)
 def find_mnist_dir(root=None) -> Path:
     """The folder the MNIST loader reads (see the module docstring for the search order).
 
-    Returns the first candidate that holds the t10k images; if none does, the folder where files
-    are expected (``root``, ``$GKLIB_DATA`` or the user cache).
+    Parameters
+    ----------
+    root : str or os.PathLike or None, default None
+        A folder that wins over every other place.
+
+    Returns
+    -------
+    pathlib.Path
+        The first candidate that holds the t10k images; if none does, the folder where files are expected
+        (``root``, ``$GKLIB_DATA`` or the user cache).
+
+    Examples
+    --------
+    >>> from gklib.nets import find_mnist_dir
+    >>> find_mnist_dir("/tmp/mnist").as_posix()
+    '/tmp/mnist'
     """
     if root is not None:
         return Path(root).expanduser()
@@ -217,6 +326,8 @@ def _read_pair(folder: Path, part: str):
     return X, y
 
 
+@validate_params(n_train=Integer(1), n_test=Integer(1, none_ok=True), root=_PATH, download=Boolean(), seed=_SEED,
+                 pool=Options(1, 2, 4, 7, 14, 28))
 def load_mnist(n_train: int = 1000, n_test: int | None = 2000, root=None, download: bool = True,
                seed: int = 0, pool: int = 1, device=None, dtype=torch.float32) -> Task:
     """MNIST digits as a :class:`~gklib.Task`: ``X`` ``(n, 784)`` pixels in [0, 1], ``y`` labels ``(n,)``.
@@ -228,13 +339,59 @@ def load_mnist(n_train: int = 1000, n_test: int | None = 2000, root=None, downlo
     folder when ``download=True`` (MD5-verified); otherwise a ``FileNotFoundError`` says where to
     put them. ``pool=k`` averages ``k×k`` pixel blocks (``k`` divides 28): ``D = (28/k)²``, a
     cheaper input for CPU-sized runs.
+
+    Parameters
+    ----------
+    n_train : int, default 1000
+        Training images, >= 1.
+    n_test : int or None, default 2000
+        Test images, >= 1 (``None``: every held-out image).
+    root : str or os.PathLike or None, default None
+        The folder (:func:`find_mnist_dir`).
+    download : bool, default True
+        Download missing files.
+    seed : int, default 0
+        Seed of the draw, in [0, 2**63 - 1].
+    pool : {1, 2, 4, 7, 14, 28}, default 1
+        Pixel-block size of the average pooling.
+    device : str or torch.device or None, default None
+        :func:`gklib.get_device` (the meta device is refused).
+    dtype : torch.dtype, default torch.float32
+        Dtype of the pixels.
+
+    Returns
+    -------
+    Task
+        ``X (n, (28/pool)**2)``, labels ``y (n,)``; ``meta`` holds the folder and the source.
+
+    Raises
+    ------
+    FileNotFoundError
+        No files and ``download=False``.
+    RuntimeError
+        A corrupt file or a failed download.
+    ValueError
+        ``n_train`` leaves no held-out image of the t10k file.
+
+    Examples
+    --------
+    ``load_mnist(n_train=1000, n_test=2000, pool=4)`` gives ``X`` of shape ``(1000, 49)``. Without the
+    files and downloads, the error says where to put them; arguments are checked first:
+
+    >>> import tempfile
+    >>> from gklib.nets import load_mnist
+    >>> with tempfile.TemporaryDirectory() as empty:
+    ...     load_mnist(root=empty, download=False)   # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    FileNotFoundError: MNIST files not found in ... Put the standard idx files there ...
+    >>> load_mnist(pool=3)
+    Traceback (most recent call last):
+    ...
+    gklib.params.InvalidParameterError: pool must be one of (1, 2, 4, 7, 14, 28), got 3
     """
-    n_train = check_positive_int(n_train, "n_train")
-    pool = check_positive_int(pool, "pool")
-    if 28 % pool:
-        raise ValueError(f"pool must divide 28, got {pool}")
-    if n_test is not None:
-        n_test = check_positive_int(n_test, "n_test")
+    n_train, pool = int(n_train), int(pool)
+    n_test = None if n_test is None else int(n_test)
     folder = find_mnist_dir(root)
     if not _has_mnist(folder):
         if not download:
@@ -272,7 +429,7 @@ def load_mnist(n_train: int = 1000, n_test: int | None = 2000, root=None, downlo
         rest = perm[n_train:] if n_test is None else perm[n_train: n_train + n_test]
         Xtr, ytr, Xte, yte = test_X[perm[:n_train]], test_y[perm[:n_train]], test_X[rest], test_y[rest]
         source = "t10k split"
-    dev = get_device(device)
+    dev = check_device(device)
 
     def px(a):
         a = a.astype(np.float32) / 255

@@ -108,7 +108,7 @@ def train(model: CommitteeMachine, task, steps, lr_scale=1.0, *, engine: str = "
         ``"adam"`` or ``"adamw"`` (step :math:`\text{lr_scale}/\alpha`, so the function moves at an
         α-independent rate); all but plain ``"sgd"`` use the direct engine. The older spellings ``"gd"``
         (= ``"sgd"``) and ``"momentum"`` (= ``"sgd"`` with momentum) are accepted (the aliases
-        :data:`gklib.training.OPTIMIZER_ALIASES`; :func:`gklib.nets.fit` takes none).
+        :data:`gklib.training.OPTIMIZER_ALIASES`, as in :func:`gklib.nets.fit`).
     weight_decay : float, default 0.0
         λ >= 0, adds :math:`\lambda W` to the gradient (``"adamw"``: decoupled,
         :math:`W \leftarrow (1-\eta\lambda) W` before the Adam step).
