@@ -15,11 +15,15 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from ..validation import check_positive, check_positive_int
-from ._checks import F64, MAX_STEPS, check_common, check_init
+from ..params import Array, Integer, Options, Real, validate_params
+from ._checks import F64, MAX_STEPS, MATRIX, N_UNITS, NONNEGATIVE, POSITIVE, SIZE, SIZE_OR_NONE, VECTOR, check_init
+
+__all__ = ["cm_test_loss", "online_response", "escape_rate", "escape_time", "weight_alignment", "typical_m0",
+           "linear_gd_losses", "OnlineResult", "solve_online"]
 
 
 # ----------------------------------------------------------------------------- closed forms
+@validate_params(C=Array(), m=Array(), alpha=POSITIVE, eps=NONNEGATIVE, q_star=POSITIVE)
 def cm_test_loss(C, m, alpha: float, eps: float, q_star: float):
     r"""Population test loss (MSE, no ½) of the uncentred model from its order parameters (paper v3 eq. 6 in
     :math:`(C,\boldsymbol m)`; the DMFT derivation page, Step 4):
@@ -28,7 +32,40 @@ def cm_test_loss(C, m, alpha: float, eps: float, q_star: float):
               +\tfrac12\Big[\tfrac{\alpha^2\epsilon^2}{N^2}\textstyle\sum_{ij}C_{ij}^2
               -\tfrac{2\alpha\epsilon}N\sum_im_i^2+q_\star^2\Big]+\tfrac{\alpha^2}{N^2}\sum_{ij}C_{ij}.
 
-    ``C`` has shape ``(..., N, N)`` (equal-time), ``m`` ``(..., N)``; works on numpy or torch.
+    Parameters
+    ----------
+    C : array_like or torch.Tensor, shape (..., N, N)
+        Equal-time correlations :math:`C=WW^\top/D` (any leading batch axes; finite).
+    m : array_like or torch.Tensor, shape (..., N)
+        Overlaps with the teacher :math:`\boldsymbol m=W\boldsymbol\beta/D`, same leading axes.
+    alpha : float
+        Output scale α > 0.
+    eps : float
+        Quadratic coefficient ε >= 0 of φ.
+    q_star : float
+        Teacher norm :math:`q_\star=|\boldsymbol\beta|^2/D` > 0.
+
+    Returns
+    -------
+    numpy.ndarray or torch.Tensor, shape (...)
+        The loss (a torch tensor for torch inputs).
+
+    Raises
+    ------
+    InvalidParameterError
+        A parameter breaks its declared constraint.
+    ValueError
+        ``C`` and ``m`` of shapes that do not fit.
+
+    Examples
+    --------
+    At initialisation (C = I, m = 0, ε = 0) the loss is the label power :math:`\frac34q_\star^2` plus
+    the linear power :math:`\alpha^2/N`:
+
+    >>> import numpy as np
+    >>> from gklib.dmft import cm_test_loss
+    >>> float(cm_test_loss(np.eye(2), np.zeros(2), 1.0, 0.0, 1.0))    # 3/4 + 1/2
+    1.25
     """
     N = C.shape[-1]
     if C.ndim < 2 or C.shape[-2] != N or tuple(m.shape) != tuple(C.shape[:-1]):
@@ -41,38 +78,152 @@ def cm_test_loss(C, m, alpha: float, eps: float, q_star: float):
     return var + mis + lin
 
 
+@validate_params(C=Array(), alpha=POSITIVE, eps=NONNEGATIVE, q_star=POSITIVE)
 def online_response(C, alpha: float, eps: float, q_star: float):
     r"""Equal-time gradient response at :math:`\rho=\infty` (Gaussian fields, Stein's lemma; derivation page, Step 4):
 
     .. math:: r=\frac{\epsilon}{2\alpha}\Big(q_\star-\frac{\alpha\epsilon}N\mathrm{Tr}C\Big)I
               -\frac1N\big(\boldsymbol1\boldsymbol1^\top+\epsilon^2C\big) .
 
-    ``C`` is ``(..., N, N)``; returns the same shape (torch).
+    Parameters
+    ----------
+    C : torch.Tensor or array_like, shape (..., N, N)
+        Equal-time correlations (any leading batch axes).
+    alpha : float
+        Output scale α > 0.
+    eps : float
+        Quadratic coefficient ε >= 0.
+    q_star : float
+        Teacher norm > 0.
+
+    Returns
+    -------
+    torch.Tensor, shape (..., N, N)
+        :math:`r(C)` (dtype and device of ``C``).
+
+    Examples
+    --------
+    At C = I the mean mode decays at rate :math:`1+\epsilon^2/N-a` and the others grow at
+    :math:`a-\epsilon^2/N`, with :math:`a=\frac\epsilon{2\alpha}(q_\star-\alpha\epsilon)`:
+
+    >>> import torch
+    >>> from gklib.dmft import online_response
+    >>> r = online_response(torch.eye(2, dtype=torch.float64), 1.0, 0.5, 1.0)
+    >>> torch.linalg.eigvalsh(r).tolist()        # a = 0.125: 0.125 - 1.125, 0.125 - 0.125
+    [-1.0, 0.0]
     """
+    C = torch.as_tensor(C)
     N = C.shape[-1]
     a = eps / (2 * alpha) * (q_star - alpha * eps / N * C.diagonal(0, -2, -1).sum(-1))
     eye = torch.eye(N, dtype=C.dtype, device=C.device)
     return a[..., None, None] * eye - (torch.ones_like(C) + eps**2 * C) / N
 
 
+RK4_REACH = 2.785293563405282 / 2
+"""How much further RK4's real stability interval reaches than explicit Euler's (2.7853 vs 2)."""
+
+
+def max_stable_dt(C0, rho: float, alpha: float, eps: float, q_star: float) -> float:
+    r"""The largest GD time step that resolves the fastest decaying mode at the start ``C0`` (N, N).
+
+    Near :math:`C_0` a hidden weight vector moves as :math:`\dot{\boldsymbol w}=r(C_0)\,\boldsymbol w`
+    along each input direction (:func:`online_response`), and a finite data set multiplies each
+    direction's curvature by an eigenvalue :math:`x` of the sample covariance, at most
+    :math:`(1+\rho^{-1/2})^2` (Marchenko–Pastur). One step maps a mode of rate :math:`\lambda<0` by
+    :math:`1+\Delta t\,\lambda x`, which flips sign and grows once
+    :math:`\Delta t>2/(|\lambda_{\min}|\,(1+\rho^{-1/2})^2)`; ``inf`` when no mode decays. At ε = 0
+    (:func:`linear_gd_losses`) this is exactly where GD diverges."""
+    r = online_response(torch.as_tensor(C0, dtype=F64), alpha, eps, q_star)
+    lam = float(torch.linalg.eigvalsh(0.5 * (r + r.T)).min())
+    spread = (1 + 1 / math.sqrt(rho)) ** 2 if math.isfinite(rho) else 1.0
+    return 2 / (-lam * spread) if lam < 0 else math.inf
+
+
+def check_dt(dt: float, limit: float) -> float:
+    """``dt``, refused with a ``ValueError`` naming dt and the limit when above ``limit``."""
+    if dt > limit:
+        raise ValueError(f"dt = {dt:g} is above the stability limit {limit:.4g} of the explicit scheme at this "
+                         f"setting (the fastest decaying mode would overshoot and grow): use dt < {limit:.4g}")
+    return dt
+
+
+@validate_params(N=N_UNITS, alpha=POSITIVE, eps=NONNEGATIVE, q_star=POSITIVE)
 def escape_rate(N: int, alpha: float, eps: float, *, q_star: float = 1.0) -> float:
     r"""Early growth rate of the alignment near :math:`C=I`, :math:`m\to0` (chapter 4, §“The online limit”):
     :math:`\gamma_\perp=\frac{3\epsilon q_\star}{2\alpha}-\frac{\epsilon^2}2-\frac{\epsilon^2}N`
     for the modes of :math:`\boldsymbol m` orthogonal to :math:`\boldsymbol1` (``N >= 2``); for
-    ``N = 1`` only the mean mode exists and it grows at :math:`\gamma_\perp-1`."""
-    N, alpha, eps, q_star = check_common(N, alpha, eps, q_star)
+    ``N = 1`` only the mean mode exists and it grows at :math:`\gamma_\perp-1`.
+
+    Parameters
+    ----------
+    N : int
+        Width, >= 1.
+    alpha : float
+        Output scale > 0.
+    eps : float
+        Quadratic coefficient >= 0.
+    q_star : float, default 1.0
+        Teacher norm > 0.
+
+    Returns
+    -------
+    float
+        :math:`\gamma_\perp` (negative: the symmetric start is stable).
+
+    Examples
+    --------
+    >>> from gklib.dmft import escape_rate
+    >>> escape_rate(2, 1.0, 0.5)          # 0.75 - 0.125 - 0.125
+    0.5
+    """
+    N, alpha, eps, q_star = int(N), float(alpha), float(eps), float(q_star)
     g = 1.5 * eps * q_star / alpha - eps**2 / 2 - eps**2 / N
     return g if N > 1 else g - 1.0
 
 
+@validate_params(N=N_UNITS, alpha=POSITIVE, eps=NONNEGATIVE, q_star=POSITIVE, m0=VECTOR, D=SIZE_OR_NONE,
+                 m_escape=POSITIVE)
 def escape_time(N: int, alpha: float, eps: float, *, q_star: float = 1.0, m0=None, D: int | None = None,
                 m_escape: float = 1.0) -> float:
     r"""Escape time :math:`t_\star\approx\gamma_\perp^{-1}\ln(m_{\rm escape}/|m_0^\perp|)`
-    (chapter 4, §“The online limit”).
+    (chapter 4, §“The online limit”), with :math:`\gamma_\perp` from :func:`escape_rate`.
 
-    Give the initial alignment ``m0`` (N,) — its part orthogonal to :math:`\boldsymbol 1` is used
-    (all of it for ``N = 1``) — or the dimension ``D``, which sets the typical
-    :math:`|m_0^\perp|=\sqrt{q_\star(N-1)/D}` of a random init. Returns ``inf`` when the rate is <= 0.
+    Parameters
+    ----------
+    N : int
+        Width, >= 1.
+    alpha : float
+        Output scale > 0.
+    eps : float
+        Quadratic coefficient >= 0.
+    q_star : float, default 1.0
+        Teacher norm > 0.
+    m0 : array_like, shape (N,), optional
+        The initial alignment; its part orthogonal to :math:`\boldsymbol 1` is used (all of it for
+        ``N = 1``). Give ``m0`` or ``D``.
+    D : int, optional
+        Input dimension >= 1: sets the typical :math:`|m_0^\perp|=\sqrt{q_\star(N-1)/D}` of a random init
+        (used when ``m0`` is not given).
+    m_escape : float, default 1.0
+        The size of :math:`m^\perp` counted as escaped, > 0.
+
+    Returns
+    -------
+    float
+        :math:`t_\star` (``inf`` when :math:`\gamma_\perp\le0`).
+
+    Raises
+    ------
+    ValueError
+        Neither ``m0`` nor ``D``; ``m0`` of the wrong shape or with no part that can grow.
+
+    Examples
+    --------
+    >>> import math
+    >>> from gklib.dmft import escape_time
+    >>> t = escape_time(2, 1.0, 0.5, D=100)       # ln(1 / sqrt(1/100)) / 0.5 = 2 ln 10
+    >>> math.isclose(t, 2 * math.log(10))
+    True
     """
     rate = escape_rate(N, alpha, eps, q_star=q_star)
     if m0 is not None:
@@ -82,26 +233,80 @@ def escape_time(N: int, alpha: float, eps: float, *, q_star: float = 1.0, m0=Non
         perp = m0 - (m0.mean() if N > 1 else 0.0)
         size = float(np.linalg.norm(perp))
     elif D is not None:
-        size = math.sqrt(q_star * max(N - 1, 1) / check_positive_int(D, "D"))
+        size = math.sqrt(q_star * max(N - 1, 1) / int(D))
     else:
         raise ValueError("give m0 or D")
     if size <= 0:
         raise ValueError("m0 has no component that can grow (it is parallel to the ones vector)")
-    m_escape = check_positive(m_escape, "m_escape")
     return math.log(m_escape / size) / rate if rate > 0 else math.inf
 
 
+@validate_params(C=Array(min_size=1), m=Array(min_size=1), q_star=POSITIVE)
 def weight_alignment(C, m, *, q_star: float = 1.0) -> np.ndarray:
     r"""RMS cosine between the hidden weights and the teacher,
-    :math:`\sqrt{\frac1N\sum_i m_i^2/(C_{ii}q_\star)}` in [0, 1]; ``C`` (..., N, N), ``m`` (..., N)."""
-    C, m = np.asarray(C), np.asarray(m)
-    return np.sqrt((m**2 / (np.diagonal(C, 0, -2, -1) * q_star)).mean(-1))
+    :math:`\sqrt{\frac1N\sum_i m_i^2/(C_{ii}q_\star)}` in [0, 1].
+
+    Parameters
+    ----------
+    C : array_like, shape (..., N, N)
+        Equal-time correlations; the diagonal (the squared norms :math:`|\boldsymbol w_i|^2/D`) must be > 0.
+    m : array_like, shape (..., N)
+        Overlaps with the teacher.
+    q_star : float, default 1.0
+        Teacher norm > 0.
+
+    Returns
+    -------
+    numpy.ndarray, shape (...)
+        The alignment (a 0-d array for one ``C``).
+
+    Raises
+    ------
+    ValueError
+        Shapes that do not fit, or a unit of zero norm (its cosine is undefined).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from gklib.dmft import weight_alignment
+    >>> float(weight_alignment(np.eye(2), np.array([1.0, 0.0])))   # cosines 1 and 0: sqrt(1/2)
+    0.7071067811865476
+    """
+    C, m = np.asarray(C, dtype=float), np.asarray(m, dtype=float)
+    if C.ndim < 2 or C.shape[-1] != C.shape[-2] or m.shape != C.shape[:-1]:
+        raise ValueError(f"C must have shape (..., N, N) and m (..., N), got {C.shape} and {m.shape}")
+    diag = np.diagonal(C, 0, -2, -1)
+    if np.any(diag <= 0):
+        raise ValueError("C must have a positive diagonal (every unit of nonzero norm)")
+    return np.sqrt((m**2 / (diag * q_star)).mean(-1))
 
 
+@validate_params(N=N_UNITS, D=SIZE, q_star=POSITIVE)
 def typical_m0(N: int, D: int, *, q_star: float = 1.0) -> np.ndarray:
     r"""A deterministic stand-in for the initial overlap of a random init in dimension ``D``:
     zero mean over units and :math:`|m_0|^2=q_\star\max(N-1,1)/D` (the expected :math:`|m_0^\perp|^2`),
-    e.g. :math:`(-a,a)` with :math:`a=\sqrt{q_\star/(2D)}` for N = 2."""
+    e.g. :math:`(-a,a)` with :math:`a=\sqrt{q_\star/(2D)}` for N = 2.
+
+    Parameters
+    ----------
+    N : int
+        Width, >= 1 (``N = 1``: the single overlap :math:`\sqrt{q_\star/D}`).
+    D : int
+        Input dimension, >= 1.
+    q_star : float, default 1.0
+        Teacher norm > 0.
+
+    Returns
+    -------
+    numpy.ndarray, shape (N,)
+        The overlaps.
+
+    Examples
+    --------
+    >>> from gklib.dmft import typical_m0
+    >>> typical_m0(2, 50).round(12).tolist()          # a = sqrt(1/100)
+    [-0.1, 0.1]
+    """
     if N == 1:
         return np.array([math.sqrt(q_star / D)])
     v = np.array([(-1.0) ** (i + 1) for i in range(N)])
@@ -109,6 +314,8 @@ def typical_m0(N: int, D: int, *, q_star: float = 1.0) -> np.ndarray:
     return v / np.linalg.norm(v) * math.sqrt(q_star * (N - 1) / D)
 
 
+@validate_params(rho=Real(1), dt=POSITIVE, steps=SIZE, alpha=POSITIVE, N=N_UNITS, C0=MATRIX, q_star=POSITIVE,
+                 n_grid=Integer(2))
 def linear_gd_losses(rho: float, dt: float, steps: int, *, alpha: float = 1.0, N: int = 2, C0=None,
                      q_star: float = 1.0, n_grid: int = 4001):
     r"""The exact solution at ε = 0: ``(train_loss, test_loss)``, each (steps+1,), of the committee machine
@@ -128,15 +335,47 @@ def linear_gd_losses(rho: float, dt: float, steps: int, *, alpha: float = 1.0, N
 
     The integral uses ``n_grid`` Chebyshev-spaced nodes (the density's square-root edges integrate exactly
     to high order).
+
+    Parameters
+    ----------
+    rho : float
+        ρ = P/D >= 1 (the closed form assumes P >= D).
+    dt : float
+        Time step Δt > 0 (one GD step).
+    steps : int
+        Number of steps T >= 1.
+    alpha : float, default 1.0
+        Output scale > 0.
+    N : int, default 2
+        Width >= 1.
+    C0 : array_like, shape (N, N), optional
+        Initial correlations (default I).
+    q_star : float, default 1.0
+        Teacher norm > 0.
+    n_grid : int, default 4001
+        Quadrature nodes, >= 2.
+
+    Returns
+    -------
+    train_loss, test_loss : numpy.ndarray, shape (steps+1,)
+        The losses on the grid :math:`t_n=n\Delta t`.
+
+    Raises
+    ------
+    ValueError
+        ``C0`` of the wrong shape.
+
+    Examples
+    --------
+    At t = 0 both losses are :math:`\sigma^2+c_u` (here :math:`\frac34+\frac12`); as
+    :math:`t\to\infty` the train loss falls to :math:`(1-\lambda)\sigma^2`, the test loss to the
+    least-squares risk :math:`\sigma^2/(1-\lambda)`:
+
+    >>> from gklib.dmft import linear_gd_losses
+    >>> train, test = linear_gd_losses(2.0, 0.2, 2000)
+    >>> round(float(train[0]), 6), round(float(train[-1]), 4), round(float(test[-1]), 4)
+    (1.25, 0.375, 1.5)
     """
-    rho = check_positive(rho, "rho")
-    if rho < 1:
-        raise ValueError(f"rho must be at least 1 (the closed form assumes P >= D), got {rho!r}")
-    dt = check_positive(dt, "dt")
-    steps = check_positive_int(steps, "steps")
-    alpha = check_positive(alpha, "alpha")
-    N = check_positive_int(N, "N")
-    q_star = check_positive(q_star, "q_star")
     C0 = np.eye(N) if C0 is None else np.asarray(C0, dtype=float)
     if C0.shape != (N, N):
         raise ValueError(f"C0 must have shape ({N}, {N}), got {C0.shape}")
@@ -156,10 +395,30 @@ def linear_gd_losses(rho: float, dt: float, steps: int, *, alpha: float = 1.0, N
 # ----------------------------------------------------------------------------- online limit
 @dataclass
 class OnlineResult:
-    r"""Solution of the :math:`\rho\to\infty` (Saad–Solla) equations on ``t`` (T+1,).
+    r"""Solution of the :math:`\rho\to\infty` (Saad–Solla) equations (what :func:`solve_online` returns).
 
-    ``C`` (T+1, N, N) equal-time correlation, ``m`` (T+1, N) alignment, ``r`` (T+1, N, N) the
-    response :math:`r(t)`, ``test_loss`` (T+1,) (= train loss in this limit)."""
+    Parameters
+    ----------
+    t : numpy.ndarray, shape (T+1,)
+        The time grid.
+    C : numpy.ndarray, shape (T+1, N, N)
+        Equal-time correlation.
+    m : numpy.ndarray, shape (T+1, N)
+        Alignment with the teacher.
+    r : numpy.ndarray, shape (T+1, N, N)
+        The response :math:`r(C(t))` (:func:`online_response`).
+    test_loss : numpy.ndarray, shape (T+1,)
+        Population loss; ``train_loss`` is the same array (no train–test gap at ρ = ∞).
+    params : dict
+        The settings.
+
+    Examples
+    --------
+    >>> from gklib.dmft import solve_online
+    >>> res = solve_online(2, 1.0, 0.5, t_max=1.0, dt=0.5)
+    >>> res.C.shape, res.train_loss is res.test_loss
+    ((3, 2, 2), True)
+    """
 
     t: np.ndarray
     C: np.ndarray
@@ -190,6 +449,8 @@ def _online_gd_step(C, m, dt, alpha, eps, q_star):
     return C_new, Bm + dt * q_star * nu
 
 
+@validate_params(N=N_UNITS, alpha=POSITIVE, eps=NONNEGATIVE, q_star=POSITIVE, C0=MATRIX, m0=VECTOR,
+                 t_max=POSITIVE, dt=POSITIVE, method=Options("rk4", "gd"))
 def solve_online(N: int, alpha: float, eps: float, *, q_star: float = 1.0, C0=None, m0=None,
                  t_max: float = 30.0, dt: float = 0.05, method: str = "rk4") -> OnlineResult:
     r"""Integrate the closed online (Saad–Solla) ODEs (derivation page, Step 4),
@@ -197,18 +458,62 @@ def solve_online(N: int, alpha: float, eps: float, *, q_star: float = 1.0, C0=No
     .. math:: \dot{\boldsymbol m}=\frac{\epsilon q_\star}\alpha\boldsymbol m+r\boldsymbol m,\qquad
               \dot C=\frac{2\epsilon}\alpha\boldsymbol m\boldsymbol m^\top+rC+Cr^\top ,
 
-    from ``C0`` (N, N; default I) and ``m0`` (N,; default 0) up to ``t_max`` with step ``dt``.
-    ``method="rk4"`` integrates the ODE; ``method="gd"`` iterates the exact large-ρ map of GD with
-    time step ``dt`` (what a simulation with ``lr_scale = dt*D/2`` follows as P/D → ∞).
+    with :math:`r=r(C)` of :func:`online_response`.
+
+    Parameters
+    ----------
+    N : int
+        Width >= 1.
+    alpha : float
+        Output scale > 0.
+    eps : float
+        Quadratic coefficient >= 0.
+    q_star : float, default 1.0
+        Teacher norm > 0.
+    C0 : array_like, shape (N, N), optional
+        Initial correlations, symmetric positive semi-definite (default I).
+    m0 : array_like, shape (N,), optional
+        Initial alignment (default 0, a fixed point).
+    t_max : float, default 30.0
+        End time > 0; the grid has ``round(t_max/dt)`` steps (at least one, at most ``1e7``).
+    dt : float, default 0.05
+        Time step > 0, at most the stability limit of the scheme at ``C0`` (2/|fastest decay rate|
+        of :math:`r(C_0)`, ×1.39 for RK4's larger stability interval).
+    method : {"rk4", "gd"}, default "rk4"
+        ``"rk4"`` integrates the ODE; ``"gd"`` iterates the exact large-ρ map of GD with time step ``dt``
+        (what a simulation with ``lr_scale = dt*D/2`` follows as P/D → ∞).
+
+    Returns
+    -------
+    OnlineResult
+        ``t``, ``C``, ``m``, ``r``, ``test_loss`` on the grid.
+
+    Raises
+    ------
+    ValueError
+        Too many steps, a ``dt`` above the stability limit, or a ``C0``/``m0`` of the wrong shape.
+    RuntimeError
+        The integration diverged.
+
+    Examples
+    --------
+    From a small symmetric start the loss first drops to a plateau while the difference mode
+    :math:`m_2-m_1` grows at :func:`escape_rate`, then the network escapes and learns the teacher:
+
+    >>> import math
+    >>> from gklib.dmft import escape_rate, solve_online
+    >>> res = solve_online(2, 1.0, 0.5, m0=[-1e-4, 1e-4], t_max=40.0, dt=0.05)
+    >>> d = res.m[:, 1] - res.m[:, 0]
+    >>> round(math.log(d[240] / d[80]) / 8.0, 2), escape_rate(2, 1.0, 0.5)    # on the plateau, t = 4..12
+    (0.5, 0.5)
+    >>> round(float(res.test_loss[160]), 3), float(res.test_loss[-1]) < 1e-8  # plateau at t = 8; the end
+    (0.667, True)
     """
-    N, alpha, eps, q_star = check_common(N, alpha, eps, q_star)
-    dt = check_positive(dt, "dt")
-    t_max = check_positive(t_max, "t_max")
+    N, alpha, eps, q_star, dt, t_max = int(N), float(alpha), float(eps), float(q_star), float(dt), float(t_max)
     if t_max / dt > MAX_STEPS:
         raise ValueError(f"t_max/dt = {t_max / dt:.3g} steps is more than {MAX_STEPS:.0e}: lower t_max or raise dt")
-    if method not in ("rk4", "gd"):
-        raise ValueError(f"method must be 'rk4' or 'gd', got {method!r}")
     C, m = check_init(N, C0, m0, torch.device("cpu"))
+    check_dt(dt, max_stable_dt(C, math.inf, alpha, eps, q_star) * (RK4_REACH if method == "rk4" else 1.0))
     steps = max(1, int(round(t_max / dt)))
     Cs, ms = [C], [m]
     args = (alpha, eps, q_star)

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..params import Instance, Options, validate_params
+from ._checks import SIZE, SIZE_OR_NONE
 from .solver import solve_dmft
 
 __all__ = ["SimulationResult", "DMFTAverage", "dmft_matched"]
@@ -18,12 +20,38 @@ __all__ = ["SimulationResult", "DMFTAverage", "dmft_matched"]
 
 @dataclass
 class SimulationResult:
-    r"""Seeds × time records of finite-D GD in DMFT units.
+    r"""Seeds × time records of finite-D GD in DMFT units (what :func:`~gklib.dmft.simulate_dmft_setting`
+    and :func:`~gklib.dmft.simulate_batch` return).
 
-    ``t`` (n_t,) DMFT times, ``steps`` (n_t,) GD steps; per seed (leading axis ``S``):
-    ``train_loss``, ``test_loss`` (S, n_t), ``C`` (S, n_t, N, N), ``m`` (S, n_t, N),
-    ``q_star`` (S,). ``C0``, ``m0`` are the initial order parameters of each seed (feed them to
-    :func:`~gklib.dmft.solve_dmft` for a matched-initialisation comparison).
+    The properties ``C0`` (S, N, N) and ``m0`` (S, N) are each seed's initial order parameters (feed them
+    to :func:`~gklib.dmft.solve_dmft` for a matched-initialisation comparison); ``n_seeds`` is S.
+
+    Parameters
+    ----------
+    t : numpy.ndarray, shape (n_t,)
+        DMFT times.
+    steps : numpy.ndarray, shape (n_t,)
+        GD steps.
+    train_loss, test_loss : numpy.ndarray, shape (S, n_t)
+        Per seed: the train loss and the population test loss :func:`~gklib.dmft.cm_test_loss`.
+    C : numpy.ndarray, shape (S, n_t, N, N)
+        Equal-time correlations.
+    m : numpy.ndarray, shape (S, n_t, N)
+        Overlaps with the teacher.
+    q_star : numpy.ndarray, shape (S,)
+        Each seed's teacher norm.
+    params : dict, optional
+        The settings.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from gklib.dmft import SimulationResult
+    >>> z = np.zeros((2, 3, 1))
+    >>> sim = SimulationResult(t=np.arange(3.0), steps=np.arange(3), train_loss=np.ones((2, 3)),
+    ...                        test_loss=np.full((2, 3), 1.5), C=z[..., None] + 1, m=z, q_star=np.ones(2))
+    >>> sim.n_seeds, sim.mean("gap").tolist()
+    (2, [0.5, 0.5, 0.5])
     """
 
     t: np.ndarray
@@ -47,12 +75,57 @@ class SimulationResult:
     def n_seeds(self) -> int:
         return self.train_loss.shape[0]
 
+    @validate_params(name=Options("train_loss", "test_loss", "gap"))
     def mean(self, name: str) -> np.ndarray:
-        """Seed average of a series (``"train_loss"``, ``"test_loss"``, ``"gap"``)."""
+        """Seed average of a series.
+
+        Parameters
+        ----------
+        name : {"train_loss", "test_loss", "gap"}
+            The series (``"gap"``: test minus train).
+
+        Returns
+        -------
+        numpy.ndarray, shape (n_t,)
+            The average over seeds.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from gklib.dmft import SimulationResult
+        >>> sim = SimulationResult(t=np.arange(2.0), steps=np.arange(2), train_loss=np.array([[1.0, 0.5], [3.0, 0.5]]),
+        ...                        test_loss=np.ones((2, 2)), C=np.ones((2, 2, 1, 1)), m=np.zeros((2, 2, 1)),
+        ...                        q_star=np.ones(2))
+        >>> sim.mean("train_loss").tolist()
+        [2.0, 0.5]
+        """
         return getattr(self, name).mean(0) if name != "gap" else (self.test_loss - self.train_loss).mean(0)
 
+    @validate_params(name=Options("train_loss", "test_loss", "gap"))
     def sem(self, name: str) -> np.ndarray:
-        """Standard error of the seed average."""
+        """Standard error of the seed average, :math:`s/\\sqrt S` (sample standard deviation over the S
+        seeds; zeros for one seed).
+
+        Parameters
+        ----------
+        name : {"train_loss", "test_loss", "gap"}
+            The series.
+
+        Returns
+        -------
+        numpy.ndarray, shape (n_t,)
+            The standard error.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from gklib.dmft import SimulationResult
+        >>> sim = SimulationResult(t=np.arange(2.0), steps=np.arange(2), train_loss=np.array([[1.0, 0.5], [3.0, 0.5]]),
+        ...                        test_loss=np.ones((2, 2)), C=np.ones((2, 2, 1, 1)), m=np.zeros((2, 2, 1)),
+        ...                        q_star=np.ones(2))
+        >>> sim.sem("train_loss").tolist()       # s = sqrt(2), S = 2
+        [1.0, 0.0]
+        """
         a = getattr(self, name) if name != "gap" else self.test_loss - self.train_loss
         return a.std(0, ddof=1) / np.sqrt(a.shape[0]) if a.shape[0] > 1 else np.zeros(a.shape[1])
 
@@ -65,8 +138,27 @@ class SimulationResult:
 
 @dataclass
 class DMFTAverage:
-    """Seed average of DMFT solutions started from each simulation seed's own (C0, m0, q⋆):
-    ``t``, ``train_loss``, ``test_loss`` (T+1,) and the individual ``runs``."""
+    """Seed average of DMFT solutions started from each simulation seed's own (C0, m0, q⋆) (what
+    :func:`dmft_matched` returns). Properties: ``gap`` (test minus train), ``seconds`` (total solve time),
+    ``converged`` (every solve converged).
+
+    Parameters
+    ----------
+    t : numpy.ndarray, shape (T+1,)
+        The grid.
+    train_loss, test_loss : numpy.ndarray, shape (T+1,)
+        Averages over the solves.
+    runs : list of DMFTResult
+        The individual solutions, one per seed.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from gklib.dmft import DMFTAverage
+    >>> avg = DMFTAverage(t=np.arange(2.0), train_loss=np.array([1.0, 0.5]), test_loss=np.array([1.0, 0.75]), runs=[])
+    >>> avg.gap.tolist()
+    [0.0, 0.25]
+    """
 
     t: np.ndarray
     train_loss: np.ndarray
@@ -86,6 +178,9 @@ class DMFTAverage:
         return all(r.converged for r in self.runs)
 
 
+@validate_params(sim=Instance(SimulationResult, what="a SimulationResult (from simulate_dmft_setting or "
+                                                 "simulate_batch)"),
+                 samples=SIZE, response_samples=SIZE_OR_NONE)
 def dmft_matched(sim: SimulationResult, *, samples: int = 2000, response_samples: int | None = 250,
                  **kwargs) -> DMFTAverage:
     r"""Like-for-like theory for a seed-averaged simulation: solve the DMFT once per seed from that
@@ -93,8 +188,31 @@ def dmft_matched(sim: SimulationResult, *, samples: int = 2000, response_samples
 
     The initial order parameters fluctuate by :math:`O(D^{-1/2})` between seeds, and the escape
     from :math:`|\boldsymbol m_0|\sim D^{-1/2}` amplifies that; matching them removes this source of
-    disagreement. ``samples``/``response_samples`` are per seed (the seed average reduces the Monte
-    Carlo noise further); other keyword arguments go to :func:`~gklib.dmft.solve_dmft`.
+    disagreement.
+
+    Parameters
+    ----------
+    sim : SimulationResult
+        The simulation (its ``params`` give N, ρ, α, ε, Δt; its last step the number of steps).
+    samples : int, default 2000
+        Monte Carlo draws per seed (the seed average reduces the noise further).
+    response_samples : int or None, default 250
+        Draws per seed that also give the response (``None``: all).
+    **kwargs
+        Passed to :func:`~gklib.dmft.solve_dmft` (``iters``, ``tol``, ``damping`` ...).
+
+    Returns
+    -------
+    DMFTAverage
+        The averaged losses and the solutions (solve ``k`` uses ``seed=k``).
+
+    Examples
+    --------
+    >>> from gklib.dmft import dmft_matched, simulate_dmft_setting
+    >>> sim = simulate_dmft_setting(2, 4.0, 1.0, 0.5, D=40, steps=3, seeds=2)
+    >>> avg = dmft_matched(sim, samples=100, response_samples=20, progress_bar=False)
+    >>> len(avg.runs), avg.runs[1].params["m0"].tolist() == sim.m0[1].tolist(), avg.converged
+    (2, True, True)
     """
     p = sim.params
     runs = [solve_dmft(p["N"], p["rho"], p["alpha"], p["eps"], q_star=float(sim.q_star[k]), C0=sim.C0[k],

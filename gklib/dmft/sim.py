@@ -16,8 +16,9 @@ from ..runtime import torch_threads
 from ..toy.model import CommitteeMachine, dphi_of, phi_of
 from ..toy.tasks import quadratic_task
 from ..toy.trainer import train
-from ..validation import check_positive, check_positive_int, check_seeds
-from ._checks import check_rho
+from ..params import Array, Options, Real, validate_params
+from ..validation import check_seeds
+from ._checks import N_UNITS, NONNEGATIVE, POSITIVE, SEEDS, SIZE, SIZE_OR_NONE, THREADS, VECTOR, check_planted
 from .online import cm_test_loss
 from .results import SimulationResult
 
@@ -44,24 +45,85 @@ def __dir__():
     return sorted(set(globals()) | set(_MOVED))
 
 
+_Q_STAR = Real(0, closed="neither", none_ok=True)
+
+
+@validate_params(rho=POSITIVE, D=SIZE)
 def sample_size(rho: float, D: int) -> int:
-    """The number of training points :math:`P = \\mathrm{round}(\\rho D)` of a simulation; at least one."""
+    r"""The number of training points :math:`P=\mathrm{round}(\rho D)` of a simulation; at least one.
+
+    Parameters
+    ----------
+    rho : float
+        ρ = P/D > 0 (finite).
+    D : int
+        Input dimension >= 1.
+
+    Returns
+    -------
+    int
+        P.
+
+    Raises
+    ------
+    ValueError
+        ``rho * D`` rounds to no point.
+
+    Examples
+    --------
+    >>> from gklib.dmft.sim import sample_size
+    >>> sample_size(2.5, 400)
+    1000
+    """
     P = int(round(rho * D))
     if P < 1:
         raise ValueError(f"rho*D = {rho * D:.3g} gives no training point: raise rho or D")
     return P
 
 
+@validate_params(W=Array(2), beta=Array(1))
 def order_params(W: torch.Tensor, beta: torch.Tensor):
-    r"""``(C, m, q_star)`` of weights ``W`` (N, D) and teacher ``beta`` (D,):
-    :math:`C=WW^\top/D`, :math:`\boldsymbol m=W\boldsymbol\beta/D`, :math:`q_\star=|\boldsymbol\beta|^2/D` (float64 numpy)."""
+    r"""The order parameters of weights and teacher:
+    :math:`C=WW^\top/D`, :math:`\boldsymbol m=W\boldsymbol\beta/D`, :math:`q_\star=|\boldsymbol\beta|^2/D`.
+
+    Parameters
+    ----------
+    W : torch.Tensor or array_like, shape (N, D)
+        Hidden weights.
+    beta : torch.Tensor or array_like, shape (D,)
+        Teacher.
+
+    Returns
+    -------
+    C : numpy.ndarray, shape (N, N)
+    m : numpy.ndarray, shape (N,)
+    q_star : float
+        All float64.
+
+    Raises
+    ------
+    ValueError
+        ``W`` and ``beta`` of different D.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from gklib.dmft import order_params
+    >>> C, m, q = order_params(torch.tensor([[1.0, 1.0], [1.0, -1.0]]), torch.tensor([2.0, 0.0]))
+    >>> C.tolist(), m.tolist(), q
+    ([[1.0, 0.0], [0.0, 1.0]], [1.0, 1.0], 2.0)
+    """
     W = torch.as_tensor(W).double().cpu()
     beta = torch.as_tensor(beta).double().cpu()
     D = W.shape[-1]
+    if beta.shape != (D,):
+        raise ValueError(f"beta must have shape ({D},) like the rows of W, got {tuple(beta.shape)}")
     return (W @ W.T / D).numpy(), (W @ beta / D).numpy(), float(beta @ beta) / D
 
 
-
+@validate_params(N=N_UNITS, rho=POSITIVE, alpha=POSITIVE, eps=NONNEGATIVE, D=SIZE, dt=POSITIVE, steps=SIZE,
+                 seeds=SEEDS, record_every=SIZE, beta_scale=POSITIVE, m0=VECTOR, q_star=_Q_STAR,
+                 engine=Options("direct", "stats", "auto"), num_threads=THREADS)
 def simulate_dmft_setting(N: int, rho: float, alpha: float, eps: float, *, D: int = 400, dt: float = 0.4,
                           steps: int = 60, seeds=8, record_every: int = 1, beta_scale: float = 1.0,
                           m0=None, q_star: float | None = None, engine: str = "direct", device=None, dtype=torch.float64,
@@ -71,17 +133,72 @@ def simulate_dmft_setting(N: int, rho: float, alpha: float, eps: float, *, D: in
     Each seed draws its own data (:math:`P=\mathrm{round}(\rho D)` points, β) and initial weights
     (:math:`W_{ij}\sim\mathcal N(0,1)`; task and weights use independent random streams) and trains the
     **uncentred** committee machine with :func:`gklib.train` at ``lr_scale = dt*D/2`` for ``steps`` GD
-    steps (DMFT time ``steps*dt``). ``seeds`` is a count (seeds ``0..seeds-1``) or a list.
-    ``m0`` (N,), optional: *planted* initial overlaps. Each hidden unit's component along the
+    steps (DMFT time ``steps*dt``). Planted overlaps ``m0``: each hidden unit's component along the
     teacher is replaced, :math:`\boldsymbol w_i\leftarrow\boldsymbol w_i+(m_{0,i}-m_i)\,\boldsymbol\beta/q_\star`,
     so that :math:`\boldsymbol w_i\cdot\boldsymbol\beta/D=m_{0,i}` exactly, while the rest of
     :math:`\boldsymbol w_i` stays random (``C0`` then differs from I by :math:`O(m_0^2)` and :math:`O(D^{-1/2})`).
-    ``q_star``, optional: rescale each seed's teacher so that :math:`|\boldsymbol\beta|^2/D=q_\star` exactly
-    (the DMFT's :math:`q_\star`); by default it fluctuates by :math:`O(D^{-1/2})` from seed to seed,
-    and since the escape rate grows with :math:`q_\star` that spreads the escape times.
-    Order parameters and losses are recorded every ``record_every`` steps. ``num_threads``: CPU
-    threads during the runs (restored afterwards; ``None`` keeps torch's setting) — at these sizes
-    one thread is fastest on a busy machine.
+
+    Parameters
+    ----------
+    N : int
+        Width >= 1.
+    rho : float
+        ρ = P/D > 0, finite (for the online limit use a large ρ, e.g. 100); P = round(ρD) >= 1.
+    alpha : float
+        Output scale > 0.
+    eps : float
+        Quadratic coefficient >= 0.
+    D : int, default 400
+        Input dimension >= 1.
+    dt : float, default 0.4
+        DMFT time per GD step, > 0.
+    steps : int, default 60
+        GD steps >= 1.
+    seeds : int or sequence of int, default 8
+        A count (seeds ``0..seeds-1``) or the seeds themselves.
+    record_every : int, default 1
+        Record the order parameters and losses every this many steps.
+    beta_scale : float, default 1.0
+        Scale of the teacher (> 0), when ``q_star`` is not given.
+    m0 : array_like, shape (N,), optional
+        Planted initial overlaps (finite).
+    q_star : float, optional
+        Rescale each seed's teacher so that :math:`|\boldsymbol\beta|^2/D=q_\star` exactly (the DMFT's
+        :math:`q_\star`); by default it fluctuates by :math:`O(D^{-1/2})` from seed to seed, and since the
+        escape rate grows with :math:`q_\star` that spreads the escape times.
+    engine : {"direct", "stats", "auto"}, default "direct"
+        :func:`gklib.train`'s engine.
+    device : str or torch.device, optional
+        Where to train (default: CUDA when present).
+    dtype : torch.dtype, default torch.float64
+        Of the data and weights.
+    num_threads : int or None, default 1
+        CPU threads during the runs (restored afterwards; ``None`` keeps torch's setting) — at these sizes
+        one thread is fastest on a busy machine.
+
+    Returns
+    -------
+    SimulationResult
+        Seeds × time records.
+
+    Raises
+    ------
+    ValueError
+        ``m0`` of the wrong shape, or no training point.
+
+    Examples
+    --------
+    At t = 0 the recorded test loss is the population loss of the initial order parameters
+    (:func:`~gklib.dmft.cm_test_loss`):
+
+    >>> import numpy as np
+    >>> from gklib.dmft import cm_test_loss, simulate_dmft_setting
+    >>> sim = simulate_dmft_setting(2, 2.0, 1.0, 0.5, D=40, steps=5, seeds=2)
+    >>> sim.train_loss.shape, sim.C.shape
+    ((2, 6), (2, 6, 2, 2))
+    >>> k = 1
+    >>> bool(np.isclose(sim.test_loss[k, 0], cm_test_loss(sim.C0[k], sim.m0[k], 1.0, 0.5, sim.q_star[k])))
+    True
     """
     with torch_threads(num_threads):
         return _simulate(N, rho, alpha, eps, D, dt, steps, seeds, record_every, beta_scale, engine, device, dtype,
@@ -89,24 +206,16 @@ def simulate_dmft_setting(N: int, rho: float, alpha: float, eps: float, *, D: in
 
 
 def _check_setting(N, rho, alpha, eps, D, dt, steps, m0, q_star):
-    """The checked arguments of a finite-D simulation: ``(N, rho, alpha, eps, D, dt, steps, m0, q_star)``."""
-    N = check_positive_int(N, "N")
-    if q_star is not None:
-        q_star = check_positive(q_star, "q_star")
-    if m0 is not None:
-        m0 = np.asarray(m0, dtype=float)
-        if m0.shape != (N,) or not np.all(np.isfinite(m0)):
-            raise ValueError(f"m0 must be a finite array of shape ({N},), got {m0!r}")
-    rho = check_rho(rho)
-    if not np.isfinite(rho):
-        raise ValueError("rho must be finite for a simulation (use a large rho, e.g. 100, for the online limit)")
-    return (N, rho, check_positive(alpha, "alpha"), check_positive(eps, "eps", allow_zero=True),
-            check_positive_int(D, "D"), check_positive(dt, "dt"), check_positive_int(steps, "steps"), m0, q_star)
+    """The declared arguments of a finite-D simulation as Python numbers, ``m0`` checked against ``N``:
+    ``(N, rho, alpha, eps, D, dt, steps, m0, q_star)``."""
+    N = int(N)
+    return (N, float(rho), float(alpha), float(eps), int(D), float(dt), int(steps), check_planted(m0, N),
+            None if q_star is None else float(q_star))
 
 
 def _simulate(N, rho, alpha, eps, D, dt, steps, seeds, record_every, beta_scale, engine, device, dtype, m0, q_star):
     N, rho, alpha, eps, D, dt, steps, m0, q_star = _check_setting(N, rho, alpha, eps, D, dt, steps, m0, q_star)
-    record_every = check_positive_int(record_every, "record_every")
+    record_every = int(record_every)
     seed_list = check_seeds(seeds)
     P = sample_size(rho, D)
     lr_scale = dt * D / 2
@@ -169,6 +278,8 @@ def _seed_problem(N, P, D, alpha, eps, seed, m0, q_star, beta_scale, dtype):
     return task.X, task.y, task.beta, W
 
 
+@validate_params(N=N_UNITS, rho=POSITIVE, alpha=POSITIVE, eps=NONNEGATIVE, D=SIZE, dt=POSITIVE, steps=SIZE,
+                 seeds=SEEDS, m0=VECTOR, q_star=_Q_STAR, beta_scale=POSITIVE, batch=SIZE_OR_NONE, num_threads=THREADS)
 def simulate_batch(N: int, rho: float, alpha: float, eps: float, *, D: int = 400, dt: float = 0.4,
                    steps: int = 60, seeds=8, m0=None, q_star: float | None = None, beta_scale: float = 1.0,
                    dtype=torch.float32, batch: int | None = None,
@@ -189,10 +300,63 @@ def simulate_batch(N: int, rho: float, alpha: float, eps: float, *, D: int = 400
     memory, :math:`4SPD` bytes in float32. Records every step: the train loss, the population test loss
     :func:`~gklib.dmft.cm_test_loss` of :math:`(C,\boldsymbol m)`, ``C``, ``m`` and :math:`q_\star`, as a
     :class:`SimulationResult` (``params["engine"] = "batch"``).
+
+    Parameters
+    ----------
+    N : int
+        Width >= 1.
+    rho : float
+        ρ = P/D > 0, finite (for the online limit use a large ρ, e.g. 100); P = round(ρD) >= 1.
+    alpha : float
+        Output scale > 0.
+    eps : float
+        Quadratic coefficient >= 0.
+    D : int, default 400
+        Input dimension >= 1.
+    dt : float, default 0.4
+        DMFT time per GD step, > 0.
+    steps : int, default 60
+        GD steps >= 1.
+    seeds : int or sequence of int, default 8
+        A count (seeds ``0..seeds-1``) or the seeds themselves.
+    m0 : array_like, shape (N,), optional
+        Planted initial overlaps, as in :func:`simulate_dmft_setting`.
+    q_star : float, optional
+        Fixed teacher norm, as in :func:`simulate_dmft_setting`.
+    beta_scale : float, default 1.0
+        Scale of the teacher (> 0), when ``q_star`` is not given.
+    dtype : torch.dtype, default torch.float32
+        Of the data and weights (the order parameters are computed in float64).
+    batch : int, optional
+        Seeds per batched computation, >= 1 (default all).
+    num_threads : int or None, default 1
+        CPU threads (restored afterwards; ``None`` keeps torch's setting).
+
+    Returns
+    -------
+    SimulationResult
+        Every step recorded; ``params["engine"] = "batch"``.
+
+    Raises
+    ------
+    ValueError
+        ``m0`` of the wrong shape, or no training point.
+
+    Examples
+    --------
+    The same runs as :func:`simulate_dmft_setting` (the same draws), all seeds at once:
+
+    >>> import numpy as np, torch
+    >>> from gklib.dmft import simulate_batch, simulate_dmft_setting
+    >>> kw = dict(D=40, steps=5, seeds=[0, 3])
+    >>> a = simulate_batch(2, 2.0, 1.0, 0.5, dtype=torch.float64, **kw)
+    >>> b = simulate_dmft_setting(2, 2.0, 1.0, 0.5, **kw)
+    >>> bool(np.allclose(a.train_loss, b.train_loss, rtol=1e-9)), bool(np.allclose(a.m, b.m, rtol=1e-9))
+    (True, True)
     """
     N, rho, alpha, eps, D, dt, steps, m0, q_star = _check_setting(N, rho, alpha, eps, D, dt, steps, m0, q_star)
     seed_list = check_seeds(seeds)
-    batch = len(seed_list) if batch is None else check_positive_int(batch, "batch")
+    batch = len(seed_list) if batch is None else int(batch)
     P = sample_size(rho, D)
     lr = dt * D / P
     out = {k: [] for k in ("train", "C", "m", "q")}
