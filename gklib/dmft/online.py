@@ -23,7 +23,7 @@ __all__ = ["cm_test_loss", "online_response", "escape_rate", "escape_time", "wei
 
 
 # ----------------------------------------------------------------------------- closed forms
-@validate_params(C=Array(), m=Array(), alpha=POSITIVE, eps=NONNEGATIVE, q_star=POSITIVE)
+@validate_params(C=Array(finite=False), m=Array(finite=False), alpha=POSITIVE, eps=NONNEGATIVE, q_star=POSITIVE)
 def cm_test_loss(C, m, alpha: float, eps: float, q_star: float):
     r"""Population test loss (MSE, no ½) of the uncentred model from its order parameters (paper v3 eq. 6 in
     :math:`(C,\boldsymbol m)`; the DMFT derivation page, Step 4):
@@ -35,7 +35,8 @@ def cm_test_loss(C, m, alpha: float, eps: float, q_star: float):
     Parameters
     ----------
     C : array_like or torch.Tensor, shape (..., N, N)
-        Equal-time correlations :math:`C=WW^\top/D` (any leading batch axes; finite).
+        Equal-time correlations :math:`C=WW^\top/D` (any leading batch axes; the non-finite ones of a
+        diverged run give a non-finite loss).
     m : array_like or torch.Tensor, shape (..., N)
         Overlaps with the teacher :math:`\boldsymbol m=W\boldsymbol\beta/D`, same leading axes.
     alpha : float
@@ -119,8 +120,9 @@ def online_response(C, alpha: float, eps: float, q_star: float):
     return a[..., None, None] * eye - (torch.ones_like(C) + eps**2 * C) / N
 
 
-RK4_REACH = 2.785293563405282 / 2
-"""How much further RK4's real stability interval reaches than explicit Euler's (2.7853 vs 2)."""
+RK4_FRACTION = 2.785293563405282 / 4
+"""RK4's step limit as a fraction of GD's: RK4 integrates the equation of C, whose fastest decay rate is
+twice the weights' (C is quadratic in them), and is stable up to 2.7853 over that rate (GD's map: 2)."""
 
 
 def max_stable_dt(C0, rho: float, alpha: float, eps: float, q_star: float) -> float:
@@ -477,8 +479,9 @@ def solve_online(N: int, alpha: float, eps: float, *, q_star: float = 1.0, C0=No
     t_max : float, default 30.0
         End time > 0; the grid has ``round(t_max/dt)`` steps (at least one, at most ``1e7``).
     dt : float, default 0.05
-        Time step > 0, at most the stability limit of the scheme at ``C0`` (2/|fastest decay rate|
-        of :math:`r(C_0)`, ×1.39 for RK4's larger stability interval).
+        Time step > 0, at most the stability limit of the scheme at ``C0``: :math:`2/|\lambda_{\min}|` for
+        ``"gd"`` (:math:`\lambda_{\min}` the fastest decay rate of :math:`r(C_0)`), :math:`2.7853/(2|\lambda_{\min}|)`
+        for ``"rk4"`` (the equation of C decays at twice the rate).
     method : {"rk4", "gd"}, default "rk4"
         ``"rk4"`` integrates the ODE; ``"gd"`` iterates the exact large-ρ map of GD with time step ``dt``
         (what a simulation with ``lr_scale = dt*D/2`` follows as P/D → ∞).
@@ -513,7 +516,7 @@ def solve_online(N: int, alpha: float, eps: float, *, q_star: float = 1.0, C0=No
     if t_max / dt > MAX_STEPS:
         raise ValueError(f"t_max/dt = {t_max / dt:.3g} steps is more than {MAX_STEPS:.0e}: lower t_max or raise dt")
     C, m = check_init(N, C0, m0, torch.device("cpu"))
-    check_dt(dt, max_stable_dt(C, math.inf, alpha, eps, q_star) * (RK4_REACH if method == "rk4" else 1.0))
+    check_dt(dt, max_stable_dt(C, math.inf, alpha, eps, q_star) * (RK4_FRACTION if method == "rk4" else 1.0))
     steps = max(1, int(round(t_max / dt)))
     Cs, ms = [C], [m]
     args = (alpha, eps, q_star)
