@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from gklib import dmft
-from gklib.dmft.online import RK4_FRACTION, max_stable_dt
+from gklib.dmft.saad_solla import RK4_FRACTION, max_stable_dt
 from gklib.params import InvalidParameterError
 
 torch.set_num_threads(1)
@@ -88,10 +88,10 @@ def test_finite_d_gd_diverges_just_above_the_limit_and_not_below(N, rho, alpha, 
 def test_online_limits_gd_map_and_rk4(monkeypatch):
     """With the check lifted, the online GD map diverges 10 % above its limit and RK4 10 % above its own
     (C decays at twice the weights' rate) gives a wrong answer; 10 % below, both learn the teacher."""
-    import gklib.dmft.online as online
+    import gklib.dmft.saad_solla as saad_solla
 
     L = max_stable_dt(np.eye(2), math.inf, 1.0, 0.25, 1.0)
-    monkeypatch.setattr(online, "check_dt", lambda dt, limit: dt)
+    monkeypatch.setattr(saad_solla, "check_dt", lambda dt, limit: dt)
     kw = dict(m0=[0.01, -0.01])
     for method, lim in (("gd", L), ("rk4", RK4_FRACTION * L)):
         ok = dmft.solve_online(2, 1.0, 0.25, dt=0.9 * lim, t_max=60 * lim, method=method, **kw)

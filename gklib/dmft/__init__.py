@@ -35,14 +35,14 @@ Contents
 * the chapter's figures, static slider and live explorer are not here but in :mod:`gklib.viz.dmft`.
 """
 from .gap import gap_from_dmft, gap_leading_order
-from .online import (OnlineResult, cm_test_loss, escape_rate, escape_time, linear_gd_losses, online_response,
-                     solve_online, typical_m0, weight_alignment)
-from .delay import (DelayScan, censored_quantiles, crossing_times, delay_scan, kick_prediction, mode_growth_rate,
-                    rank_correlation)
+from .online import cm_test_loss, escape_rate, escape_time, linear_gd_losses, online_response, typical_m0, weight_alignment
+from .saad_solla import OnlineResult, solve_online
+from .delay import DelayScan, crossing_times, delay_scan, kick_prediction
 from .escape import EscapeScaling, escape_scaling, first_time_below
 from .results import DMFTAverage, SimulationResult, dmft_matched
 from .sim import order_params, simulate_batch, simulate_dmft_setting
 from .solver import DMFTResult, propagator, solve_dmft, weight_process_closure
+from .stats import censored_quantiles, mode_growth_rate, rank_correlation
 
 __all__ = [
     "cm_test_loss", "online_response", "escape_rate", "escape_time", "OnlineResult", "solve_online",

@@ -1,10 +1,9 @@
-r"""Single runs' crossing times against D and their statistics: the delay scan of chapter 4.5
-(part of :mod:`gklib.dmft`).
+r"""Single runs' crossing times against D: the delay scan of chapter 4.5 (part of :mod:`gklib.dmft`).
 
 :func:`delay_scan` runs :func:`~gklib.dmft.simulate_batch` at several D and records each run's train
 and test crossing times and its growing-mode amplitude (:class:`DelayScan`); :func:`crossing_times`,
-:func:`censored_quantiles`, :func:`kick_prediction`, :func:`mode_growth_rate` and
-:func:`rank_correlation` read such runs and compare them with the DMFT.
+:func:`kick_prediction` reads such runs and compares them with the DMFT; the statistics of their times
+and modes are in :mod:`gklib.dmft.stats`.
 """
 from __future__ import annotations
 
@@ -16,16 +15,30 @@ import torch
 from ..metrics import first_below
 from ..params import Array, Instance, Options, Real, Reals, validate_params
 from ..validation import check_seeds
-from ._checks import (N_UNITS, NONNEGATIVE, POSITIVE, SEEDS, SIZE, SIZE_OR_NONE, THREADS, VECTOR, Integers)
-from .online import OnlineResult
-from .results import SimulationResult
+from ._checks import N_UNITS, NONNEGATIVE, POSITIVE, SEEDS, SIZE, SIZE_OR_NONE, THREADS, VECTOR, Integers
+from .results import DMFTResult, SimulationResult
+from .saad_solla import OnlineResult
 from .sim import simulate_batch
-from .solver import DMFTResult
+from .stats import censored_quantiles
 
 _SIM = Instance(SimulationResult, what="a SimulationResult (from simulate_dmft_setting or simulate_batch)")
 
-__all__ = ["crossing_times", "censored_quantiles", "DelayScan", "delay_scan", "kick_prediction",
-           "mode_growth_rate", "rank_correlation"]
+__all__ = ["crossing_times", "DelayScan", "delay_scan", "kick_prediction"]
+
+# The statistics of runs moved to gklib.dmft.stats; still importable as gklib.dmft.delay.NAME.
+_MOVED = {"mode_growth_rate": "stats", "rank_correlation": "stats"}
+
+
+def __getattr__(name):
+    if name in _MOVED:
+        import importlib
+
+        return getattr(importlib.import_module(f"{__package__}.{_MOVED[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_MOVED))
 
 
 @validate_params(sim=_SIM, level=POSITIVE)
@@ -58,37 +71,6 @@ def crossing_times(sim: SimulationResult, level: float):
     """
     return tuple(np.array([first_below(sim.t, row, level, interpolate=True) for row in getattr(sim, k)])
                  for k in ("train_loss", "test_loss"))
-
-
-@validate_params(times=Array(finite=False), q=Reals(0, 1))
-def censored_quantiles(times, q=(0.25, 0.5, 0.75)) -> np.ndarray:
-    """Quantiles of escape times some of which are censored (``inf``: not within the run).
-
-    A quantile is exact as long as it lies below the censoring point (it only needs the *count* of
-    later runs), so the ``inf`` entries are ranked last and a quantile that falls among them is
-    ``inf``. Lower quantile interpolation (a value that occurs) keeps that rule exact.
-
-    Parameters
-    ----------
-    times : array_like, shape (..., S)
-        Times over the last axis (``inf``: censored).
-    q : float or sequence of float, default (0.25, 0.5, 0.75)
-        Quantile levels in [0, 1].
-
-    Returns
-    -------
-    numpy.ndarray, shape (len(q), ...)
-        The quantiles (no leading axis for a single ``q``).
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from gklib.dmft import censored_quantiles
-    >>> censored_quantiles([3.0, np.inf, 1.0, 2.0, np.inf], (0.0, 0.5, 1.0)).tolist()
-    [1.0, 3.0, inf]
-    """
-    t = np.sort(np.asarray(times, dtype=float), axis=-1)
-    return np.quantile(t, q, axis=-1, method="lower")
 
 
 @dataclass
@@ -346,85 +328,3 @@ def kick_prediction(res, t_kick: float, amps, level: float) -> np.ndarray:
     tau = np.where(x < la[0], t[0] + (x - la[0]) / g0, tau)
     tau = np.where(x > la[-1], t[-1] + (x - la[-1]) / g1, tau)
     return t_cross - (tau - t_kick)
-
-
-@validate_params(t=Array(1), m=Array((2, 3)), t0=Real(), t1=Real())
-def mode_growth_rate(t, m, t0: float, t1: float):
-    r"""Growth rate of the difference mode :math:`|m_1-m_2|` (N = 2): the least-squares slope of
-    :math:`\ln|m_1-m_2|` against t over ``t0 <= t <= t1``.
-
-    ``t`` (T+1,); ``m`` (T+1, 2) for one run or a DMFT solution, or (S, T+1, 2) for S runs (then an (S,)
-    array). Grid points beyond the end of ``m`` are ignored, so a shorter solution can share a longer grid.
-
-    Parameters
-    ----------
-    t : array_like, shape (T+1,)
-        The grid.
-    m : array_like, shape (T+1, 2) or (S, T+1, 2)
-        The overlaps of one run (or solution), or of S runs.
-    t0, t1 : float
-        The window, with at least two grid points.
-
-    Returns
-    -------
-    float or numpy.ndarray, shape (S,)
-        The rate(s).
-
-    Raises
-    ------
-    ValueError
-        ``m`` not ending in N = 2 units, or fewer than two grid points in the window.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from gklib.dmft import mode_growth_rate
-    >>> t = np.arange(0.0, 5.0, 0.5)
-    >>> m = np.stack([0.01 * np.exp(0.3 * t), np.zeros_like(t)], -1)
-    >>> round(mode_growth_rate(t, m, 1.0, 4.0), 10)
-    0.3
-    """
-    m = np.asarray(m, dtype=float)
-    if m.shape[-1] != 2:
-        raise ValueError(f"m must end in the N = 2 units, got shape {m.shape}")
-    t = np.asarray(t, dtype=float)[: m.shape[-2]]
-    sel = (t >= t0) & (t <= t1)
-    if sel.sum() < 2:
-        raise ValueError(f"need at least two grid points in [t0, t1] = [{t0}, {t1}]")
-    la = np.log(np.abs(m[..., sel, 0] - m[..., sel, 1]))
-    slope = np.polyfit(t[sel], la.reshape(-1, sel.sum()).T, 1)[0]
-    return float(slope[0]) if m.ndim == 2 else slope
-
-
-@validate_params(x=Array(min_size=2, finite=False), y=Array(min_size=2, finite=False))
-def rank_correlation(x, y) -> float:
-    """Spearman's rank correlation of ``x`` and ``y`` (flattened), with ``inf`` (a censored time) ranked
-    above every finite value, ties broken by position. −1: y falls exactly as x grows.
-
-    Parameters
-    ----------
-    x, y : array_like
-        The same number (>= 2) of values; ``inf`` allowed.
-
-    Returns
-    -------
-    float
-        The correlation in [-1, 1].
-
-    Raises
-    ------
-    ValueError
-        ``x`` and ``y`` of different sizes.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from gklib.dmft import rank_correlation
-    >>> rank_correlation([0.1, 0.5, 0.3, 0.9], [np.inf, 2.0, 5.0, 1.0])     # inf ranks last
-    -1.0
-    """
-    x, y = np.ravel(x), np.ravel(y)
-    if x.shape != y.shape or x.size < 2:
-        raise ValueError("x and y must have the same size, at least 2")
-    rk = lambda v: np.argsort(np.argsort(v, kind="stable"), kind="stable")  # noqa: E731
-    return float(np.corrcoef(rk(x), rk(y))[0, 1])

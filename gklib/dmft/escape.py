@@ -21,6 +21,7 @@ from ..validation import check_seeds
 from ._checks import N_UNITS, NONNEGATIVE, POSITIVE, SEEDS, SIZE, SIZE_OR_NONE, THREADS, Integers
 from .online import cm_test_loss
 from .sim import sample_size
+from .stats import mode_growth_rate
 from .solver import solve_dmft
 
 __all__ = ["first_time_below", "EscapeScaling", "escape_scaling"]
@@ -247,8 +248,6 @@ class EscapeScaling:
         >>> round(esc.growth_rate(4.0, 12.0), 2)                   # the online escape rate
         0.5
         """
-        from .delay import mode_growth_rate
-
         r = self.dmft_runs[-1]
         return mode_growth_rate(r.t, r.m, t0, t1)
 

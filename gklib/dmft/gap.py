@@ -27,8 +27,10 @@ import torch
 from ..params import Instance, validate_params
 from ._checks import MATRIX, N_UNITS, NONNEGATIVE, POSITIVE, RHO, SEED, SIZE, VECTOR, check_dmft, check_init
 from .draws import _antithetic_normals
-from .online import _online_guess, check_dt, max_stable_dt
-from .solver import DMFTResult, _data_process, _gaussian_fields, _memory_kernel, weight_process_closure
+from .fields import _data_process, _gaussian_fields
+from .results import DMFTResult
+from .saad_solla import _online_guess, check_dt, max_stable_dt
+from .solver import _memory_kernel, weight_process_closure
 
 __all__ = ["gap_from_dmft", "gap_leading_order"]
 

@@ -1,5 +1,7 @@
-r"""Result classes of the finite-D simulations and the seed-matched DMFT average (part of :mod:`gklib.dmft`).
+r"""Result classes of the DMFT solver and the finite-D simulations, and the seed-matched DMFT average
+(part of :mod:`gklib.dmft`).
 
+:class:`DMFTResult` holds a solution of :func:`~gklib.dmft.solve_dmft`;
 :class:`SimulationResult` holds what :func:`~gklib.dmft.simulate_dmft_setting` and
 :func:`~gklib.dmft.simulate_batch` record (seeds × time); :func:`dmft_matched` solves the DMFT once
 per simulation seed from that seed's own initial order parameters and averages them
@@ -13,9 +15,86 @@ import numpy as np
 
 from ..params import Instance, Options, validate_params
 from ._checks import SIZE, SIZE_OR_NONE
-from .solver import solve_dmft
 
-__all__ = ["SimulationResult", "DMFTAverage", "dmft_matched"]
+__all__ = ["DMFTResult", "SimulationResult", "DMFTAverage", "dmft_matched"]
+
+
+@dataclass
+class DMFTResult:
+    r"""Solution of the finite-ρ DMFT on the grid ``t`` (what :func:`solve_dmft` returns).
+
+    Losses are the MSE without ½ of the uncentred model. ``gap`` (test minus train) and ``C_diag``
+    (:math:`C(t,t)`, (T+1, N, N)) are derived properties.
+
+    Parameters
+    ----------
+    t : numpy.ndarray, shape (T+1,)
+        The time grid :math:`t_n=n\Delta t`.
+    train_loss : numpy.ndarray, shape (T+1,)
+        :math:`\langle\Delta(\boldsymbol h^n)^2\rangle` over the (non-Gaussian) training fields.
+    test_loss : numpy.ndarray, shape (T+1,)
+        :math:`\mathcal L(C(t,t),\boldsymbol m(t))` (:func:`~gklib.dmft.cm_test_loss`).
+    train_loss_err : numpy.ndarray, shape (T+1,)
+        Monte Carlo standard error of ``train_loss``.
+    C : numpy.ndarray, shape (T+1, T+1, N, N)
+        Two-time correlation.
+    m : numpy.ndarray, shape (T+1, N)
+        Alignment with the teacher.
+    Rw, Rg, G : numpy.ndarray, shape (T+1, T+1, N, N)
+        Weight response Φ, gradient response and gradient correlation.
+    nu : numpy.ndarray, shape (T+1, N)
+        Signal drift ν.
+    residuals : list of float
+        Relative change of :math:`(R^g, G, \boldsymbol\nu)` per iteration.
+    converged : bool
+        Whether the last residual was below ``tol``.
+    iterations : int
+        Iterations made.
+    seconds : float
+        Wall time of the solve.
+    params : dict
+        The settings.
+
+    Examples
+    --------
+    >>> from gklib.dmft import solve_dmft
+    >>> res = solve_dmft(2, 4.0, 1.0, 0.5, steps=3, samples=64, progress_bar=False)
+    >>> res.C.shape, res.gap.shape, res.converged
+    ((4, 4, 2, 2), (4,), True)
+    """
+
+    t: np.ndarray
+    train_loss: np.ndarray
+    test_loss: np.ndarray
+    train_loss_err: np.ndarray
+    C: np.ndarray
+    m: np.ndarray
+    Rw: np.ndarray
+    Rg: np.ndarray
+    G: np.ndarray
+    nu: np.ndarray
+    residuals: list
+    converged: bool
+    iterations: int
+    seconds: float
+    params: dict = field(default_factory=dict)
+
+    @property
+    def gap(self) -> np.ndarray:
+        """Test minus train loss, (T+1,)."""
+        return self.test_loss - self.train_loss
+
+    @property
+    def C_diag(self) -> np.ndarray:
+        """Equal-time correlation :math:`C(t,t)`, (T+1, N, N)."""
+        idx = np.arange(len(self.t))
+        return self.C[idx, idx]
+
+    def __repr__(self) -> str:
+        p = self.params
+        return (f"DMFTResult(N={p.get('N')}, rho={p.get('rho')}, alpha={p.get('alpha')}, eps={p.get('eps')}, "
+                f"T={len(self.t) - 1}, dt={p.get('dt')}, converged={self.converged}, "
+                f"iterations={self.iterations}, residual={self.residuals[-1]:.2e}, seconds={self.seconds:.1f})")
 
 
 @dataclass
@@ -214,6 +293,8 @@ def dmft_matched(sim: SimulationResult, *, samples: int = 2000, response_samples
     >>> len(avg.runs), avg.runs[1].params["m0"].tolist() == sim.m0[1].tolist(), avg.converged
     (2, True, True)
     """
+    from .solver import solve_dmft          # the solver imports this module's DMFTResult
+
     p = sim.params
     runs = [solve_dmft(p["N"], p["rho"], p["alpha"], p["eps"], q_star=float(sim.q_star[k]), C0=sim.C0[k],
                        m0=sim.m0[k], dt=p["dt"], steps=int(sim.steps[-1]), samples=samples,

@@ -28,9 +28,9 @@ __all__ = ["sample_size", "order_params", "simulate_dmft_setting", "simulate_bat
 # importable as gklib.dmft.sim.NAME, resolved on first use (no import cycle).
 _MOVED = {"SimulationResult": "results", "DMFTAverage": "results", "dmft_matched": "results",
           "first_time_below": "escape", "EscapeScaling": "escape", "escape_scaling": "escape",
-          "crossing_times": "delay", "censored_quantiles": "delay", "DelayScan": "delay",
-          "delay_scan": "delay", "kick_prediction": "delay", "mode_growth_rate": "delay",
-          "rank_correlation": "delay"}
+          "crossing_times": "delay", "censored_quantiles": "stats", "DelayScan": "delay",
+          "delay_scan": "delay", "kick_prediction": "delay", "mode_growth_rate": "stats",
+          "rank_correlation": "stats"}
 
 
 def __getattr__(name):
