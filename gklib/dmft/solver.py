@@ -261,12 +261,8 @@ def solve_dmft(N: int, rho: float, alpha: float, eps: float, *, q_star: float = 
         Too few ``samples``, a ``dt`` above the stability limit, or ``C0``/``m0`` of the wrong shape or not
         symmetric positive semi-definite.
     RuntimeError
-        The iteration diverged.
-
-    Warns
-    -----
-    RuntimeWarning
-        Not converged within ``iters`` iterations.
+        The iteration diverged. (A solve that has not converged within ``iters`` iterations returns with
+        ``converged=False`` and a ``RuntimeWarning``.)
 
     Examples
     --------
