@@ -96,7 +96,7 @@ def cm_test_loss(C, m, alpha: float, eps: float, q_star: float):
     return var + mis + lin
 
 
-@validate_params(C=Array(), alpha=POSITIVE, eps=NONNEGATIVE, q_star=POSITIVE)
+@validate_params(C=Array(finite=False), alpha=POSITIVE, eps=NONNEGATIVE, q_star=POSITIVE)
 def online_response(C, alpha: float, eps: float, q_star: float):
     r"""Equal-time gradient response at :math:`\rho=\infty` (Gaussian fields, Stein's lemma; derivation page, Step 4):
 

@@ -21,7 +21,7 @@ from .model import CommitteeMachine
 __all__ = ["decomposition_from_stats", "loss_decomposition"]
 
 
-@validate_params(wbar=Array(2), M=Array(3), T=Array((1, 2)), alpha=Array(1), eps=Array(1))
+@validate_params(wbar=Array(2, finite=False), M=Array(3, finite=False), T=Array((1, 2)), alpha=Array(1), eps=Array(1))
 def decomposition_from_stats(wbar: torch.Tensor, M: torch.Tensor, T: torch.Tensor,
                              alpha: torch.Tensor, eps: torch.Tensor) -> dict:
     """The three terms of the population loss from summary statistics.
@@ -33,7 +33,8 @@ def decomposition_from_stats(wbar: torch.Tensor, M: torch.Tensor, T: torch.Tenso
     Parameters
     ----------
     wbar : torch.Tensor, shape (R, D)
-        Mean weight :math:`\\bar w` per run.
+        Mean weight :math:`\\bar w` per run (a diverged run's non-finite statistics give non-finite terms,
+        which the trainer's divergence watch reads).
     M : torch.Tensor, shape (R, D, D)
         Second moment :math:`M` per run.
     T : torch.Tensor, shape (D, D) or (D,)
