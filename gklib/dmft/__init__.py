@@ -29,7 +29,7 @@ Contents
   :func:`simulate_batch` (:mod:`gklib.dmft.sim`); their records :class:`SimulationResult` and the
   seed-matched theory :func:`dmft_matched` (:mod:`gklib.dmft.results`);
 * the saddle-escape experiment :func:`escape_scaling` (:mod:`gklib.dmft.escape`);
-* single runs' crossing times and their spread against D, :func:`~gklib.dmft.crossing_times`,
+* single runs' crossing times and their spread against D, :func:`~gklib.dmft.delay.crossing_times`,
   :func:`censored_quantiles`, :func:`delay_scan`, and the DMFT's time shift for a run's growing mode,
   :func:`kick_prediction`, :func:`mode_growth_rate`, :func:`rank_correlation` (:mod:`gklib.dmft.delay`);
 * the chapter's figures, static slider and live explorer are not here but in :mod:`gklib.viz.dmft`.

@@ -1,7 +1,7 @@
 r"""The saddle-escape experiment: how the escape time from a symmetric start grows with D
 (chapter 4; part of :mod:`gklib.dmft`).
 
-:func:`escape_scaling` runs finite-D GD (its own loop, :func:`_escape_run`, which stops at the escape)
+:func:`escape_scaling` runs finite-D GD (its own loop, ``_escape_run``, which stops at the escape)
 and the DMFT from the same planted start, for several D (:class:`EscapeScaling`).
 """
 from __future__ import annotations

@@ -277,7 +277,7 @@ def dmft_matched(sim: SimulationResult, *, samples: int = 2000, response_samples
         Monte Carlo draws per seed (the seed average reduces the noise further).
     response_samples : int or None, default 250
         Draws per seed that also give the response (``None``: all).
-    **kwargs
+    **kwargs : dict
         Passed to :func:`~gklib.dmft.solve_dmft` (``iters``, ``tol``, ``damping`` ...).
 
     Returns

@@ -70,7 +70,7 @@ def lazy_rich_run(model: CommitteeMachine, task, steps: int, lr_scale: float = 1
         Test points for the alignment (at most the test set).
     n_probe : int, default 200
         Test points for the kernel change.
-    **train_kw
+    **train_kw : dict
         Passed to :func:`gklib.train` (``engine``, ...).
 
     Returns

@@ -61,7 +61,7 @@ def weight_scale_sweeps(task, sigmas, *, N: int = 200, eps: float = 0.05, steps:
         :math:`c` > 0 in the step :math:`\\eta = cN/(\\sigma\\alpha)^2` on the trained weights.
     seed : int, default 0
         Seeds :math:`W_0`.
-    **train_kw
+    **train_kw : dict
         Passed to :func:`gklib.train` (``n_log``, ``engine``, ...).
 
     Returns
