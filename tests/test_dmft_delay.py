@@ -143,10 +143,10 @@ def test_rank_correlation():
 def test_kick_prediction_is_a_time_shift_along_the_solution():
     """For a solution whose |m1-m2| grows exactly like 0.1 e^{0.2 t} and whose test loss crosses the level
     at t = 20, a run with amplitude a at t_k is ln(a / a(t_k)) / 0.2 ahead."""
-    class R:
-        t = np.arange(0, 30.01, 0.5)
-        test_loss = np.clip(1 - t / 25, 0.01, None)                  # below 0.2 at t = 20
-        m = np.stack([0.1 * np.exp(0.2 * t), np.zeros_like(t)], -1)
+    t = np.arange(0, 30.01, 0.5)
+    R = dmft.OnlineResult(t=t, C=np.zeros((len(t), 2, 2)), r=np.zeros((len(t), 2, 2)),
+                          test_loss=np.clip(1 - t / 25, 0.01, None),                # below 0.2 at t = 20
+                          m=np.stack([0.1 * np.exp(0.2 * t), np.zeros_like(t)], -1))
     a_k = 0.1 * np.exp(0.2 * 4.0)
     pred = dmft.kick_prediction(R, 4.0, [a_k, a_k * np.e, a_k / np.e, 1e-4], 0.2)
     np.testing.assert_allclose(pred[:3], [20.0, 15.0, 25.0], atol=1e-9)

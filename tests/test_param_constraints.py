@@ -26,6 +26,15 @@ CONVERTED = {  # one module a line, sorted
     "gklib.config",
     "gklib.curves",
     "gklib.data",
+    "gklib.dmft.delay",
+    "gklib.dmft.escape",
+    "gklib.dmft.gap",
+    "gklib.dmft.online",
+    "gklib.dmft.results",
+    "gklib.dmft.saad_solla",
+    "gklib.dmft.sim",
+    "gklib.dmft.solver",
+    "gklib.dmft.stats",
     "gklib.frontend",
     "gklib.history",
     "gklib.kernels.dynamics",
@@ -41,12 +50,16 @@ CONVERTED = {  # one module a line, sorted
     "gklib.nets.wrappers",
     "gklib.runtime",
     "gklib.toy.alignment",
+    "gklib.toy.diagnostics",
+    "gklib.toy.equivalence",
+    "gklib.toy.experiments",
     "gklib.toy.formula",
     "gklib.toy.kernel_gd",
     "gklib.toy.linearized",
     "gklib.toy.model",
     "gklib.toy.ntk",
     "gklib.toy.tasks",
+    "gklib.toy.theory",
     "gklib.toy.trainer",
     "gklib.viz.chapter_explorers",
     "gklib.viz.dmft",
@@ -89,7 +102,18 @@ def _history():
                       train_acc=np.array([0.1, 0.5, 0.99, 1.0]), test_acc=np.array([0.1, 0.2, 0.5, 0.99]))
 
 
-_INSTANCES = {gk.History: _history, gk.CommitteeMachine: lambda: gk.CommitteeMachine(4, 3),
+def _simulation():
+    z = np.zeros((1, 2, 1))
+    return gk.dmft.SimulationResult(t=np.arange(2.0), steps=np.arange(2), train_loss=np.ones((1, 2)),
+                                    test_loss=np.ones((1, 2)), C=z[..., None] + 1, m=z, q_star=np.ones(1))
+
+
+def _dmft_result():
+    return gk.dmft.solve_dmft(1, 4.0, 1.0, 0.5, steps=1, samples=16, progress_bar=False)
+
+
+_INSTANCES = {gk.History: _history, gk.dmft.SimulationResult: _simulation, gk.dmft.DMFTResult: _dmft_result,
+              gk.CommitteeMachine: lambda: gk.CommitteeMachine(4, 3),
               gk.Task: lambda: gk.quadratic_task(D=4, P=5, P_test=5), torch.Generator: torch.Generator,
               str: lambda: "text", dict: lambda: {"alpha": [1.0]},
               torch.nn.Module: lambda: torch.nn.Linear(2, 1), Callable: lambda: (lambda *args: None)}

@@ -26,18 +26,23 @@ Contents
   :mod:`gklib.dmft.draws`) and the train–test gap to
   leading order in 1/ρ, :func:`gap_leading_order`, :func:`gap_from_dmft` (:mod:`gklib.dmft.gap`);
 * finite-D simulations in the same units, :func:`simulate_dmft_setting`, all seeds batched
-  :func:`simulate_batch`; single runs' crossing times and their spread against D, :func:`~gklib.dmft.sim.crossing_times`,
+  :func:`simulate_batch` (:mod:`gklib.dmft.sim`); their records :class:`SimulationResult` and the
+  seed-matched theory :func:`dmft_matched` (:mod:`gklib.dmft.results`);
+* the saddle-escape experiment :func:`escape_scaling` (:mod:`gklib.dmft.escape`);
+* single runs' crossing times and their spread against D, :func:`~gklib.dmft.delay.crossing_times`,
   :func:`censored_quantiles`, :func:`delay_scan`, and the DMFT's time shift for a run's growing mode,
-  :func:`kick_prediction`, :func:`mode_growth_rate`, :func:`rank_correlation` (:mod:`gklib.dmft.sim`);
+  :func:`kick_prediction`, :func:`mode_growth_rate`, :func:`rank_correlation` (:mod:`gklib.dmft.delay`);
 * the chapter's figures, static slider and live explorer are not here but in :mod:`gklib.viz.dmft`.
 """
 from .gap import gap_from_dmft, gap_leading_order
-from .online import (OnlineResult, cm_test_loss, escape_rate, escape_time, linear_gd_losses, online_response,
-                     solve_online, typical_m0, weight_alignment)
-from .sim import (DelayScan, DMFTAverage, EscapeScaling, SimulationResult, censored_quantiles, crossing_times,
-                  delay_scan, dmft_matched, escape_scaling, first_time_below, kick_prediction, mode_growth_rate,
-                  order_params, rank_correlation, simulate_batch, simulate_dmft_setting)
+from .online import cm_test_loss, escape_rate, escape_time, linear_gd_losses, online_response, typical_m0, weight_alignment
+from .saad_solla import OnlineResult, solve_online
+from .delay import DelayScan, crossing_times, delay_scan, kick_prediction
+from .escape import EscapeScaling, escape_scaling, first_time_below
+from .results import DMFTAverage, SimulationResult, dmft_matched
+from .sim import order_params, simulate_batch, simulate_dmft_setting
 from .solver import DMFTResult, propagator, solve_dmft, weight_process_closure
+from .stats import censored_quantiles, mode_growth_rate, rank_correlation
 
 __all__ = [
     "cm_test_loss", "online_response", "escape_rate", "escape_time", "OnlineResult", "solve_online",

@@ -24,10 +24,15 @@ import math
 import numpy as np
 import torch
 
-from ._checks import check_dmft, check_init
+from ..params import Instance, validate_params
+from ._checks import MATRIX, N_UNITS, NONNEGATIVE, POSITIVE, RHO, SEED, SIZE, VECTOR, check_dmft, check_init
 from .draws import _antithetic_normals
-from .online import _online_guess
-from .solver import DMFTResult, _data_process, _gaussian_fields, _memory_kernel, weight_process_closure
+from .fields import _data_process, _gaussian_fields
+from .results import DMFTResult
+from .saad_solla import _online_guess, check_dt, max_stable_dt
+from .solver import _memory_kernel, weight_process_closure
+
+__all__ = ["gap_from_dmft", "gap_leading_order"]
 
 
 def _gap_formula(Phi, G, N, rho, alpha, dt):
@@ -39,13 +44,38 @@ def _gap_formula(Phi, G, N, rho, alpha, dt):
     return (2 * alpha**2 / (N * rho) * dt * terms.sum(1)).numpy()
 
 
+@validate_params(result=Instance(DMFTResult, what="a DMFTResult (from solve_dmft)"))
 def gap_from_dmft(result: DMFTResult) -> np.ndarray:
     r"""Leading-order gap formula (paper v1 eqs. 7, 36–38) evaluated with a DMFT solution's own Φ and G:
-    :math:`\mathcal L_{\rm test}-\mathcal L_{\rm train}\simeq\frac{2\alpha^2}{N\rho}\int_0^tds\,\mathrm{Tr}[R^w(t,s)G(t,s)^\top]`. Shape (T+1,)."""
+    :math:`\mathcal L_{\rm test}-\mathcal L_{\rm train}\simeq\frac{2\alpha^2}{N\rho}\int_0^tds\,\mathrm{Tr}[R^w(t,s)G(t,s)^\top]`.
+
+    Parameters
+    ----------
+    result : DMFTResult
+        A solution of :func:`~gklib.dmft.solve_dmft`.
+
+    Returns
+    -------
+    numpy.ndarray, shape (T+1,)
+        The gap on the solution's grid (0 at t = 0).
+
+    Examples
+    --------
+    To leading order in 1/ρ it is the solution's own gap:
+
+    >>> import numpy as np
+    >>> from gklib.dmft import gap_from_dmft, solve_dmft
+    >>> res = solve_dmft(2, 50.0, 1.0, 0.5, dt=0.4, steps=4, samples=400, progress_bar=False)
+    >>> g = gap_from_dmft(res)
+    >>> float(g[0]), bool(np.allclose(g[1:], res.gap[1:], rtol=0.1))
+    (0.0, True)
+    """
     p = result.params
     return _gap_formula(result.Rw, result.G, p["N"], p["rho"], p["alpha"], p["dt"])
 
 
+@validate_params(N=N_UNITS, rho=RHO, alpha=POSITIVE, eps=NONNEGATIVE, q_star=POSITIVE, C0=MATRIX, m0=VECTOR,
+                 dt=POSITIVE, steps=SIZE, samples=SIZE, seed=SEED)
 def gap_leading_order(N: int, rho: float, alpha: float, eps: float, *, q_star: float = 1.0, C0=None, m0=None,
                       dt: float = 0.4, steps: int = 60, samples: int = 20000, seed: int = 0):
     r"""The :math:`O(1/\rho)` train–test gap (paper v1 eqs. 7, 36–38)
@@ -55,12 +85,56 @@ def gap_leading_order(N: int, rho: float, alpha: float, eps: float, *, q_star: f
               \mathrm{Tr}\big[R^w(t,s)G(t,s)^\top\big] .
 
     The online (GD-map, step ``dt``) solution gives Φ and the two-time C; G is a Gaussian average
-    over ``samples`` draws (seeded). Returns ``(t, gap)``, both (steps+1,). The gap is ≥ 0 and
-    exactly ∝ 1/ρ.
+    over ``samples`` draws (seeded). The gap is >= 0 and exactly ∝ 1/ρ.
+
+    Parameters
+    ----------
+    N : int
+        Width >= 1.
+    rho : float
+        ρ = P/D > 0 (``math.inf``: no gap).
+    alpha : float
+        Output scale > 0.
+    eps : float
+        Quadratic coefficient >= 0.
+    q_star : float, default 1.0
+        Teacher norm > 0.
+    C0 : array_like, shape (N, N), optional
+        Initial correlation (default I).
+    m0 : array_like, shape (N,), optional
+        Initial alignment (default 0).
+    dt : float, default 0.4
+        Time step > 0, below the online GD map's stability limit (:func:`~gklib.dmft.solve_dmft`).
+    steps : int, default 60
+        Number of steps >= 1.
+    samples : int, default 20000
+        Gaussian draws for G, more than ``2 (N (steps+1) + 1)``.
+    seed : int, default 0
+        Seeds the draws.
+
+    Returns
+    -------
+    t, gap : numpy.ndarray, shape (steps+1,)
+        The grid and the gap.
+
+    Raises
+    ------
+    ValueError
+        Too few ``samples``, ``dt`` above the stability limit, ``C0``/``m0`` that do not fit.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from gklib.dmft import gap_leading_order
+    >>> t, g10 = gap_leading_order(2, 10.0, 1.0, 0.5, steps=4, samples=200)
+    >>> _, g20 = gap_leading_order(2, 20.0, 1.0, 0.5, steps=4, samples=200)
+    >>> bool(np.all(g10[1:] > 0)), bool(np.allclose(g10, 2 * g20))       # positive, ∝ 1/ρ
+    (True, True)
     """
     N, rho, alpha, eps, q_star, dt, steps, samples, _, _, _ = check_dmft(
         N, rho, alpha, eps, q_star, dt, steps, samples, 1.0, 1, 1.0)
     C0, m0 = check_init(N, C0, m0, torch.device("cpu"))
+    check_dt(dt, max_stable_dt(C0, math.inf, alpha, eps, q_star))
     Rg, nu = _online_guess(C0, m0, dt, steps, alpha, eps, q_star)
     Phi, C, m = weight_process_closure(Rg, torch.zeros_like(Rg), nu, C0=C0, m0=m0, q_star=q_star, rho=math.inf,
                                        dt=dt)

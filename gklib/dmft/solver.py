@@ -43,83 +43,62 @@ from __future__ import annotations
 import math
 import time
 import warnings
-from dataclasses import dataclass, field
 
 import numpy as np
 import torch
 
 from ..frontend import progress
+from ..params import Array, validate_params
 from ..runtime import get_device, torch_threads
-from ..validation import check_positive, check_positive_int
-from ._checks import check_dmft, check_init
+from ._checks import (FLAG_OR_NONE, MATRIX, N_UNITS, NONNEGATIVE, POSITIVE, RHO, SEED, SIZE, SIZE_OR_NONE, THREADS,
+                      VECTOR, DAMPING, check_dmft, check_init)
 from .draws import _antithetic_normals, _pair_subset
-from .online import _online_guess, cm_test_loss, online_response
+from .fields import _control_variate, _data_process, _from_mat, _gaussian_fields, _to_mat
+from .online import cm_test_loss
+from .results import DMFTResult
+from .saad_solla import _online_guess, check_dt, max_stable_dt
+
+__all__ = ["DMFTResult", "solve_dmft", "propagator", "weight_process_closure"]
 
 
-@dataclass
-class DMFTResult:
-    r"""Solution of the finite-ρ DMFT on the grid ``t`` (T+1,).
-
-    Losses (MSE without ½, uncentred model): ``train_loss`` :math:`\langle\Delta(\boldsymbol h^n)^2\rangle`
-    (non-Gaussian fields, with its Monte Carlo standard error ``train_loss_err``) and
-    ``test_loss`` :math:`\mathcal L(C(t,t),\boldsymbol m(t))` (§3.3), all ``(T+1,)``.
-    Order parameters: ``C`` (T+1, T+1, N, N), ``m`` (T+1, N); responses ``Rw`` (= Φ) and ``Rg``,
-    gradient correlation ``G`` (all (T+1, T+1, N, N)); drift ``nu`` (T+1, N).
-    Iteration report: ``residuals`` (relative change of (R^g, G, ν) per iteration),
-    ``converged``, ``iterations``, ``seconds``.
-    """
-
-    t: np.ndarray
-    train_loss: np.ndarray
-    test_loss: np.ndarray
-    train_loss_err: np.ndarray
-    C: np.ndarray
-    m: np.ndarray
-    Rw: np.ndarray
-    Rg: np.ndarray
-    G: np.ndarray
-    nu: np.ndarray
-    residuals: list
-    converged: bool
-    iterations: int
-    seconds: float
-    params: dict = field(default_factory=dict)
-
-    @property
-    def gap(self) -> np.ndarray:
-        """Test minus train loss, (T+1,)."""
-        return self.test_loss - self.train_loss
-
-    @property
-    def C_diag(self) -> np.ndarray:
-        """Equal-time correlation :math:`C(t,t)`, (T+1, N, N)."""
-        idx = np.arange(len(self.t))
-        return self.C[idx, idx]
-
-    def __repr__(self) -> str:
-        p = self.params
-        return (f"DMFTResult(N={p.get('N')}, rho={p.get('rho')}, alpha={p.get('alpha')}, eps={p.get('eps')}, "
-                f"T={len(self.t) - 1}, dt={p.get('dt')}, converged={self.converged}, "
-                f"iterations={self.iterations}, residual={self.residuals[-1]:.2e}, seconds={self.seconds:.1f})")
-
-
-# ----------------------------------------------------------------------------- block helpers
-def _to_mat(B: torch.Tensor) -> torch.Tensor:
-    """Block matrix (T+1, T+1, N, N) -> dense ((T+1)N, (T+1)N), index (n, i)."""
-    T1, _, N, _ = B.shape
-    return B.permute(0, 2, 1, 3).reshape(T1 * N, T1 * N)
-
-
-def _from_mat(Mat: torch.Tensor, T1: int, N: int) -> torch.Tensor:
-    return Mat.reshape(T1, N, T1, N).permute(0, 2, 1, 3)
-
-
+@validate_params(Rg=Array(4), dt=POSITIVE)
 def propagator(Rg: torch.Tensor, dt: float) -> torch.Tensor:
-    r""":math:`\Phi(n,j)` (T+1, T+1, N, N), zero for ``j > n``, from
-    :math:`\Phi(n{+}1,j)=\Phi(n,j)+\Delta t\sum_{n''=j}^nR^g(n,n'')\Phi(n'',j)`, :math:`\Phi(j,j)=I`."""
+    r"""The weight response :math:`\Phi(n,j)=\partial\boldsymbol w^n/\partial\boldsymbol w^j` from the gradient
+    response (derivation page, Step 3):
+    :math:`\Phi(n{+}1,j)=\Phi(n,j)+\Delta t\sum_{n''=j}^nR^g(n,n'')\Phi(n'',j)`, :math:`\Phi(j,j)=I`.
+
+    Parameters
+    ----------
+    Rg : torch.Tensor, shape (T+1, T+1, N, N)
+        Gradient response blocks :math:`R^g(n,k)` (only ``k <= n`` is read).
+    dt : float
+        Time step Δt > 0.
+
+    Returns
+    -------
+    torch.Tensor, shape (T+1, T+1, N, N)
+        Φ, zero for ``j > n``.
+
+    Raises
+    ------
+    ValueError
+        ``Rg`` not of block shape.
+
+    Examples
+    --------
+    With a constant rate :math:`R^g(n,n)=-\lambda I` (no memory) :math:`\Phi(n,0)=(1-\lambda\Delta t)^n`:
+
+    >>> import torch
+    >>> from gklib.dmft import propagator
+    >>> Rg = torch.zeros(4, 4, 1, 1, dtype=torch.float64)
+    >>> Rg[range(4), range(4)] = -0.5
+    >>> propagator(Rg, 0.4)[:, 0, 0, 0].tolist()             # 0.8 ** n
+    [1.0, 0.8, 0.64, 0.512]
+    """
+    Rg = torch.as_tensor(Rg)
     if Rg.ndim != 4 or Rg.shape[0] != Rg.shape[1] or Rg.shape[2] != Rg.shape[3]:
         raise ValueError(f"Rg must have shape (T+1, T+1, N, N), got {tuple(Rg.shape)}")
-    dt = check_positive(dt, "dt")
+    dt = float(dt)
     T1, _, N, _ = Rg.shape
     Phi = torch.zeros_like(Rg)
     eye = torch.eye(N, dtype=Rg.dtype, device=Rg.device)
@@ -136,13 +115,49 @@ def _memory_kernel(Phi: torch.Tensor) -> torch.Tensor:
     return K
 
 
+@validate_params(Rg=Array(4), G=Array(4), nu=Array(2), C0=Array(2), m0=Array(1), q_star=POSITIVE, rho=RHO,
+                 dt=POSITIVE)
 def weight_process_closure(Rg, G, nu, *, C0, m0, q_star: float, rho: float, dt: float):
     r"""Moments of the Gaussian weight process given :math:`(R^g, G, \boldsymbol\nu)`
-    (the DMFT derivation page, Step 3).
+    (the DMFT derivation page, Step 3; formulas in the module docstring):
+    :math:`\boldsymbol m^n=\Phi(n,0)\boldsymbol m^0+q_\star\boldsymbol s_n` and the two-time :math:`C(n,k)`.
 
-    Inputs: ``Rg``, ``G`` (T+1, T+1, N, N); ``nu`` (T+1, N); ``C0`` (N, N); ``m0`` (N,) (torch float64).
-    Returns ``(Phi, C, m)``: the response Φ and two-time correlation C, both (T+1, T+1, N, N),
-    and the alignment m (T+1, N); see the module docstring for the formulas.
+    Parameters
+    ----------
+    Rg, G : torch.Tensor, shape (T+1, T+1, N, N)
+        Gradient response and gradient correlation (float64).
+    nu : torch.Tensor, shape (T+1, N)
+        Signal drift.
+    C0 : torch.Tensor, shape (N, N)
+        Initial correlation.
+    m0 : torch.Tensor, shape (N,)
+        Initial alignment.
+    q_star : float
+        Teacher norm > 0.
+    rho : float
+        ρ = P/D > 0, or ``math.inf`` (then the noise term :math:`G/\rho` vanishes).
+    dt : float
+        Time step > 0.
+
+    Returns
+    -------
+    Phi, C : torch.Tensor, shape (T+1, T+1, N, N)
+        The response Φ (:func:`propagator`) and the two-time correlation.
+    m : torch.Tensor, shape (T+1, N)
+        The alignment.
+
+    Examples
+    --------
+    Without any force (:math:`R^g=G=0`, ν = 0) the weights stay where they are:
+
+    >>> import math, torch
+    >>> from gklib.dmft import weight_process_closure
+    >>> Z = torch.zeros(3, 3, 2, 2, dtype=torch.float64)
+    >>> C0, m0 = torch.eye(2, dtype=torch.float64), torch.tensor([0.1, 0.2], dtype=torch.float64)
+    >>> Phi, C, m = weight_process_closure(Z, Z, torch.zeros(3, 2, dtype=torch.float64), C0=C0, m0=m0,
+    ...                                    q_star=1.0, rho=math.inf, dt=0.4)
+    >>> bool((C[2, 0] == C0).all()), m[2].tolist()
+    (True, [0.1, 0.2])
     """
     T1, _, N, _ = Rg.shape
     Phi = propagator(Rg, dt)
@@ -158,104 +173,6 @@ def weight_process_closure(Rg, G, nu, *, C0, m0, q_star: float, rho: float, dt: 
     return Phi, _from_mat(Cmat, T1, N), (u0 + q_star * s).reshape(T1, N)
 
 
-def _psd_sqrt(S: torch.Tensor) -> torch.Tensor:
-    """Symmetric square root of a symmetric matrix with negative eigenvalues clipped to 0."""
-    lam, V = torch.linalg.eigh(0.5 * (S + S.T))
-    return (V * lam.clamp_min(0).sqrt()) @ V.T
-
-
-def _gaussian_fields(C, m, q_star, xi):
-    r"""Map standard normals ``xi`` (S, M+1) to :math:`(\boldsymbol\chi^{0..T}, h_\star)` with covariance
-    :math:`[[C,\boldsymbol m],[\boldsymbol m^\top,q_\star]]`; returns χ (S, T+1, N) and h⋆ (S,).
-
-    Built as :math:`h_\star=\sqrt{q_\star}\zeta`, :math:`\boldsymbol\chi=\boldsymbol m h_\star/q_\star+(C-\boldsymbol m\boldsymbol m^\top/q_\star)^{1/2}\boldsymbol\xi`.
-    Pass ``xi`` whose second half repeats the first with ζ = ``xi[:, -1]`` negated (antithetic
-    pairs): then odd functions of :math:`h_\star` at :math:`\boldsymbol m=0` average to exactly zero,
-    which removes the Monte Carlo noise that would otherwise swamp the tiny initial drift ν."""
-    T1, _, N, _ = C.shape
-    M = T1 * N
-    mf = m.reshape(-1)
-    hs = math.sqrt(q_star) * xi[:, M]
-    cond = _to_mat(C) - torch.outer(mf, mf) / q_star
-    chi = hs[:, None] * (mf / q_star) + xi[:, :M] @ _psd_sqrt(cond)
-    return chi.reshape(-1, T1, N), hs
-
-
-def _data_process(chi, hs, K, alpha, eps, rho, dt, C=None, m=None, q_star=None, response=True,
-                  response_idx=None, chunk=None):
-    r"""Integrate the per-sample fields forward in time (causal, explicit) and average.
-
-    Inputs: Gaussian fields ``chi`` (S, T+1, N), ``hs`` (S,), memory kernel ``K`` (T+1, T+1, N, N).
-    Returns ``(Rg, G, nu, Delta, Delta_chi)``: ``Rg``, ``G`` (T+1, T+1, N, N), ``nu`` (T+1, N), and the
-    errors :math:`\Delta` on the training fields ``h`` and on the Gaussian fields χ, both (S, T+1).
-    ``response=False`` skips :math:`R^g` (returned as ``None``); ``response_idx`` selects the samples
-    used for :math:`R^g` (the costly part: one :math:`N(T{+}1)`-dimensional triangular inverse each).
-
-    Control variates (when ``C``, ``m``, ``q_star`` are given): the Gaussian parts of ν and of the
-    diagonal of :math:`R^g` are known exactly, :math:`\langle h_\star\phi'(\boldsymbol\chi)\rangle/\alpha=\epsilon\boldsymbol m/\alpha`
-    and :math:`\langle A(\boldsymbol\chi^n)\rangle=r(C(n,n))` (derivation page, Step 4), so Monte Carlo only
-    estimates the memory-induced differences.
-    """
-    S, T1, N = chi.shape
-    c = dt / rho if math.isfinite(rho) else 0.0
-    eye = torch.eye(N, dtype=chi.dtype, device=chi.device)
-    g, b = torch.zeros_like(chi), torch.zeros_like(chi)
-    A = torch.zeros(S, T1, N, N, dtype=chi.dtype, device=chi.device)
-    Delta = torch.zeros(S, T1, dtype=chi.dtype, device=chi.device)
-    y = 0.5 * hs**2
-    Delta_chi = y[:, None] - alpha / N * (chi + 0.5 * eps * chi * chi).sum(-1)
-    for n in range(T1):
-        h = chi[:, n]
-        if n and c:                                     # memory: (Δt/ρ) Σ_{n'<n} Φ(n, n'+1) g^{n'}
-            h = h + c * torch.einsum("kab,skb->sa", K[n, :n], g[:, :n])
-        dphi = 1 + eps * h
-        Delta[:, n] = y - alpha / N * (h + 0.5 * eps * h * h).sum(-1)
-        g[:, n] = Delta[:, n, None] * dphi / alpha
-        A[:, n] = eps / alpha * Delta[:, n, None, None] * eye - dphi[:, :, None] * dphi[:, None, :] / N
-        b[:, n] = dphi / alpha                          # b^n = ∂g^n/∂h⋆ / h⋆
-        if n and c:
-            mem = c * torch.einsum("kab,skb->sa", K[n, :n], b[:, :n])
-            b[:, n] += torch.einsum("sab,sb->sa", A[:, n], mem)
-    G = torch.einsum("sna,skb->nkab", g, g) / S
-    exact = C is not None
-    dphi0 = 1 + eps * chi                                                # φ'(χ)
-    nu = (hs[:, None, None] * (b - dphi0 / alpha)).mean(0)
-    nu += eps / alpha * m if exact else (hs[:, None, None] * dphi0 / alpha).mean(0)
-    if not response:
-        return None, G, nu, Delta, Delta_chi
-    Dc = Delta_chi
-    if response_idx is not None:
-        A, Dc, dphi0 = A[response_idx], Dc[response_idx], dphi0[response_idx]
-    Sr = A.shape[0]
-    idx = torch.arange(T1)
-    A0 = (eps / alpha * Dc[..., None, None] * eye - dphi0[..., :, None] * dphi0[..., None, :] / N).mean(0)
-    offset = (online_response(C[idx, idx], alpha, eps, q_star) - A0) if exact else 0.0
-    Rg = torch.zeros(T1, T1, N, N, dtype=chi.dtype, device=chi.device)
-    if not c:
-        Rg[idx, idx] = A.mean(0) + offset
-        return Rg, G, nu, Delta, Delta_chi
-    M = T1 * N
-    chunk = chunk or max(1, int(4e6 // (M * M)))
-    I_M = torch.eye(M, dtype=chi.dtype, device=chi.device)
-    for lo in range(0, Sr, chunk):                      # R^g = <blockdiag(A) (I - L)^{-1}>
-        Ab = A[lo:lo + chunk]
-        L = c * torch.einsum("njab,sjbc->snjac", K, Ab)               # zero for j >= n
-        IL = I_M - L.permute(0, 1, 3, 2, 4).reshape(-1, M, M)
-        Y = torch.linalg.solve_triangular(IL, I_M.expand_as(IL), upper=False, unitriangular=True)
-        Rg += torch.einsum("snab,snbkc->nkac", Ab, Y.reshape(-1, T1, N, T1, N))
-    Rg /= Sr
-    Rg[idx, idx] += offset
-    return Rg, G, nu, Delta, Delta_chi
-
-
-def _control_variate(x, z, z_mean):
-    """Per-sample values ``x - b (z - z_mean)`` (S, T+1) with the variance-optimal ``b`` per time:
-    the same mean as ``x`` (``z_mean`` is the exact mean of ``z``) and a smaller variance."""
-    xc, zc = x - x.mean(0), z - z.mean(0)
-    b = (xc * zc).mean(0) / (zc * zc).mean(0).clamp_min(1e-300)
-    return x - b * (z - z_mean)
-
-
 RESIDUAL_FLOOR = 1e-9
 
 
@@ -268,6 +185,9 @@ def _rel(new, old) -> float:
     return float((new - old).norm() / max(float(new.norm()), floor))
 
 
+@validate_params(N=N_UNITS, rho=RHO, alpha=POSITIVE, eps=NONNEGATIVE, q_star=POSITIVE, C0=MATRIX, m0=VECTOR,
+                 dt=POSITIVE, steps=SIZE, samples=SIZE, damping=DAMPING, iters=SIZE, tol=POSITIVE, seed=SEED,
+                 response_samples=SIZE_OR_NONE, num_threads=THREADS, progress_bar=FLAG_OR_NONE)
 def solve_dmft(N: int, rho: float, alpha: float, eps: float, *, q_star: float = 1.0, C0=None, m0=None,
                dt: float = 0.4, steps: int = 60, samples: int = 8000, damping: float = 0.8,
                iters: int = 40, tol: float = 1e-3, seed: int = 0, device=None,
@@ -276,31 +196,92 @@ def solve_dmft(N: int, rho: float, alpha: float, eps: float, *, q_star: float = 
     r"""Solve the finite-ρ DMFT of the toy model by damped fixed-point iteration
     (the DMFT derivation page, Steps 1–4).
 
+    Iterates :math:`X\leftarrow(1-\delta)X+\delta\hat X` for :math:`X=(R^g,G,\boldsymbol\nu)`: the
+    weight process's moments (:func:`weight_process_closure`) give the Gaussian fields, the
+    data-point process integrated on them gives :math:`\hat X` (module docstring). Starts from the
+    online (ρ = ∞) solution. Cost per iteration: :math:`O(S_R\,(N(T{+}1))^3)` for the batched
+    triangular inverses that give :math:`R^g` (``S_R = response_samples``; dominant), plus
+    :math:`O(S\,T^2N^2)` for the fields and :math:`O((NT)^3)` for the closure.
+
     Parameters
     ----------
-    N : width (hidden units); rho : :math:`P/D` (> 0; ``math.inf`` gives the online limit).
-    alpha, eps : output scale and quadratic coefficient of φ. q_star : :math:`|\beta_\star|^2/D`.
-    C0, m0 : initial :math:`C(0,0)` (N, N; symmetric PSD; default I) and :math:`\boldsymbol m(0)` (N,; default 0,
-        a fixed point — pass the alignment of a random init, :math:`O(D^{-1/2})`, to see escape).
-    dt, steps : time step and number of steps T (grid :math:`t_n=n\,dt`, ``n=0..T``).
-    samples : Monte Carlo draws S of the data-point process per iteration (h⋆ stratified, in
-        antithetic pairs, moment-matched: ``_antithetic_normals``); they give G, ν and the train
-        loss. Use an even number; with fewer than about ``2 N (steps+1)`` draws the Gaussian noises
-        cannot be whitened and the fixed point keeps a Monte Carlo bias of order ``N (steps+1) / samples``.
-    response_samples : how many of them (whole pairs, spread over the strata) also give
-        :math:`R^g`, the costly part; ``None`` uses all.
-    damping : δ in :math:`X\leftarrow(1-\delta)X+\delta\hat X` for :math:`X=(R^g,G,\boldsymbol\nu)`, in (0, 1].
-    iters, tol : at most ``iters`` iterations; stop when the relative change of every
-        :math:`\hat X` is below ``tol`` (``converged=True``).
-    seed : seeds the fixed standard normals; the result is deterministic given ``seed``.
-    device : torch device (default: CUDA when present); everything runs in float64.
-    num_threads : CPU threads for the solve (restored afterwards). The work is many small batched
-        operations, which run fastest single-threaded (4x faster than 2 threads on a busy 2-core
-        machine); ``None`` keeps torch's setting.
+    N : int
+        Width (hidden units), >= 1.
+    rho : float
+        :math:`P/D` > 0; ``math.inf`` gives the online limit.
+    alpha : float
+        Output scale > 0.
+    eps : float
+        Quadratic coefficient ε >= 0 of φ.
+    q_star : float, default 1.0
+        :math:`|\beta_\star|^2/D` > 0.
+    C0 : array_like, shape (N, N), optional
+        Initial :math:`C(0,0)`, symmetric positive semi-definite (default I).
+    m0 : array_like, shape (N,), optional
+        Initial :math:`\boldsymbol m(0)` (default 0, a fixed point — pass the alignment of a random init,
+        :math:`O(D^{-1/2})`, e.g. :func:`~gklib.dmft.typical_m0`, to see the escape).
+    dt : float, default 0.4
+        Time step > 0, below the stability limit of explicit GD at this setting,
+        :math:`2/(|\lambda_{\min}(r(C_0))|\,(1+\rho^{-1/2})^2)` with :math:`r` of
+        :func:`~gklib.dmft.online_response` (a larger step makes the fastest mode overshoot and grow).
+    steps : int, default 60
+        Number of steps T >= 1 (grid :math:`t_n=n\,dt`, ``n = 0..T``; capped by ``$GKLIB_SMOKE_STEPS``).
+    samples : int, default 8000
+        Monte Carlo draws S of the data-point process per iteration (h⋆ stratified, in antithetic pairs,
+        moment-matched); they give G, ν and the train loss. More than ``2 (N (steps+1) + 1)``; use an even
+        number. With fewer than about ``2 N (steps+1)`` draws the fixed point keeps a Monte Carlo bias of
+        order ``N (steps+1) / samples``.
+    damping : float, default 0.8
+        δ in (0, 1].
+    iters : int, default 40
+        At most this many iterations, >= 1.
+    tol : float, default 1e-3
+        Stop when the relative change of every :math:`\hat X` is below ``tol`` > 0 (``converged=True``).
+    seed : int, default 0
+        Seeds the fixed standard normals (>= 0); the result is deterministic given ``seed``.
+    device : str or torch.device, optional
+        Default: CUDA when present. Everything runs in float64.
+    response_samples : int or None, default 1000
+        How many of the draws (whole pairs, spread over the strata) also give :math:`R^g`, the costly
+        part; ``None`` uses all.
+    num_threads : int or None, default 1
+        CPU threads for the solve (restored afterwards; ``None`` keeps torch's setting). The work is many
+        small batched operations, which run fastest single-threaded.
+    progress_bar : bool or None, default None
+        Show a progress bar (``None``: the course's default, :func:`gklib.frontend.progress`).
 
-    Cost per iteration: :math:`O(S_R\,(N(T{+}1))^3)` for the batched triangular inverses that give
-    :math:`R^g` (``S_R = response_samples``; dominant), plus :math:`O(S\,T^2N^2)` for the fields and
-    :math:`O((NT)^3)` for the closure.
+    Returns
+    -------
+    DMFTResult
+        Losses, order parameters, kernels and the iteration report.
+
+    Raises
+    ------
+    ValueError
+        Too few ``samples``, a ``dt`` above the stability limit, or ``C0``/``m0`` of the wrong shape or not
+        symmetric positive semi-definite.
+    RuntimeError
+        The iteration diverged. (A solve that has not converged within ``iters`` iterations returns with
+        ``converged=False`` and a ``RuntimeWarning``.)
+
+    Examples
+    --------
+    At ε = 0 the solution is exact: it matches the closed-form Marchenko–Pastur GD of
+    :func:`~gklib.dmft.linear_gd_losses`:
+
+    >>> import numpy as np
+    >>> from gklib.dmft import linear_gd_losses, solve_dmft
+    >>> res = solve_dmft(2, 2.0, 1.0, 0.0, dt=0.4, steps=4, samples=200, progress_bar=False)
+    >>> train, test = linear_gd_losses(2.0, 0.4, 4)
+    >>> bool(np.allclose(res.test_loss, test, rtol=1e-3)), bool(np.allclose(res.train_loss, train, rtol=1e-3))
+    (True, True)
+
+    A step the scheme cannot resolve is refused:
+
+    >>> solve_dmft(2, 2.0, 1.0, 0.0, dt=100.0)          # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: dt = 100 is above the stability limit 0.6863 of the explicit scheme ... use dt < 0.6863
     """
     N, rho, alpha, eps, q_star, dt, steps, samples, damping, iters, tol = check_dmft(
         N, rho, alpha, eps, q_star, dt, steps, samples, damping, iters, tol)
@@ -313,11 +294,11 @@ def _solve(N, rho, alpha, eps, q_star, C0, m0, dt, steps, samples, damping, iter
            response_samples, progress_bar):
     dev = get_device(device)
     C0, m0 = check_init(N, C0, m0, dev)
+    check_dt(dt, max_stable_dt(C0.cpu(), rho, alpha, eps, q_star))
     T1 = steps + 1
     start = time.perf_counter()
     xi = _antithetic_normals(samples, N * T1 + 1, seed, dev)
-    if response_samples is not None:
-        response_samples = check_positive_int(response_samples, "response_samples")
+    response_samples = None if response_samples is None else int(response_samples)
     sub = None if response_samples is None else _pair_subset(samples, response_samples, dev)
     Rg, nu = _online_guess(C0, m0, dt, steps, alpha, eps, q_star)
     G = torch.zeros_like(Rg)
@@ -349,7 +330,7 @@ def _solve(N, rho, alpha, eps, q_star, C0, m0, dt, steps, samples, damping, iter
         bar.close()
     if not converged:
         warnings.warn(f"DMFT did not converge in {iters} iterations (last residual {residuals[-1]:.2g} > tol={tol:g}); "
-                      "its results are not a solution: raise iters, lower damping or dt", RuntimeWarning, stacklevel=2)
+                      "its results are not a solution: raise iters, lower damping or dt", RuntimeWarning, stacklevel=4)
     idx = torch.arange(T1)
     test = cm_test_loss(C[idx, idx], m, alpha, eps, q_star)
     sq = _control_variate(Delta**2, Delta_chi**2, test)   # <Δ(χ)²> is the exact test loss

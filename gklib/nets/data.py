@@ -388,7 +388,7 @@ def load_mnist(n_train: int = 1000, n_test: int | None = 2000, root=None, downlo
     >>> load_mnist(pool=3)
     Traceback (most recent call last):
     ...
-    gklib.params.InvalidParameterError: pool must be one of (1, 2, 4, 7, 14, 28), got 3
+    gklib.params.core.InvalidParameterError: pool must be one of (1, 2, 4, 7, 14, 28), got 3
     """
     n_train, pool = int(n_train), int(pool)
     n_test = None if n_test is None else int(n_test)

@@ -169,7 +169,7 @@ class MLP(nn.Module):
     >>> MLP([3], seed=0)
     Traceback (most recent call last):
     ...
-    gklib.params.InvalidParameterError: widths must be a 1-D array of finite numbers with at least 2 entries, got [3]
+    gklib.params.core.InvalidParameterError: widths must be a 1-D array of finite numbers with at least 2 entries, got [3]
     """
 
     @validate_params(widths=Array(1, min_size=2), activation=Options(*ACTIVATIONS), bias=Boolean(),

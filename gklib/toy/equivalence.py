@@ -24,7 +24,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..validation import as_param_array, check_positive, check_positive_int
+from ..data import Task
+from ..params import Instance, Integer, Real, Reals, validate_params
+from ..validation import as_param_array
 from .linearized import weight_scaled_model
 from .model import CommitteeMachine
 from .trainer import train
@@ -35,6 +37,8 @@ SWEEPS = ("alpha", "sigma", "joint")
 """The three sweeps of :func:`weight_scale_sweeps`, in order."""
 
 
+@validate_params(task=Instance(Task, what="a gklib Task"), sigmas=Reals(0, closed="neither"), N=Integer(1),
+                 eps=Real(0, closed="neither"), steps=Integer(1), lr_scale=Real(0, closed="neither"), seed=Integer(0))
 def weight_scale_sweeps(task, sigmas, *, N: int = 200, eps: float = 0.05, steps: int = 20_000,
                         lr_scale: float = 1.0, seed: int = 0, **train_kw) -> dict:
     """The α, σ and joint sweeps of paper Fig 6 (v3 Fig 7) on the committee machine, one batched
@@ -42,25 +46,44 @@ def weight_scale_sweeps(task, sigmas, *, N: int = 200, eps: float = 0.05, steps:
 
     Parameters
     ----------
-    task : a :class:`~gklib.Task` (the quadratic task of the paper's Fig 3(a) set-up).
-    sigmas : the weight scales :math:`\\sigma` (positive); the α sweep uses :math:`\\alpha = \\sigma^2`, the
-        joint sweep :math:`\\alpha = \\sigma^{-2}` with weights :math:`\\sigma W_0`.
-    N, eps : width and the activation's :math:`\\epsilon` (at :math:`\\sigma = 1`).
-    steps : GD steps of every run.
-    lr_scale : :math:`c` in the step :math:`\\eta = cN/(\\sigma\\alpha)^2` on the trained weights.
-    train_kw : passed to :func:`gklib.train` (``n_log``, ``engine``, ...).
+    task : Task
+        The data (the quadratic task of the paper's Fig 3(a) set-up).
+    sigmas : float or sequence of float
+        The weight scales :math:`\\sigma` > 0; the α sweep uses :math:`\\alpha = \\sigma^2`, the joint sweep
+        :math:`\\alpha = \\sigma^{-2}` with weights :math:`\\sigma W_0`.
+    N : int, default 200
+        Width >= 1.
+    eps : float, default 0.05
+        The activation's :math:`\\epsilon` > 0 (at :math:`\\sigma = 1`).
+    steps : int, default 20000
+        GD steps of every run, >= 1.
+    lr_scale : float, default 1.0
+        :math:`c` > 0 in the step :math:`\\eta = cN/(\\sigma\\alpha)^2` on the trained weights.
+    seed : int, default 0
+        Seeds :math:`W_0`.
+    **train_kw : dict
+        Passed to :func:`gklib.train` (``n_log``, ``engine``, ...).
 
-    Returns a dict: ``"sigma"`` (the σ values), ``"alpha"`` (dict sweep → α per run),
-    ``"laziness"`` (dict sweep → :math:`\\sigma^2\\alpha` per run), ``"hist"`` (dict sweep →
-    :class:`~gklib.History`) and ``"model"`` (dict sweep → trained :class:`~gklib.CommitteeMachine`).
+    Returns
+    -------
+    dict
+        ``"sigma"`` (the σ values), ``"alpha"`` (dict sweep → α per run), ``"laziness"`` (dict sweep →
+        :math:`\\sigma^2\\alpha` per run), ``"hist"`` (dict sweep → :class:`~gklib.History`) and ``"model"``
+        (dict sweep → trained :class:`~gklib.CommitteeMachine`).
+
+    Examples
+    --------
+    The joint sweep keeps :math:`\\sigma^2\\alpha = 1`:
+
+    >>> import gklib as gk
+    >>> from gklib.toy.equivalence import weight_scale_sweeps
+    >>> task = gk.quadratic_task(D=6, P=30, P_test=50, seed=0)
+    >>> out = weight_scale_sweeps(task, [0.5, 2.0], N=10, eps=0.5, steps=50, lr_scale=0.05, n_log=5)
+    >>> out["laziness"]["joint"].tolist(), out["laziness"]["alpha"].tolist(), out["laziness"]["sigma"].tolist()
+    ([1.0, 1.0], [0.25, 4.0], [0.25, 4.0])
     """
     s = as_param_array(sigmas, "sigmas")
-    if np.any(s <= 0):
-        raise ValueError(f"sigmas must be positive, got {s}")
-    N = check_positive_int(N, "N")
-    eps = check_positive(eps, "eps")
-    steps = check_positive_int(steps, "steps")
-    c = check_positive(lr_scale, "lr_scale")
+    N, eps, steps, c = int(N), float(eps), int(steps), float(lr_scale)
     base = CommitteeMachine(task.D, N, alpha=1.0, eps=eps, seed=seed, dtype=task.X.dtype)
     alphas = {"alpha": s**2, "sigma": np.ones_like(s), "joint": s**-2.0}
     scale = {"alpha": np.ones_like(s), "sigma": s, "joint": s}

@@ -604,7 +604,7 @@ def plot_escape_scaling(esc, *, ax=None):
     >>> import matplotlib; matplotlib.use("Agg")
     >>> import matplotlib.pyplot as plt, gklib as gk
     >>> from gklib import dmft
-    >>> esc = dmft.escape_scaling(2, 2.0, 1.0, 0.25, Ds=(10, 20), seeds=3, t_max=8, t_max_dmft=4, samples=200,
+    >>> esc = dmft.escape_scaling(2, 4.0, 1.0, 0.25, Ds=(10, 20), seeds=3, t_max=8, t_max_dmft=4, samples=200,
     ...                           response_samples=50)
     >>> ax = gk.viz.plot_escape_scaling(esc)
     >>> [t.get_text() for t in ax.get_xticklabels()], ax.get_xscale()
