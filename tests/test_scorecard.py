@@ -77,6 +77,10 @@ def test_rule_decides_every_status_from_the_numbers():
     # best: partly caps a row whose setting is far from the paper's
     v = _status(RATIO_RULE, row_kw={"best": "partly"}, ratio=[1.0, 4.0])
     assert v["status"] == "partly" and v["capped"] and "setting" in v["reason"]
+    v = _status(RATIO_RULE, row_kw={"best": "partly", "best_reason": "reproduced on chosen draws"}, ratio=[1.0, 4.0])
+    assert v["status"] == "partly" and v["reason"] == "reproduced on chosen draws: partly"
+    assert _status(RATIO_RULE, row_kw={"best": "partly", "best_reason": "x"}, ratio=[1.0, 1.2])["reason"] == \
+        "only the rule's partly condition holds"                     # the reason shows only where it capped
     # a rule that cannot be evaluated on these values is inconclusive, it does not raise
     v = _status({"number": "ratio[5]", "reproduced": "number > 0"}, ratio=[1.0, 2.0])
     assert v["status"] == "inconclusive" and "out of range" in v["reason"]
@@ -150,6 +154,8 @@ def test_invalid_rules_raise_naming_the_row_and_field(field, expr, msg):
     ({"keys": ["noprefix"]}, "keys"),
     ({"keys": {"all": "r.ratio"}}, "keys"),
     ({"best": "reproduced!"}, "best"),
+    ({"best_reason": "far"}, "best_reason"),                            # without best: partly
+    ({"best": "partly", "best_reason": " "}, "best_reason"),
     ({"claim": ""}, "claim"),
     ({"colour": "red"}, "colour"),
     ({"where": None}, "where"),

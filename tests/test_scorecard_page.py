@@ -120,6 +120,10 @@ def test_a_failing_paper_claim_builds_and_shows_not_reproduced(tmp_path):
     for n, s in ((1, "reproduced"), (1, "not reproduced"), (1, "inconclusive"), (1, "not treated")):
         assert f"{n} {s}" in text, text
     assert "partly" not in text and "2 records of this build" in html
+    # the index: one line per status, each row named once, linking to its row
+    idx = re.search(r'<ul class="gk-index[^"]*">(.*?)</ul>', html, re.S).group(1)
+    assert idx.count("<li>") == 4 and all(f'href="#score-{i}"' in idx for i in ("fails", "delay", "missing",
+                                                                                  "untreated"))
 
 
 def test_an_invalid_rule_stops_the_build_naming_the_row(tmp_path):

@@ -168,6 +168,25 @@ def summary(verdicts, statuses):
     return p
 
 
+def index(verdicts, rows, statuses):
+    """One line per status, naming its rows with links to them: the whole page at a glance."""
+    names = {r["id"]: r["result"] for r in rows}
+    out = nodes.bullet_list(classes=["gk-index"])
+    for s in statuses:
+        ids = [i for i, v in verdicts.items() if v["status"] == s]
+        if not ids:
+            continue
+        item = nodes.list_item()
+        p = _para(status_badge(s), nodes.Text(": "))
+        for k, i in enumerate(ids):
+            if k:
+                p += nodes.Text("; ")
+            p += nodes.reference("", names[i], internal=True, refuri="#" + nodes.make_id("score-" + i))
+        item += p
+        out += item
+    return out
+
+
 def fill_scorecard(app, doctree, fromdocname):
     found = list(doctree.findall(scorecard_node))
     if not found:
@@ -182,7 +201,7 @@ def fill_scorecard(app, doctree, fromdocname):
         intro = _para(nodes.Text(
             f"Built from {len(records)} records of this build's chapters, executed with the "
             f"{' and '.join(profiles) or 'unknown'} profile{'s' * (len(profiles) > 1)}."))
-        node.replace_self([summary(verdicts, STATUSES), intro, table])
+        node.replace_self([summary(verdicts, STATUSES), index(verdicts, rows, STATUSES), intro, table])
 
 
 def always_outdated(app, env, added, changed, removed):

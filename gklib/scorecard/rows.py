@@ -42,7 +42,7 @@ def _key_names(row, where):
 
 
 ROW_FIELDS = {"id", "result", "source", "claim", "paper_setting", "our_setting", "deviations",
-              "where", "where_text", "keys", "labels", "rule", "best", "note"}
+              "where", "where_text", "keys", "labels", "rule", "best", "best_reason", "note"}
 _REQUIRED = ("id", "result", "source", "claim")
 
 
@@ -85,6 +85,9 @@ def validate_row(row):
     out = dict(row, _names=names, _rule=None)
     if row.get("best", "reproduced") not in ("reproduced", "partly"):
         raise ValueError(f"{where}, field 'best': must be 'reproduced' or 'partly', got {row['best']!r}")
+    if "best_reason" in row and (row.get("best") != "partly" or not isinstance(row["best_reason"], str)
+                                 or not row["best_reason"].strip()):
+        raise ValueError(f"{where}, field 'best_reason': a short text, and only on a row with best: partly")
     rule = row.get("rule")
     if rule is None:
         if names:
@@ -229,6 +232,6 @@ def judge(row, records) -> dict:
               "partly": "only the rule's partly condition holds",
               "not reproduced": "neither condition holds"}[status]
     if status == "reproduced" and row.get("best") == "partly":
-        return dict(verdict, status="partly", capped=True,
-                    reason="reproduced at a setting far from the paper's (see deviations): partly")
+        why = row.get("best_reason", "reproduced at a setting far from the paper's (see deviations)")
+        return dict(verdict, status="partly", capped=True, reason=f"{why}: partly")
     return dict(verdict, status=status, reason=reason)
