@@ -125,7 +125,7 @@ def seed_sweep(make_module, data, *, seeds, alpha, **fit_kw) -> History:
         Seeds, integers >= 0.
     alpha : float or sequence of float
         Output scales > 0.
-    **fit_kw
+    **fit_kw : keyword arguments
         Further arguments of :func:`~gklib.nets.trainer.fit`.
 
     Returns

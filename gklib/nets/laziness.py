@@ -65,7 +65,7 @@ def net_vs_linear(module: nn.Module, X, y, X_test, y_test, *, steps: int, lr: fl
         Learning rate, > 0.
     probe : torch.Tensor or None, shape (n, ...), default None
         Inputs of the NTK comparison; ``None``: the first 50 test inputs.
-    **fit_kw
+    **fit_kw : keyword arguments
         Further arguments of :func:`~gklib.nets.trainer.fit` (one run: scalar ``alpha``, ``lr``).
 
     Returns

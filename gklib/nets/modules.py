@@ -140,7 +140,7 @@ class MLP(nn.Module):
     widths : sequence of int
         Layer sizes ``[D, n_1, ..., K]``: at least two, each an integer >= 1.
     activation : {"relu", "tanh", "quadratic", "linear"}, default "relu"
-        Hidden activation (:data:`ACTIVATIONS`).
+        Hidden activation, a key of ``gklib.nets.modules.ACTIVATIONS``.
     bias : bool, default True
         Layers with biases.
     init : {"torch", "ntk"}, default "torch"
