@@ -1,5 +1,6 @@
 """The modules split by concern (#30): each at most 400 lines, and every old import path still gives the
 same object as the module that now defines it (the table "Old import paths" of the API reference)."""
+import ast
 import importlib
 from pathlib import Path
 
@@ -30,6 +31,33 @@ def test_module_at_most_400_lines(module):
     path = Path(importlib.import_module(module).__file__)
     n = len(path.read_text().splitlines())
     assert n <= 400, f"{module} has {n} lines"
+
+
+def _code_lines(path):
+    """Lines of code: not blank, not a comment, not inside a docstring (the numpydoc sections with their
+    examples are documentation; they do not make a module hold more than one concern)."""
+    src = path.read_text()
+    doc = set()
+    for node in ast.walk(ast.parse(src)):
+        body = getattr(node, "body", None)
+        if (isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and body
+                and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant)
+                and isinstance(body[0].value.value, str)):
+            doc.update(range(body[0].lineno, body[0].end_lineno + 1))
+    return sum(1 for i, line in enumerate(src.splitlines(), 1)
+               if line.strip() and not line.strip().startswith("#") and i not in doc)
+
+
+def test_code_lines_count_code_only(tmp_path):
+    p = tmp_path / "m.py"
+    p.write_text('"""Doc.\n\nMore."""\n# note\n\ndef f():\n    """Doc."""\n    return 1\n')
+    assert _code_lines(p) == 2
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "gklib").rglob("*.py")), ids=lambda p: str(p.relative_to(ROOT)))
+def test_every_module_at_most_400_lines_of_code(path):
+    n = _code_lines(path)
+    assert n <= 400, f"{path.relative_to(ROOT)} has {n} lines of code"
 
 
 @pytest.mark.parametrize("old,new", sorted(OLD_PATHS))
