@@ -31,3 +31,23 @@ def test_matches_fit_and_direct_evaluation():
 def test_invalid_thresholds(bad):
     with pytest.raises(ValueError, match="thresholds"):
         threshold_accuracy_tracks(torch.zeros(2, 1), torch.zeros(2, 1), 1.0, bad)
+
+
+def test_condition_seed_figure_layout_and_markers():
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from gklib.nets import feature_kernel_change, modular_addition, Transformer1L
+    from gklib.viz import condition_seed_figure
+    tok = modular_addition(5, 0.7, seed=0, encoding="tokens")
+    nets = [Transformer1L(5, 8, n_heads=2, d_mlp=16, seed=s) for s in (0, 1) for _ in range(3)]
+    h = fit(nets, tok, alpha=[1.0, 2.0, 3.0] * 2, steps=20, lr=1e-2, loss="ce", optimizer="adamw",
+            n_log=5, track={"fc": feature_kernel_change(tok.X_test)})
+    axes = condition_seed_figure(h, ["a", "b", "c"], 2, key="fc", plateau=0.5)
+    assert axes.shape == (2, 3)
+    # two initialisations per condition: a train and a test curve each on top, one d_t curve each below
+    assert all(len([ln for ln in ax.lines if len(ln.get_xdata()) > 1]) == 2 * 2 + 1 for ax in axes[0])
+    assert all(len(ax.lines) == 2 for ax in axes[1])
+    with pytest.raises(ValueError, match="n_seeds"):
+        condition_seed_figure(h, ["a", "b"], 2)
+    plt.close("all")
