@@ -12,7 +12,8 @@
 from . import data, experiments, laziness, modules, trainer, wrappers
 from .data import (MNIST_FILES, MNIST_MIRRORS, find_mnist_dir, load_mnist, mirrored_fraction, modular_addition,
                    student_teacher)
-from .experiments import delay_summary, modular_mlp_steps, modular_mlp_sweep, seed_sweep
+from .experiments import (delay_summary, modular_mlp_steps, modular_mlp_sweep, seed_sweep,
+                          threshold_accuracy_tracks)
 from .laziness import (feature_kernel_change, kernel_distance, net_vs_linear, ntk_change, relative_ntk_change,
                        relative_weight_change)
 from .modules import ACTIVATIONS, MLP, QuadraticMLP, Transformer1L
@@ -33,5 +34,5 @@ __all__ = [
     "modular_addition", "mirrored_fraction", "student_teacher", "load_mnist", "find_mnist_dir", "MNIST_FILES",
     "MNIST_MIRRORS",
     # experiments
-    "modular_mlp_sweep", "modular_mlp_steps", "seed_sweep", "delay_summary",
+    "modular_mlp_sweep", "modular_mlp_steps", "seed_sweep", "delay_summary", "threshold_accuracy_tracks",
 ]

@@ -18,7 +18,8 @@ from .data import modular_addition
 from .modules import QuadraticMLP
 from .trainer import fit
 
-__all__ = ["modular_mlp_sweep", "modular_mlp_steps", "seed_sweep", "delay_summary"]
+__all__ = ["modular_mlp_sweep", "modular_mlp_steps", "seed_sweep", "delay_summary",
+           "threshold_accuracy_tracks"]
 
 
 def modular_mlp_steps() -> int:
@@ -242,3 +243,34 @@ def delay_summary(hist: History, loss_level: float, *, relative: bool = True, ac
         out["key_at_fit"] = value_at(hist, hist.extra[key], out["loss_train"])
         out["key_at_test"] = value_at(hist, hist.extra[key], out["loss_test"])
     return out
+
+
+def threshold_accuracy_tracks(X, y, alpha, thresholds, *, prefix: str = "train_acc") -> dict:
+    r"""Series for :func:`~gklib.nets.trainer.fit`'s ``track``: the *threshold accuracy* of every run on
+    ``(X, y)`` at each threshold θ — the fraction of the points whose squared error, averaged over the
+    outputs, is below θ (paper App 17).
+
+    ``fit`` logs this fraction on the test set for all its ``thresholds``, and on the training set for the
+    first only; these tracks add the training set at every θ, so that a delay
+    :math:`t_{\rm test}/t_{\rm train}` can be read at each θ. The prediction is the uncentred
+    :math:`\alpha f(\theta, x)` (``center=False``), with ``alpha`` one value per run (or one for all).
+
+    Returns ``{f"{prefix}@{θ:g}": fn}``, one entry per θ, to merge into ``track``.
+    """
+    th = [float(t) for t in as_param_array(thresholds, "thresholds")]
+    if not all(np.isfinite(t) and t > 0 for t in th):
+        raise ValueError(f"thresholds must be positive, got {thresholds!r}")
+    a = np.atleast_1d(as_param_array(alpha, "alpha")).astype(float)
+
+    def track(theta):
+        def fn(apply, params, params0):
+            import torch
+            with torch.no_grad():
+                out = apply(params, X)                                        # (R, B, K)
+                al = torch.as_tensor(a, dtype=out.dtype, device=out.device)
+                al = al.expand(out.shape[0]) if al.numel() == 1 else al
+                pred = al[:, None, None] * out.reshape(out.shape[0], out.shape[1], -1)
+                err = ((pred - y.reshape(1, y.shape[0], -1).to(out.dtype)) ** 2).mean(-1)
+                return (err < theta).to(out.dtype).mean(1)
+        return fn
+    return {f"{prefix}@{t:g}": track(t) for t in th}

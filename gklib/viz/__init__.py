@@ -28,7 +28,7 @@ from .figures import (step_axis, loss_range, plot_losses, panel_axes, sweep_labe
                       draw_vs_linear, plot_vs_linear, plot_powerlaw, plot_phase_diagram,
                       plot_spectrum, plot_eps_panel, plot_sweep_split)
 from .nets import (compare_runs_figure, delay_figure, laziness_figure, markdown_table, plot_seed_sweep, plot_tracked,
-                   run_slider_html, seed_sweep_figure, sweep_figure)
+                   run_slider_html, seed_sweep_figure, sweep_figure, condition_seed_figure)
 from .slider import (StaticSlider, slider_figure, SLIDER_DPI, DEFAULT_NOTE, sweep_animation,
                      grokking_slider, alpha_animation, eps_explorer_static, sweep_slider_html)
 from .style import PARAM_LABELS, TEXT_WIDTH, param_label, use_style

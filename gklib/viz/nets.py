@@ -16,7 +16,9 @@
   series, and its crossing times in the frame's title (what the whole-sweep figure does not spell out);
 - :func:`markdown_table` — a table that wraps to the text column in the built book;
 - :func:`compare_runs_figure` — a few runs of a sweep side by side (a control experiment): losses with the
-  crossing level and accuracies, crossings marked.
+  crossing level and accuracies, crossings marked;
+- :func:`condition_seed_figure` — a few conditions from several initialisations each, one column per
+  condition: every initialisation's accuracies and a tracked series.
 """
 from __future__ import annotations
 
@@ -35,7 +37,8 @@ _RUNS = c.Duck(list, what="a non-empty 1-D sequence of run indices", example=lam
                test=lambda v: np.ndim(v) == 1 and len(v) > 0 and all(int(i) == i for i in v))
 
 __all__ = ["sweep_figure", "laziness_figure", "plot_tracked", "seed_sweep_figure", "plot_seed_sweep",
-           "delay_figure", "run_slider_html", "markdown_table", "compare_runs_figure"]
+           "delay_figure", "run_slider_html", "markdown_table", "compare_runs_figure",
+           "condition_seed_figure"]
 
 
 def _colors(n, cmap="viridis"):
@@ -785,6 +788,51 @@ def compare_runs_figure(hist: History, runs, labels, loss_level: float, *, relat
     handles, labs = axes[0].get_legend_handles_labels()
     fig.legend(handles, labs, loc="outside lower center", ncol=len(labs), title="dashed: train, solid: test",
                title_fontsize=8)
+    if title:
+        fig.suptitle(title)
+    return axes
+
+
+def condition_seed_figure(hist: History, labels, n_seeds: int, *, fit_level: float = 0.99,
+                          test_level: float = 0.9, key: str | None = None, plateau: float | None = None,
+                          key_label: str = "$d_t$", title: str = ""):
+    """Runs of several conditions (e.g. (α, λ) pairs) from ``n_seeds`` initialisations each, one column
+    per condition at the column width: train (dashed) and test (solid) accuracy of every initialisation,
+    a circle where the train accuracy first reaches ``fit_level`` and a star where the test accuracy first
+    reaches ``test_level`` (``plateau`` dotted); below, the tracked series ``hist.extra[key]`` of the
+    same runs (omitted when ``key`` is None). Run ``i·C + j`` is initialisation ``i`` of condition ``j``
+    (``C = len(labels)``), as a list of modules × conditions passed to :func:`gklib.nets.fit`.
+    Returns the axes ``(rows, C)``."""
+    C = len(labels)
+    if n_seeds < 1 or hist.R != C * n_seeds:
+        raise ValueError(f"n_seeds × len(labels) must be the number of runs {hist.R}; got {n_seeds} × {C}")
+    rows = 1 if key is None else 2
+    fig, axes = plt.subplots(rows, C, figsize=(TEXT_WIDTH, 2.5 * rows + 0.4), layout="constrained",
+                             sharex=True, sharey="row", squeeze=False)
+    x = step_axis(hist.steps)
+    t_fit = first_crossing(hist.steps, hist.train_acc, fit_level, above=True)
+    t_gen = first_crossing(hist.steps, hist.test_acc, test_level, above=True)
+    cols = _colors(n_seeds, "plasma")
+    for j, lab in enumerate(labels):
+        ax = axes[0, j]
+        for s in range(n_seeds):
+            i = s * C + j
+            ax.plot(x, hist.train_acc[i], "--", color=cols[s], lw=0.8)
+            ax.plot(x, hist.test_acc[i], color=cols[s], lw=1.0)
+            for t, v, mk in ((t_fit[i], hist.train_acc[i], "o"), (t_gen[i], hist.test_acc[i], "*")):
+                if np.isfinite(t):
+                    k = int(np.searchsorted(hist.steps, t))
+                    ax.plot(x[k], v[k], mk, color=cols[s], ms=6 if mk == "*" else 4.5, mfc="none" if mk == "o"
+                            else cols[s])
+            if rows == 2:
+                axes[1, j].plot(x, hist.extra[key][i], color=cols[s], lw=1.0)
+        if plateau is not None:
+            ax.axhline(plateau, color="gray", lw=0.8, ls=":")
+        ax.set(xscale="log", title=lab)
+        axes[-1, j].set_xlabel("step + 1")
+    axes[0, 0].set_ylabel("accuracy")
+    if rows == 2:
+        axes[1, 0].set_ylabel(key_label)
     if title:
         fig.suptitle(title)
     return axes
