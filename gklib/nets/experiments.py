@@ -245,22 +245,60 @@ def delay_summary(hist: History, loss_level: float, *, relative: bool = True, ac
     return out
 
 
+@validate_params(X=Array(), y=Array(), alpha=Reals(0, closed="neither"), thresholds=Reals(0, closed="neither"),
+                 prefix=Instance(str, what="a string"))
 def threshold_accuracy_tracks(X, y, alpha, thresholds, *, prefix: str = "train_acc") -> dict:
     r"""Series for :func:`~gklib.nets.trainer.fit`'s ``track``: the *threshold accuracy* of every run on
-    ``(X, y)`` at each threshold θ — the fraction of the points whose squared error, averaged over the
-    outputs, is below θ (paper App 17).
+    ``(X, y)`` at each threshold θ (paper App 17),
 
-    ``fit`` logs this fraction on the test set for all its ``thresholds``, and on the training set for the
-    first only; these tracks add the training set at every θ, so that a delay
-    :math:`t_{\rm test}/t_{\rm train}` can be read at each θ. The prediction is the uncentred
-    :math:`\alpha f(\theta, x)` (``center=False``), with ``alpha`` one value per run (or one for all).
+    .. math:: A_\theta = \frac1n \sum_{i=1}^n \mathbb 1\Big[\tfrac1K \lVert \alpha f(\theta, x_i) - y_i
+              \rVert^2 < \theta\Big],
 
-    Returns ``{f"{prefix}@{θ:g}": fn}``, one entry per θ, to merge into ``track``.
+    the fraction of the points whose squared error, averaged over the K outputs, is below θ. ``fit`` logs
+    this fraction on the test set for all its ``thresholds``, and on the training set for the first only;
+    these tracks add the training set at every θ, so that a delay :math:`t_{\rm test}/t_{\rm train}` can be
+    read at each θ. The prediction is the uncentred :math:`\alpha f(\theta, x)` (``center=False``).
+
+    Parameters
+    ----------
+    X : torch.Tensor, shape (n, ...)
+        The inputs (usually the training set).
+    y : torch.Tensor, shape (n,) or (n, K)
+        Their targets.
+    alpha : float or sequence of float
+        Output scale > 0: one for every run, or one per run (in ``fit``'s run order).
+    thresholds : float or sequence of float
+        The thresholds θ > 0.
+    prefix : str, default "train_acc"
+        The tracks' names are ``f"{prefix}@{θ:g}"``.
+
+    Returns
+    -------
+    dict
+        ``{name: fn}``, one entry per θ, to merge into ``fit``'s ``track``; each ``fn(apply, params,
+        params0)`` returns the threshold accuracy of every run, shape (R,).
+
+    Raises
+    ------
+    InvalidParameterError
+        A threshold or α that is not a finite number > 0, a non-tensor ``X`` or ``y``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from gklib.nets import threshold_accuracy_tracks
+    >>> X, y = torch.zeros(4, 1), torch.tensor([0.0, 0.05, 0.2, 1.0])
+    >>> tracks = threshold_accuracy_tracks(X, y, 1.0, [0.01, 0.1])
+    >>> sorted(tracks)
+    ['train_acc@0.01', 'train_acc@0.1']
+    >>> apply = lambda params, X: torch.zeros(1, X.shape[0], 1)     # one run that predicts 0
+    >>> tracks["train_acc@0.01"](apply, None, None).tolist()       # errors 0, .0025, .04, 1
+    [0.5]
+    >>> tracks["train_acc@0.1"](apply, None, None).tolist()
+    [0.75]
     """
-    th = [float(t) for t in as_param_array(thresholds, "thresholds")]
-    if not all(np.isfinite(t) and t > 0 for t in th):
-        raise ValueError(f"thresholds must be positive, got {thresholds!r}")
-    a = np.atleast_1d(as_param_array(alpha, "alpha")).astype(float)
+    th = [float(t) for t in np.atleast_1d(np.asarray(thresholds, dtype=float))]
+    a = np.atleast_1d(np.asarray(alpha, dtype=float))
 
     def track(theta):
         def fn(apply, params, params0):

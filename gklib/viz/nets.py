@@ -27,7 +27,7 @@ import numpy as np
 
 from ..history import History
 from ..metrics import accuracy_crossings, first_crossing, generalisation_at_fit, spread, value_at_fit
-from ..params import Array, Real, validate_params
+from ..params import Array, Integer, Real, validate_params
 from . import _checks as c
 from .figures import PANEL_LIST, plot_sweep, step_axis
 from .style import TEXT_WIDTH
@@ -793,16 +793,67 @@ def compare_runs_figure(hist: History, runs, labels, loss_level: float, *, relat
     return axes
 
 
+@validate_params(hist=c.HISTORY, labels=c.LABELS, n_seeds=Integer(1), fit_level=_ACC_LEVEL, test_level=_ACC_LEVEL,
+                 key=c.TEXT_OR_NONE, plateau=Real(0, 1, none_ok=True), key_label=c.TEXT, title=c.TEXT)
 def condition_seed_figure(hist: History, labels, n_seeds: int, *, fit_level: float = 0.99,
                           test_level: float = 0.9, key: str | None = None, plateau: float | None = None,
                           key_label: str = "$d_t$", title: str = ""):
     """Runs of several conditions (e.g. (α, λ) pairs) from ``n_seeds`` initialisations each, one column
-    per condition at the column width: train (dashed) and test (solid) accuracy of every initialisation,
-    a circle where the train accuracy first reaches ``fit_level`` and a star where the test accuracy first
-    reaches ``test_level`` (``plateau`` dotted); below, the tracked series ``hist.extra[key]`` of the
-    same runs (omitted when ``key`` is None). Run ``i·C + j`` is initialisation ``i`` of condition ``j``
-    (``C = len(labels)``), as a list of modules × conditions passed to :func:`gklib.nets.fit`.
-    Returns the axes ``(rows, C)``."""
+    per condition at the column width.
+
+    Top row: train (dashed) and test (solid) accuracy of every initialisation, one colour per
+    initialisation, a circle where the train accuracy first reaches ``fit_level`` (the fit) and a star
+    where the test accuracy first reaches ``test_level`` (generalisation); ``plateau`` dotted. Bottom row
+    (when ``key`` is given): the tracked series ``hist.extra[key]`` of the same runs, e.g. the
+    feature-kernel change :math:`d_t`. Read a condition's grokking as the gap between its circles and
+    stars, and its laziness from the bottom panel at the circle.
+
+    Parameters
+    ----------
+    hist : History
+        ``C·n_seeds`` runs; run ``i·C + j`` is initialisation ``i`` of condition ``j`` (``C = len(labels)``),
+        as a list of modules × conditions passed to :func:`gklib.nets.fit`. Needs accuracies.
+    labels : sequence of str
+        One title per condition.
+    n_seeds : int
+        Initialisations per condition, >= 1.
+    fit_level, test_level : float, defaults 0.99 and 0.9
+        Accuracy levels in [0, 1] of the circle (train) and the star (test).
+    key : str or None, default None
+        A key of ``hist.extra`` for the bottom row; None: no bottom row.
+    plateau : float or None, default None
+        An accuracy in [0, 1] drawn dotted (e.g. the memorisation plateau).
+    key_label, title : str
+        The bottom row's y label and the figure's title.
+
+    Returns
+    -------
+    numpy.ndarray of matplotlib.axes.Axes, shape (rows, C)
+        The axes.
+
+    Raises
+    ------
+    InvalidParameterError
+        Arguments outside their constraints.
+    ValueError
+        ``C·n_seeds`` is not the number of runs.
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import numpy as np, matplotlib.pyplot as plt
+    >>> from gklib import History
+    >>> from gklib.viz import condition_seed_figure
+    >>> acc = np.tile([0.1, 0.5, 1.0, 1.0], (4, 1))
+    >>> h = History(steps=np.arange(4.0), train_loss=np.ones((4, 4)), test_loss=np.ones((4, 4)),
+    ...             weight_norm=np.ones((4, 4)), train_acc=acc, test_acc=acc, extra={"d": acc / 10})
+    >>> axes = condition_seed_figure(h, ["λ = 1", "λ = 5"], 2, key="d")
+    >>> axes.shape, [ax.get_title() for ax in axes[0]]
+    ((2, 2), ['λ = 1', 'λ = 5'])
+    >>> len(axes[0, 0].lines)              # 2 seeds × (train, test, circle, star)
+    8
+    >>> plt.close("all")
+    """
     C = len(labels)
     if n_seeds < 1 or hist.R != C * n_seeds:
         raise ValueError(f"n_seeds × len(labels) must be the number of runs {hist.R}; got {n_seeds} × {C}")
