@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from ..config import get_profile
+from ..params import Instance, Pattern, validate_params
 
 __all__ = ["MIME", "record", "read_records", "recorded"]
 
@@ -44,6 +45,9 @@ def _text(value, fmt: str) -> str:
     return str(value)
 
 
+@validate_params(key=Pattern(r"\w+(\.\w+)+", what="a key such as 'row.name' (letters, digits, '_' and '.')",
+                             example="fig1.ratio"),
+                 fmt=Pattern(r".*\{.*\}.*", what="a format string such as '{:.3g}'", example="{:.3g}"))
 def record(key: str, value, passed, *, fmt: str = "{:.3g}") -> bool:
     """Record the measured ``value`` of ``key`` and the course's own check of it (``passed``), and display it
     as one notebook output of MIME type :data:`MIME` (the scorecard page reads it back).
@@ -79,10 +83,6 @@ def record(key: str, value, passed, *, fmt: str = "{:.3g}") -> bool:
     >>> scorecard.recorded()["example.ratio"]["text"]
     '2, 5.5'
     """
-    if not isinstance(key, str) or "." not in key or not key.replace(".", "").replace("_", "").isalnum():
-        raise ValueError(f"key must look like 'row.name' (letters, digits, '_' and '.'), got {key!r}")
-    if not isinstance(fmt, str) or "{" not in fmt:
-        raise ValueError(f"fmt must be a format string such as '{{:.3g}}', got {fmt!r}")
     passed = bool(np.all(passed))
     plain = _plain(value)
     rec = {"key": key, "value": plain, "text": _text(plain, fmt), "passed": passed, "profile": get_profile()}
@@ -117,6 +117,7 @@ def recorded() -> dict:
     return {k: dict(v) for k, v in _RECORDS.items()}
 
 
+@validate_params(paths=Instance(str, Path, list, tuple, what="a path or a sequence of paths"))
 def read_records(paths) -> dict:
     """Every record in the outputs of executed notebooks, by key; each record gains ``"doc"``, the notebook's
     file stem. A key recorded twice keeps its last value; unreadable files are skipped.

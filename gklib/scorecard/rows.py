@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..params import Instance, validate_params
 from .rules import CONSTANTS, FUNCTIONS, RULE_FIELDS, _EvalError, _eval, _truth, _value, parse_rule
 
 __all__ = ["STATUSES", "validate_row", "load_rows", "judge"]
@@ -120,6 +121,7 @@ def validate_row(row):
     return out
 
 
+@validate_params(path_or_data=Instance(str, Path, dict, what="a path or a dict {'rows': [...]}"))
 def load_rows(path_or_data):
     """The validated rows of a scorecard (:func:`validate_row` on each; ids unique).
 
@@ -174,6 +176,7 @@ def _fmt(v, fmt="{:.3g}"):
     return fmt.format(x)
 
 
+@validate_params(row=Instance(dict, what="a row from load_rows"), records=Instance(dict, what="a dict {key: record}"))
 def judge(row, records) -> dict:
     """The status of a validated row given the records: the rule's deciding number, then its conditions in
     the order ``inconclusive``, ``reproduced``, ``partly`` (none holds: ``not reproduced``).

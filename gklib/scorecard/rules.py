@@ -38,6 +38,8 @@ import operator
 
 import numpy as np
 
+from ..params import Instance, validate_params
+
 __all__ = ["FUNCTIONS", "CONSTANTS", "RULE_FIELDS", "parse_rule"]
 
 
@@ -166,6 +168,9 @@ def _check(node, names, where):
     bad(f"{type(node).__name__} is not allowed in a rule ({ast.unparse(node)!r})")
 
 
+@validate_params(text=Instance(str, what="a string"), names=Instance(set, frozenset, dict, list, tuple,
+                                                                 what="a collection of names"),
+                 where=Instance(str, what="a string"))
 def parse_rule(text, names, where: str = "rule"):
     """Parse one rule expression over the given names and return its syntax tree (checked against the rule
     language of this module; never evaluated by ``eval``).
