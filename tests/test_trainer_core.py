@@ -150,3 +150,18 @@ def test_optimizer_vocabulary_and_its_aliases():
         check_optimizer("gd")                      # nets.fit: no aliases
     from gklib.validation import DIVERGENCE_FACTOR, OPTIMIZERS, diverged   # the old import path
     assert OPTIMIZERS == ("sgd", "adam", "adamw") and DIVERGENCE_FACTOR == 1e6 and callable(diverged)
+
+
+def test_half_precision_uses_the_direct_engine_and_stats_refuses_it_by_name():
+    """float16 weights: the stats engine's eigendecompositions have no half kernels, so 'auto' takes the direct
+    engine (whose result agrees with a float32 run to half precision) and engine='stats' is refused clearly."""
+    import pytest
+    import torch
+    import gklib as gk
+    task = gk.quadratic_task(D=4, P=8, P_test=8, seed=0)
+    h16 = gk.train(gk.CommitteeMachine(4, 2, seed=0, dtype=torch.float16), task, steps=5)
+    h32 = gk.train(gk.CommitteeMachine(4, 2, seed=0, dtype=torch.float32), task, steps=5, engine="direct")
+    assert h16.engine == "direct"
+    assert abs(h16.train_loss[-1] - h32.train_loss[-1]) <= 2e-2 * abs(h32.train_loss[-1])
+    with pytest.raises(ValueError, match="float32/float64"):
+        gk.train(gk.CommitteeMachine(4, 2, seed=0, dtype=torch.float16), task, steps=5, engine="stats")

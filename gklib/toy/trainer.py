@@ -55,10 +55,11 @@ def _pick_engine(engine, optimizer, momentum, model, P):
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {ENGINES}, got {engine!r}")
     stats_ok = (optimizer == "sgd" and momentum == 0 and model.activation == "quadratic"
-                and model._a is None)
+                and model._a is None and model.dtype in (torch.float32, torch.float64))
     if engine == "stats" and not stats_ok:
         raise ValueError("engine='stats' supports optimizer='sgd' without momentum (with weight_decay), the quadratic "
-                         "activation and fixed readouts only; use engine='direct' otherwise")
+                         "activation, fixed readouts and float32/float64 weights only (its eigendecompositions have no "
+                         "half-precision kernels); use engine='direct' otherwise")
     if engine != "auto":
         return engine
     D, N = model.D, model.N
