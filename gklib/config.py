@@ -34,6 +34,7 @@ from contextlib import contextmanager
 
 import numpy as np
 
+from ._forward import forwarding
 from .params import Options, validate_params
 
 __all__ = ["PROFILES", "get_profile", "set_profile", "profile", "by_profile", "smoke_steps", "cap_steps"]
@@ -44,17 +45,7 @@ ALIASES = {"get_device": "gklib.runtime", "generator": "gklib.runtime", "torch_t
 """Old import paths kept for old code: name -> the module that defines it (not in ``__all__``)."""
 
 
-def __getattr__(name):
-    """The names of :data:`ALIASES`, from the modules that define them."""
-    if name in ALIASES:
-        import importlib
-
-        return getattr(importlib.import_module(ALIASES[name]), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__():
-    return sorted(set(globals()) | set(ALIASES))
+__getattr__, __dir__ = forwarding(__name__, globals(), ALIASES)
 
 PROFILES = ("quick", "book", "paper")
 _ENV = "GKLIB_PROFILE"

@@ -18,6 +18,7 @@ import warnings
 import numpy as np
 import torch
 
+from ._forward import forwarding
 from .params import Instance, Integer, Options, Real, validate_params
 
 __all__ = ["OPTIMIZERS", "OPTIMIZER_ALIASES", "DIVERGENCE_FACTOR", "check_optimizer", "check_on_divergence", "diverged",
@@ -353,11 +354,6 @@ class DivergenceWatch:
                           RuntimeWarning, stacklevel=stacklevel + 1)
 
 
-def __getattr__(name):
-    """``RunOptimizer``, defined in :mod:`gklib.optim` (which reads this module's names), importable from
-    here too; not in ``__all__``, so that the API reference lists it once, under its own module."""
-    if name == "RunOptimizer":
-        from .optim import RunOptimizer
-
-        return RunOptimizer
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+# RunOptimizer is defined in gklib.optim (which reads this module's names); importable from here too, not in
+# __all__, so that the API reference lists it once, under its own module.
+__getattr__, __dir__ = forwarding(__name__, globals(), {"RunOptimizer": "gklib.optim"})

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
+from .._forward import forwarding
 from ..metrics import first_below
 from ..params import Array, Instance, Options, Real, Reals, validate_params
 from ..validation import check_seeds
@@ -29,16 +30,7 @@ __all__ = ["crossing_times", "DelayScan", "delay_scan", "kick_prediction"]
 _MOVED = {"mode_growth_rate": "stats", "rank_correlation": "stats"}
 
 
-def __getattr__(name):
-    if name in _MOVED:
-        import importlib
-
-        return getattr(importlib.import_module(f"{__package__}.{_MOVED[name]}"), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__():
-    return sorted(set(globals()) | set(_MOVED))
+__getattr__, __dir__ = forwarding(__name__, globals(), {k: f"{__package__}.{v}" for k, v in _MOVED.items()})
 
 
 @validate_params(sim=_SIM, level=POSITIVE)

@@ -15,6 +15,7 @@ import math
 import numpy as np
 import torch
 
+from .._forward import forwarding
 from ..params import Array, Integer, Real, validate_params
 from ._checks import MATRIX, N_UNITS, NONNEGATIVE, POSITIVE, SIZE, SIZE_OR_NONE, VECTOR
 
@@ -27,16 +28,7 @@ _MOVED = {"OnlineResult": "saad_solla", "solve_online": "saad_solla", "_online_g
           "_online_gd_step": "saad_solla", "max_stable_dt": "saad_solla"}
 
 
-def __getattr__(name):
-    if name in _MOVED:
-        import importlib
-
-        return getattr(importlib.import_module(f"{__package__}.{_MOVED[name]}"), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__():
-    return sorted(set(globals()) | set(_MOVED))
+__getattr__, __dir__ = forwarding(__name__, globals(), {k: f"{__package__}.{v}" for k, v in _MOVED.items()})
 
 
 # ----------------------------------------------------------------------------- closed forms

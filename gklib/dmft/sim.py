@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from .._forward import forwarding
 from ..runtime import torch_threads
 from ..toy.model import CommitteeMachine, dphi_of, phi_of
 from ..toy.tasks import quadratic_task
@@ -33,16 +34,7 @@ _MOVED = {"SimulationResult": "results", "DMFTAverage": "results", "dmft_matched
           "rank_correlation": "stats"}
 
 
-def __getattr__(name):
-    if name in _MOVED:
-        import importlib
-
-        return getattr(importlib.import_module(f"{__package__}.{_MOVED[name]}"), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__():
-    return sorted(set(globals()) | set(_MOVED))
+__getattr__, __dir__ = forwarding(__name__, globals(), {k: f"{__package__}.{v}" for k, v in _MOVED.items()})
 
 
 _Q_STAR = Real(0, closed="neither", none_ok=True)

@@ -7,6 +7,7 @@ The checks of single arguments are in :mod:`gklib.validation.scalars`, those of 
 """
 from __future__ import annotations
 
+from .._forward import forwarding
 from .arrays import as_inputs, as_param_array, as_run_array, broadcast_runs, check_data
 from .scalars import (INT_MAX, SEED_MAX, check_betas, check_float_dtype, check_positive, check_positive_int,
                       check_seed, check_seeds)
@@ -17,10 +18,4 @@ __all__ = ["INT_MAX", "SEED_MAX", "check_positive_int", "check_seeds", "check_se
 _MOVED_TO_TRAINING = ("OPTIMIZERS", "DIVERGENCE_FACTOR", "check_optimizer", "diverged")
 
 
-def __getattr__(name):
-    """The old import paths of the training policy, now in :mod:`gklib.training`."""
-    if name in _MOVED_TO_TRAINING:
-        from .. import training
-
-        return getattr(training, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__, __dir__ = forwarding(__name__, globals(), dict.fromkeys(_MOVED_TO_TRAINING, "gklib.training"))
