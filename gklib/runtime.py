@@ -64,7 +64,7 @@ def get_device(device=None) -> torch.device:
     Raises
     ------
     ValueError
-        A name torch does not know.
+        A name torch does not know, or the meta device (tensors without data: nothing could be measured).
 
     Examples
     --------
@@ -77,9 +77,12 @@ def get_device(device=None) -> torch.device:
     if device is None:
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     try:
-        return torch.device(device)
+        dev = torch.device(device)
     except (RuntimeError, TypeError, ValueError) as err:
         raise ValueError(f"device must be a device name such as 'cpu' or 'cuda:0', got {device!r} ({err})") from None
+    if dev.type == "meta":
+        raise ValueError("device must be a device that holds data (such as 'cpu' or 'cuda'), got 'meta'")
+    return dev
 
 
 @contextmanager

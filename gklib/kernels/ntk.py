@@ -12,21 +12,10 @@ from torch import nn
 from torch.func import functional_call, jacrev, vmap
 
 from ..toy.model import CommitteeMachine, committee_output
-from ..runtime import get_device
 from ..params import Array, Boolean, Instance, Integer, validate_params
 from ..validation import as_inputs
 
 __all__ = ["empirical_ntk"]
-
-
-def check_device(device, name: str = "device") -> torch.device:
-    """:func:`gklib.get_device`, refusing the meta device (tensors without data: nothing could be measured);
-    a private helper of the trainers and data sets.
-    """
-    dev = get_device(device)
-    if dev.type == "meta":
-        raise ValueError(f"{name} must be a device that holds data (such as 'cpu' or 'cuda'), got 'meta'")
-    return dev
 
 
 def check_fits(module, X, name: str = "X"):

@@ -27,9 +27,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ..kernels.ntk import check_device, check_fits
+from ..kernels.ntk import check_fits
 from ..params import Boolean, Instance, Integer, Options, Real, validate_params
-from ..runtime import generator
+from ..runtime import generator, get_device
 from ..toy.tasks import Task
 
 _SEED = Integer(0, 2**63 - 1)
@@ -97,7 +97,7 @@ def modular_addition(p: int = 23, train_frac: float = 0.9, seed: int = 1, encodi
     if not 0 < n < p * p:
         raise ValueError(f"train_frac={train_frac} leaves an empty train or test set for p={p}")
     tr, te = perm[:n], perm[n:]
-    dev = check_device(device)
+    dev = get_device(device)
     return Task(X=X[tr].to(dev), y=c[tr].to(dev), X_test=X[te].to(dev), y_test=c[te].to(dev),
                 name=f"mod{p}-add", meta={"p": p, "n_classes": p, "encoding": encoding, "seed": seed})
 
@@ -195,7 +195,7 @@ def student_teacher(teacher: torch.nn.Module, D: int = 5, P: int = 100, P_test: 
     ((6, 2), True)
     """
     D, P, P_test = int(D), int(P), int(P_test)
-    dev = check_device(device)
+    dev = get_device(device)
     g = generator(seed, "data")
     X = torch.randn(P, D, generator=g)
     X_test = torch.randn(P_test, D, generator=g)
@@ -429,7 +429,7 @@ def load_mnist(n_train: int = 1000, n_test: int | None = 2000, root=None, downlo
         rest = perm[n_train:] if n_test is None else perm[n_train: n_train + n_test]
         Xtr, ytr, Xte, yte = test_X[perm[:n_train]], test_y[perm[:n_train]], test_X[rest], test_y[rest]
         source = "t10k split"
-    dev = check_device(device)
+    dev = get_device(device)
 
     def px(a):
         a = a.astype(np.float32) / 255

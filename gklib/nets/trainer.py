@@ -36,9 +36,9 @@ from torch.func import functional_call, vmap
 
 from ..config import cap_steps
 from ..frontend import progress
-from ..kernels.ntk import check_device, check_fits
+from ..kernels.ntk import check_fits
 from ..params import Boolean, Instance, Integer, Options, Real, Reals, validate_params
-from ..runtime import generator
+from ..runtime import generator, get_device
 from ..history import History, log_grid
 from ..toy.tasks import Task
 from ..training import OPTIMIZER_ALIASES, OPTIMIZERS, DivergenceWatch, check_optimizer
@@ -347,7 +347,7 @@ def fit(model, data, steps: int = 1000, *, alpha=1.0, lr=1e-3, lr_alpha_power: f
     names = [n for n, p in models[0].named_parameters() if p.requires_grad]
     if not names:
         raise ValueError("module has no trainable parameters")
-    dev = check_device(device)
+    dev = get_device(device)
     dtype = dict(models[0].named_parameters())[names[0]].dtype if dtype is None else check_float_dtype(dtype)
     base = copy.deepcopy(models[0]).to(dev, dtype)
 
