@@ -43,6 +43,13 @@ def _initial_params(net: nn.Module, module: nn.Module) -> dict:
     return {n: ref[n].detach().to(device=p.device, dtype=p.dtype) for n, p in now.items()}
 
 
+def _ntk_change(net: nn.Module, X, theta0: dict) -> float:
+    """:math:`\\|K_t - K_0\\|_F / \\|K_0\\|_F` of ``net``'s empirical NTK on ``X``, with θ₀ = ``theta0`` (by name)."""
+    Kt = empirical_ntk(net, X, trace_outputs=True)
+    K0 = empirical_ntk(net, X, params=theta0, trace_outputs=True)
+    return float((Kt - K0).norm() / K0.norm())
+
+
 @validate_params(module=Instance(nn.Module, what="a torch.nn.Module"), X=Array(), y=Array(), X_test=Array(),
                  y_test=Array(), steps=Integer(0), lr=Real(0, closed="neither"), probe=Array(none_ok=True))
 def net_vs_linear(module: nn.Module, X, y, X_test, y_test, *, steps: int, lr: float, probe=None,
@@ -112,12 +119,10 @@ def net_vs_linear(module: nn.Module, X, y, X_test, y_test, *, steps: int, lr: fl
     probe = torch.as_tensor(probe).to(ref_param.device)
     if probe.is_floating_point():
         probe = probe.to(ref_param.dtype)
-    Kt = empirical_ntk(net, probe, trace_outputs=True)
-    K0 = empirical_ntk(net, probe, params=theta0, trace_outputs=True)
     return {"net": h_net, "lin": h_lin, "distance": dist,
             "gap": float(np.nanmax(np.abs(np.log(h_net.test_loss / h_lin.test_loss)))),
             "relative_weight_change": relative_weight_change(([now[n] for n in theta0], list(theta0.values()))),
-            "relative_ntk_change": float((Kt - K0).norm() / K0.norm())}
+            "relative_ntk_change": _ntk_change(net, probe, theta0)}
 
 
 @validate_params(model=Instance(CommitteeMachine, Anchored, tuple, list,
@@ -206,10 +211,7 @@ def relative_ntk_change(model, X):
             Kt, K0 = Kt[None], K0[None]
         d = ((Kt - K0).flatten(1).norm(dim=1) / K0.flatten(1).norm(dim=1)).cpu().numpy()
         return d if model.batched else float(d[0])
-    Kt = empirical_ntk(model, X, trace_outputs=True)
-    p0 = {"module." + n: v for n, v in model.theta0().items()}
-    K0 = empirical_ntk(model, X, params=p0, trace_outputs=True)
-    return float((Kt - K0).norm() / K0.norm())
+    return _ntk_change(model, X, _initial_params(model, model))
 
 
 @validate_params(K=Array(), L=Array())
