@@ -209,3 +209,27 @@ def test_toy_trainer_spellings_are_aliases(alias, kw, canonical):
     if alias == "momentum":                                    # and the momentum mattered
         c = fit(net, task, optimizer="sgd", **common)
         assert not np.allclose(a.train_loss, c.train_loss)
+
+
+def _full_causal_last_position(net, tokens):
+    """The textbook one-layer pass over every position (full causal attention, the MLP at every position),
+    read at the last position: an independent implementation of ``Transformer1L.features``."""
+    x = net.W_E[tokens] + net.W_pos[: tokens.shape[-1]]
+    heads = []
+    for h in range(net.n_heads):
+        q, k, v = x @ net.W_Q[h], x @ net.W_K[h], x @ net.W_V[h]
+        s = q @ k.transpose(-1, -2) / math.sqrt(net.d_head)
+        T = tokens.shape[-1]
+        s = s.masked_fill(torch.ones(T, T, dtype=torch.bool).triu(1), float("-inf"))
+        heads.append(s.softmax(-1) @ v)
+    x = x + torch.cat(heads, -1) @ net.W_O
+    x = x + torch.relu(x @ net.W_in + net.b_in) @ net.W_out + net.b_out
+    return x[:, -1]
+
+
+@pytest.mark.parametrize("T", [1, 2, 3])
+def test_transformer_last_position_matches_full_causal_pass(T):
+    net = Transformer1L(p=7, d_model=12, n_heads=3, d_mlp=20, seed=4).double()
+    tokens = torch.randint(0, 8, (9, T), generator=torch.Generator().manual_seed(T))
+    torch.testing.assert_close(net.features(tokens), _full_causal_last_position(net, tokens),
+                               rtol=1e-12, atol=1e-12)

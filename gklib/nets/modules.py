@@ -370,17 +370,17 @@ class Transformer1L(nn.Module):
         if tokens.dtype.is_floating_point:
             tokens = tokens.long()
         x = self.W_E[tokens] + self.W_pos[: tokens.shape[-1]]                # (B, T, d)
-        q = torch.einsum("btd,hde->bhte", x, self.W_Q)
+        # One layer, causal attention: the last position's stream depends on the other positions only
+        # through their keys and values, so only the last query, attention row and MLP are computed
+        # (the full causal pass gives the same last position; tests/test_nets_train.py checks it).
+        last = x[:, -1]                                                        # (B, d)
+        q = torch.einsum("bd,hde->bhe", last, self.W_Q)
         k = torch.einsum("btd,hde->bhte", x, self.W_K)
         v = torch.einsum("btd,hde->bhte", x, self.W_V)
-        T = tokens.shape[-1]
-        scores = q @ k.transpose(-1, -2) / math.sqrt(self.d_head)              # (B, H, T, T)
-        mask = torch.ones(T, T, dtype=torch.bool, device=tokens.device).tril()
-        attn = scores.masked_fill(~mask, float("-inf")).softmax(-1)
-        z = (attn @ v).transpose(1, 2).reshape(*tokens.shape, -1)              # (B, T, H*dh)
-        x = x + z @ self.W_O
-        x = x + torch.relu(x @ self.W_in + self.b_in) @ self.W_out + self.b_out
-        return x[:, -1]
+        scores = torch.einsum("bhe,bhte->bht", q, k) / math.sqrt(self.d_head)    # (B, H, T)
+        z = torch.einsum("bht,bhte->bhe", scores.softmax(-1), v).reshape(len(x), -1)
+        last = last + z @ self.W_O
+        return last + torch.relu(last @ self.W_in + self.b_in) @ self.W_out + self.b_out
 
     def forward(self, tokens):
         """The logits of the last position over the ``p`` residues.
