@@ -1,7 +1,8 @@
 """Comparing runs: the spread of a measure over repeated runs, the distance between two predictions, and
 the exponent of a power law.
 
-- :func:`spread` — median and range of a measure over seeds;
+- :func:`spread` — median and range of a measure over seeds, and :func:`spread_text` — the same as
+  table cells (``"median [min–max]"``);
 - :func:`prediction_distance` — root-mean-square distance between two predictions;
 - :func:`loglog_slope` — least-squares slope on log-log axes (power-law exponents).
 
@@ -12,9 +13,10 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from .params import Array, Integer, validate_params
+from .params import Array, Instance, Integer, validate_params
 
-__all__ = ["spread", "prediction_distance", "loglog_slope"]
+
+__all__ = ["spread", "spread_text", "prediction_distance", "loglog_slope"]
 
 
 @validate_params(values=Array(finite=False), axis=Integer())
@@ -48,6 +50,41 @@ def spread(values, axis: int = 0) -> dict:
     if v.size == 0:
         raise ValueError("values is empty")
     return {"median": np.median(v, axis=axis), "min": np.min(v, axis=axis), "max": np.max(v, axis=axis)}
+
+
+@validate_params(values=Array(finite=False), fmt=Instance(str, what="a format string"), axis=Integer())
+def spread_text(values, fmt: str = "{:.0f}", axis: int = 0) -> list:
+    """Table cells ``"median [min–max]"`` of :func:`spread`, one per column left after ``axis``;
+    ``inf`` (a run that never crossed) is written "never".
+
+    Parameters
+    ----------
+    values : array_like
+        Numbers (``inf`` allowed), at least one.
+    fmt : str, default "{:.0f}"
+        Format of each number.
+    axis : int, default 0
+        The axis to summarise over (the seeds).
+
+    Returns
+    -------
+    list of str
+        One cell per remaining entry (a 1-D ``values`` gives one cell).
+
+    Examples
+    --------
+    >>> from gklib.comparisons import spread_text
+    >>> spread_text([[100.0, 10.0], [300.0, float("inf")], [200.0, float("inf")]])
+    ['200 [100–300]', 'never [10–never]']
+    >>> spread_text([0.25, 0.5, 0.75], "{:.2f}")
+    ['0.50 [0.25–0.75]']
+    """
+    s = spread(values, axis=axis)
+    med, lo, hi = (np.atleast_1d(s[k]) for k in ("median", "min", "max"))
+
+    def f(x):
+        return "never" if np.isposinf(x) else fmt.format(x)
+    return [f"{f(m)} [{f(a)}–{f(b)}]" for m, a, b in zip(med.ravel(), lo.ravel(), hi.ravel())]
 
 
 @validate_params(f=Array(), g=Array())
