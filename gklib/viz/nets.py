@@ -271,8 +271,8 @@ def plot_seed_sweep(values, alphas, ax=None, ylabel: str = "", ceiling: float | 
     ylabel : str, default ""
         The y label.
     ceiling : float or None, default None
-        Height of the "never" band's triangles, above every finite value (default: 19 % of the finite
-        values' range above the largest).
+        Height of the "never" band's triangles, above every finite value (default: the band is 30 % as
+        tall as the finite values' range, with margins).
     color : matplotlib colour, default "C0"
         Of everything drawn.
     label : str, default "median"
@@ -315,12 +315,12 @@ def plot_seed_sweep(values, alphas, ax=None, ylabel: str = "", ceiling: float | 
     brk = top = None
     if never.any():                                                # the "never" band above a thin line
         lo_f, hi_f = (fin.min(), fin.max()) if fin.size else (0.0, 1.0)
-        span = max(hi_f - lo_f, 0.1 * abs(hi_f), 1e-9)
+        span = hi_f - lo_f if hi_f > lo_f else max(0.1 * abs(hi_f), 1e-9)
         if ceiling is not None and ceiling <= hi_f:
             raise ValueError(f"ceiling must lie above the finite values (max {hi_f:g}), got {ceiling:g}")
-        brk = hi_f + 0.07 * span if ceiling is None else min(hi_f + 0.07 * span, (hi_f + ceiling) / 2)
-        top = brk + 0.12 * span if ceiling is None else ceiling
-        bottom = lo_f - 0.07 * span
+        bottom, brk = lo_f - 0.07 * span, hi_f + 0.07 * span
+        top = brk + 0.15 * (brk - bottom) if ceiling is None else ceiling   # the band: 30 % of the data's height
+        brk = brk if ceiling is None else min(brk, (hi_f + top) / 2)
         ax.axhspan(brk, 2 * top - brk, color="0.92", lw=0, zorder=0)
         ax.axhline(brk, color="0.35", lw=0.8, zorder=1)
         ticks = [t for t in MaxNLocator(5).tick_values(bottom, brk) if bottom <= t < brk] if fin.size else []
