@@ -382,6 +382,8 @@ def seed_sweep_figure(hist: History, level: float = 0.9, key: str | None = None,
 
     Raises
     ------
+    ValueError
+        ``hist`` is not ordered seed-major.
     InvalidParameterError
         ``hist`` has no ``seed``/``alpha`` params, or another argument breaks its constraint.
 
