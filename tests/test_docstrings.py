@@ -71,6 +71,7 @@ DOCUMENTED = [  # one module a line, sorted
     "gklib.viz.slider",
     "gklib.viz.story",
     "gklib.viz.style",
+    "gklib.viz.sweeps",
 ]
 
 _SECTION = re.compile(r"^\s*(Parameters|Returns|Yields|Raises|Examples|Attributes|Notes)\s*\n\s*-{3,}\s*$",

@@ -76,6 +76,7 @@ CONVERTED = {  # one module a line, sorted
     "gklib.viz.slider",
     "gklib.viz.story",
     "gklib.viz.style",
+    "gklib.viz.sweeps",
 }
 # Parameters that take any object by design (callbacks, devices, dtypes checked elsewhere, step counts that
 # may be per-run arrays, Adam's betas, the Task dataclass's fields, by_profile's per-profile values).

@@ -14,10 +14,11 @@ The models, trainers and theory never import this subpackage.
 - :mod:`gklib.viz.story` — the lazy-to-rich story of the introduction and chapters 1–3 (Fig 1 with its
   diagnostics, the schematic, mode learning);
 - :mod:`gklib.viz.nets` — chapter 5: sweeps at the column width, laziness along training, seed sweeps;
+- :mod:`gklib.viz.sweeps` — chapter 5: a seed sweep as a static slider, one output scale per frame;
 - :mod:`gklib.viz.dmft` — chapter 4: DMFT against simulations, alignment and escape, convergence,
   the train–test gap against 1/ρ, its static slider and live explorer.
 """
-from . import chapter_explorers, dmft, explorers, figures, kernel_figures, nets, slider, style
+from . import chapter_explorers, dmft, explorers, figures, kernel_figures, nets, slider, style, sweeps
 from .chapter_explorers import CHAPTER_EXPLORERS, chapter_explorer, explorer_settings
 from .dmft import (dmft_explorer, dmft_rho_slider, plot_alignment, plot_convergence, plot_dmft_vs_simulation,
                    plot_escape_scaling, plot_gap_vs_rho, plot_grokking_curve)
@@ -29,6 +30,7 @@ from .figures import (step_axis, loss_range, plot_losses, panel_axes, sweep_labe
                       plot_spectrum, plot_eps_panel, plot_sweep_split)
 from .nets import (compare_runs_figure, delay_figure, laziness_figure, markdown_table, plot_seed_sweep, plot_tracked,
                    run_slider_html, seed_sweep_figure, sweep_figure, condition_seed_figure)
+from .sweeps import seed_slider_html
 from .slider import (StaticSlider, slider_figure, SLIDER_DPI, DEFAULT_NOTE, sweep_animation,
                      grokking_slider, alpha_animation, eps_explorer_static, sweep_slider_html)
 from .style import PARAM_LABELS, TEXT_WIDTH, param_label, use_style
@@ -37,5 +39,6 @@ from .story import plot_lazy_rich, plot_lazy_rich_schematic, plot_mode_learning
 __all__ = (["use_style", "TEXT_WIDTH", "PARAM_LABELS", "param_label",
             "plot_lazy_rich", "plot_lazy_rich_schematic", "plot_mode_learning"]
            + figures.__all__ + slider.__all__ + explorers.__all__ + chapter_explorers.__all__ + nets.__all__
+           + sweeps.__all__
            + ["plot_dmft_vs_simulation", "plot_alignment", "plot_gap_vs_rho", "plot_convergence", "dmft_rho_slider",
               "dmft_explorer", "plot_grokking_curve", "plot_escape_scaling"])

@@ -9,11 +9,13 @@
 - :func:`seed_sweep_figure` — a seed sweep in four panels: test accuracy of every run, and the spread over
   seeds of the delay, of the test accuracy when the training set is fitted and of a tracked series then;
 - :func:`plot_seed_sweep` — a per-run measure of a :func:`gklib.nets.seed_sweep` against α: every seed
-  as a dot, the median as a line, the range as a bar; runs that never crossed drawn as triangles at the top;
+  as a hollow circle, the median as a line, the range as a bar; runs that never crossed drawn as
+  triangles in a band labelled "never" above the numeric axis;
 - :func:`delay_figure` — a sweep read on its losses first: losses with the crossing level, accuracies, a
   tracked laziness series marked where the losses cross, and optionally the weight norm;
 - :func:`run_slider_html` — a static slider with one run per frame: its losses, accuracies and laziness
   series, and its crossing times in the frame's title (what the whole-sweep figure does not spell out);
+  :func:`~gklib.viz.sweeps.seed_slider_html` (in :mod:`gklib.viz.sweeps`) is its seed-sweep sibling;
 - :func:`markdown_table` — a table that wraps to the text column in the built book;
 - :func:`compare_runs_figure` — a few runs of a sweep side by side (a control experiment): losses with the
   crossing level and accuracies, crossings marked;
@@ -24,6 +26,8 @@ from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.lines import Line2D
+from matplotlib.ticker import MaxNLocator
 
 from ..history import History
 from ..metrics import accuracy_crossings, first_crossing, generalisation_at_fit, spread, value_at_fit
@@ -31,6 +35,7 @@ from ..params import Array, Integer, Real, validate_params
 from . import _checks as c
 from .figures import PANEL_LIST, plot_sweep, step_axis
 from .style import TEXT_WIDTH
+from .sweeps import SEED_SWEEP, _colors, _crossing_text, _draw_losses, _loss_series, _loss_ylim, _seed_grid
 
 _ACC_LEVEL = Real(0, 1)
 _RUNS = c.Duck(list, what="a non-empty 1-D sequence of run indices", example=lambda: [0],
@@ -39,10 +44,6 @@ _RUNS = c.Duck(list, what="a non-empty 1-D sequence of run indices", example=lam
 __all__ = ["sweep_figure", "laziness_figure", "plot_tracked", "seed_sweep_figure", "plot_seed_sweep",
            "delay_figure", "run_slider_html", "markdown_table", "compare_runs_figure",
            "condition_seed_figure"]
-
-
-def _colors(n, cmap="viridis"):
-    return plt.get_cmap(cmap)(np.linspace(0, 0.9, n))
 
 
 @validate_params(hist=c.HISTORY, labels=c.BY, panels=PANEL_LIST, title=c.TEXT, height=c.SIZE)
@@ -253,9 +254,11 @@ def plot_tracked(hist: History, key: str, labels, level: float = 0.9, ax=None, y
                  label=c.TEXT)
 def plot_seed_sweep(values, alphas, ax=None, ylabel: str = "", ceiling: float | None = None, color="C0",
                     label: str = "median"):
-    """A measure of a seed sweep against α: ``values`` is ``(n_seeds, n_alpha)``. Each seed is a dot,
-    the median a line, the min–max range a bar. Infinite values (never crossed) are drawn as
-    triangles at ``ceiling`` (default: 1.15 × the largest finite value), and the median line stops there.
+    """A measure of a seed sweep against α: ``values`` is ``(n_seeds, n_alpha)``. Each seed is a hollow
+    circle, the seeds of one α side by side, the median a line with squares, the min–max range a bar.
+    Infinite values (never crossed within the run) are hollow triangles in a grey band above the data,
+    cut off from the numeric axis by a thin line and labelled "never" instead of a number (the numeric
+    ticks stop below the line); the median line and the bars stop at the line.
 
     Parameters
     ----------
@@ -268,7 +271,8 @@ def plot_seed_sweep(values, alphas, ax=None, ylabel: str = "", ceiling: float | 
     ylabel : str, default ""
         The y label.
     ceiling : float or None, default None
-        Height of the "never" triangles.
+        Height of the "never" band's triangles, above every finite value (default: the band is 30 % as
+        tall as the finite values' range, with margins).
     color : matplotlib colour, default "C0"
         Of everything drawn.
     label : str, default "median"
@@ -282,7 +286,7 @@ def plot_seed_sweep(values, alphas, ax=None, ylabel: str = "", ceiling: float | 
     Raises
     ------
     ValueError
-        ``values`` does not have one column per α.
+        ``values`` does not have one column per α, or ``ceiling`` is not above its finite values.
     InvalidParameterError
         An argument breaks its declared constraint.
 
@@ -294,6 +298,8 @@ def plot_seed_sweep(values, alphas, ax=None, ylabel: str = "", ceiling: float | 
     >>> ax = gk.viz.plot_seed_sweep(v, [0.5, 1.0, 2.0], ax=plt.figure().gca(), ylabel="delay")
     >>> [line.get_label() for line in ax.get_lines() if not line.get_label().startswith("_")]
     ['median', 'never (within the run)']
+    >>> [t.get_text() for t in ax.get_yticklabels()][-1], bool(ax.get_yticks()[-1] > 50)   # above the data
+    ('never', True)
     >>> plt.close("all")
     """
     ax = ax or plt.gca()
@@ -301,39 +307,55 @@ def plot_seed_sweep(values, alphas, ax=None, ylabel: str = "", ceiling: float | 
     a = np.asarray(alphas, dtype=float)
     if v.ndim != 2 or v.shape[1] != a.size:
         raise ValueError(f"values must be (n_seeds, {a.size}), got {v.shape}")
-    fin = v[np.isfinite(v)]
-    top = ceiling if ceiling is not None else (1.15 * fin.max() if fin.size else 1.0)
+    never, fin = np.isinf(v), v[np.isfinite(v)]
     s = spread(v)
-    jitter = np.linspace(-0.06, 0.06, v.shape[0]) if v.shape[0] > 1 else np.zeros(1)
+    gaps = np.diff(np.log(np.unique(a)))
+    half = min(0.15, 0.3 * gaps.min()) if gaps.size else 0.15      # seeds side by side, α columns apart
+    jitter = np.linspace(-half, half, v.shape[0]) if v.shape[0] > 1 else np.zeros(1)
+    brk = top = None
+    if never.any():                                                # the "never" band above a thin line
+        lo_f, hi_f = (fin.min(), fin.max()) if fin.size else (0.0, 1.0)
+        span = hi_f - lo_f if hi_f > lo_f else max(0.1 * abs(hi_f), 1e-9)
+        if ceiling is not None and ceiling <= hi_f:
+            raise ValueError(f"ceiling must lie above the finite values (max {hi_f:g}), got {ceiling:g}")
+        bottom, brk = lo_f - 0.07 * span, hi_f + 0.07 * span
+        top = brk + 0.15 * (brk - bottom) if ceiling is None else ceiling   # the band: 30 % of the data's height
+        brk = brk if ceiling is None else min(brk, (hi_f + top) / 2)
+        ax.axhspan(brk, 2 * top - brk, color="0.92", lw=0, zorder=0)
+        ax.axhline(brk, color="0.35", lw=0.8, zorder=1)
+        ticks = [t for t in MaxNLocator(5).tick_values(bottom, brk) if bottom <= t < brk] if fin.size else []
+        ax.set_yticks(ticks + [top], labels=[f"{t:g}" for t in ticks] + ["never"])
+        ax.set_ylim(bottom, 2 * top - brk)
     for k in range(v.shape[0]):
         xk = a * np.exp(jitter[k])
         ok = np.isfinite(v[k])
-        ax.plot(xk[ok], v[k, ok], "o", ms=3.5, color=color, alpha=0.45, mew=0)
-        ax.plot(xk[~ok], np.full((~ok).sum(), top), "^", ms=5, color=color, alpha=0.6, mew=0)
-    lo, hi = np.minimum(s["min"], top), np.minimum(s["max"], top)
+        ax.plot(xk[ok], v[k, ok], "o", ms=4.5, color=color, mfc="none", mew=0.9, alpha=0.8)
+        if never[k].any():
+            ax.plot(xk[never[k]], np.full(never[k].sum(), top), "^", ms=5.5, color=color, mfc="none", mew=0.9)
+    lo, hi = (np.where(np.isposinf(s[m]), np.nan if brk is None else brk, s[m]) for m in ("min", "max"))
     med = np.where(np.isfinite(s["median"]), s["median"], np.nan)
     ax.vlines(a, lo, hi, color=color, lw=1.2, alpha=0.8)
     ax.plot(a, med, "-s", color=color, ms=5, label=label)
-    if not np.all(np.isfinite(v)):
-        ax.plot([], [], "^", color=color, alpha=0.6, label="never (within the run)")
+    if never.any():
+        ax.plot([], [], "^", color=color, mfc="none", label="never (within the run)")
     ax.set(xscale="log", xlabel=r"$\alpha$", ylabel=ylabel)
+    ax.set_xticks(np.unique(a), labels=[f"{u:g}" for u in np.unique(a)])          # the α values themselves
+    ax.minorticks_off()
     return ax
 
 
-@validate_params(hist=c.Duck(History, what="a gklib History with params 'seed' and 'alpha'",
-                             test=lambda v: isinstance(v, History) and {"seed", "alpha"} <= set(v.params),
-                             example=lambda: History(steps=np.arange(2.0), train_loss=np.ones(2), test_loss=np.ones(2),
-                                                     weight_norm=np.ones(2), params={"seed": 0, "alpha": 1.0})),
-                 level=_ACC_LEVEL, key=c.TEXT_OR_NONE, plateau=Real(none_ok=True), key_label=c.TEXT, title=c.TEXT,
-                 train=c.FLAG)
+@validate_params(hist=SEED_SWEEP, level=_ACC_LEVEL, key=c.TEXT_OR_NONE, plateau=Real(none_ok=True), key_label=c.TEXT,
+                 title=c.TEXT, train=c.FLAG)
 def seed_sweep_figure(hist: History, level: float = 0.9, key: str | None = None, plateau: float | None = None,
                       key_label: str = "", title: str = "", train: bool = True):
     """A :func:`gklib.nets.seed_sweep` (``hist.params["seed"]``, ``hist.params["alpha"]``) in a 2 × 2 grid at the
-    column width: (a) test accuracy of every run, one colour per α (``train``: the train accuracy dashed); (b) the delay between train and test
-    accuracy reaching ``level``; (c) the test accuracy when the train accuracy first reaches ``level``
+    column width: (a) the test (solid) and, with ``train``, the train (dashed) accuracy of every run, one
+    colour per α, with the key to both below the panels; (b) the delay between train and test accuracy
+    reaching ``level``; (c) the test accuracy when the train accuracy first reaches ``level``
     (``plateau`` as a dotted line); (d) the tracked series ``hist.extra[key]`` at that step (omitted when
-    ``key`` is None). (b)–(d): :func:`plot_seed_sweep` (dots: runs, squares: medians, bars: ranges, triangles
-    at the top: runs that never crossed; no legend, so that nothing covers the data: say it in the text).
+    ``key`` is None). (b)–(d): :func:`plot_seed_sweep` (hollow circles: runs, squares: medians, bars:
+    ranges, triangles in the band labelled "never": runs that never crossed; no legend, so that nothing
+    covers the data: say it in the text).
     Returns the axes ``(2, 2)``.
 
     Parameters
@@ -360,6 +382,8 @@ def seed_sweep_figure(hist: History, level: float = 0.9, key: str | None = None,
 
     Raises
     ------
+    ValueError
+        ``hist`` is not ordered seed-major.
     InvalidParameterError
         ``hist`` has no ``seed``/``alpha`` params, or another argument breaks its constraint.
 
@@ -374,26 +398,28 @@ def seed_sweep_figure(hist: History, level: float = 0.9, key: str | None = None,
     >>> axes = gk.viz.seed_sweep_figure(h, level=0.9)
     >>> axes.shape, axes[0, 0].get_title(), axes[1, 1].axison
     ((2, 2), '(a) every run (2 seeds)', False)
+    >>> [t.get_text() for t in axes[0, 0].figure.legends[0].get_texts()]
+    ['α = 0.5', 'α = 2', 'train accuracy (dashed)', 'test accuracy (solid)']
     >>> plt.close("all")
     """
-    seeds = np.asarray(hist.params["seed"])
-    S = np.unique(seeds).size
-    al = np.asarray(hist.params["alpha"], dtype=float)
-    A = al.size // S
-    alphas = al[:A]
-    fig, axes = plt.subplots(2, 2, figsize=(TEXT_WIDTH, 5.6), layout="constrained")
+    S, A, alphas = _seed_grid(hist)
+    fig, axes = plt.subplots(2, 2, figsize=(TEXT_WIDTH, 5.9), layout="constrained")
     x = step_axis(hist.steps)
     cols = _colors(A)
     for i in range(hist.R):
         if train:
-            axes[0, 0].plot(x, hist.train_acc[i], "--", color=cols[i % A], lw=0.7, alpha=0.6)
-        axes[0, 0].plot(x, hist.test_acc[i], color=cols[i % A], lw=1.0, alpha=0.75,
-                        label=f"α = {alphas[i % A]:g}" if i < A else None)
+            axes[0, 0].plot(x, hist.train_acc[i], "--", color=cols[i % A], lw=0.8, alpha=0.6)
+        axes[0, 0].plot(x, hist.test_acc[i], color=cols[i % A], lw=1.0, alpha=0.75)
     if plateau is not None:
         axes[0, 0].axhline(plateau, color="gray", lw=0.8, ls=":")
     axes[0, 0].set(xscale="log", xlabel="step + 1", ylabel="accuracy" if train else "test accuracy",
                    title=f"(a) every run ({S} seeds)")
-    axes[0, 0].legend(loc="upper left", fontsize=8.5)
+    entries = [Line2D([], [], color=cols[j], lw=1.5, label=f"α = {alphas[j]:g}") for j in range(A)]
+    entries += [Line2D([], [], color="0.25", lw=1.0, ls=ls, label=f"{what} accuracy ({how})")
+                for ls, what, how in (("--", "train", "dashed"), ("-", "test", "solid")) if train or what == "test"]
+    fig.legend(handles=entries, loc="outside lower center", title="(a): colour = α, line = train or test",
+               ncol=len(entries) if len(entries) <= 6 else -(-len(entries) // 2),
+               fontsize=8.5, title_fontsize=8.5)
     c = accuracy_crossings(hist, level)
     delay = np.where(np.isfinite(c["train"]), c["delay"], np.nan).reshape(S, A)
     plot_seed_sweep(delay, alphas, ax=axes[0, 1], ylabel="steps")
@@ -412,11 +438,6 @@ def seed_sweep_figure(hist: History, level: float = 0.9, key: str | None = None,
     if title:
         fig.suptitle(title)
     return axes
-
-
-def _loss_series(hist, i, relative):
-    tr, te = np.asarray(hist.train_loss[i], float), np.asarray(hist.test_loss[i], float)
-    return (tr / tr[0], te / te[0]) if relative else (tr, te)
 
 
 @validate_params(hist=c.HISTORY, labels=c.LABELS, key=c.TEXT, loss_level=c.LEVEL, relative=c.FLAG,
@@ -572,41 +593,25 @@ def run_slider_html(hist: History, labels, key: str, loss_level: float, *, relat
     ds = delay_summary(hist, loss_level, relative=relative, acc_level=acc_level, key=key)
     x = step_axis(hist.steps)
     v = np.atleast_2d(hist.extra[key])
-    allv = np.concatenate([np.concatenate(_loss_series(hist, i, relative)) for i in range(hist.R)])
-    allv = allv[np.isfinite(allv) & (allv > 0)]
-    ylim = (max(allv.min(), 1e-8) / 1.5, allv.max() * 1.5)
+    ylim = _loss_ylim(hist, range(hist.R), relative)
     cols = _colors(hist.R)
-
-    def fmt_t(t):
-        return f"{t:.0f}" if np.isfinite(t) else "never"
-
 
     def draw(i, axes):
         a, b = axes
         for k in range(hist.R):
             if k != i:
                 a.plot(x, _loss_series(hist, k, relative)[1], color="0.8", lw=0.8)
-        tr, te = _loss_series(hist, i, relative)
-        a.plot(x, tr, "--", color=cols[i], label="train loss")
-        a.plot(x, te, "-", color=cols[i], label="test loss")
-        a.axhline(loss_level, color="gray", lw=0.8, ls=":")
-        for t, mk in ((ds["loss_train"][i], "o"), (ds["loss_test"][i], "*")):
-            if np.isfinite(t):
-                a.plot(t + 1, loss_level, mk, color=cols[i], mec="k", ms=9 if mk == "*" else 6, zorder=3)
-        a.set(xscale="log", yscale="log", xlabel="step + 1",
-              ylabel="loss / initial loss" if relative else "loss")
+        _draw_losses(a, hist, i, relative, loss_level, ds["loss_train"][i], ds["loss_test"][i], cols[i],
+                     labels=("train loss", "test loss"))
         a.legend(fontsize=8, loc="lower left")
         b.plot(x, hist.train_acc[i], "--", color=cols[i], label="train accuracy")
         b.plot(x, hist.test_acc[i], "-", color=cols[i], label="test accuracy")
         b.plot(x, v[i], "-", color="C3", lw=1.8, label=key_label)
         b.set(xscale="log", xlabel="step + 1", ylabel="accuracy and " + key_label)
         b.legend(fontsize=8, loc="upper left")
-        ratio = ds["loss_ratio"][i]
-        te = ds["loss_test"][i]
-        a.figure.suptitle(f"{labels[i]}: loss fit at step {fmt_t(ds['loss_train'][i])}, "
-                          + (f"test at {te:.0f}" if np.isfinite(te) else "test not within the run")
-                          + (f" (×{ratio:.2f})" if np.isfinite(ratio) else "")
-                          + f"; {key_label} at the fit {ds['key_at_fit'][i]:.2f}", fontsize=10)
+        a.figure.suptitle(f"{labels[i]}: " + _crossing_text(ds["loss_train"][i], ds["loss_test"][i],
+                                                            ds["loss_ratio"][i], key_label, ds["key_at_fit"][i]),
+                          fontsize=10)
 
     return slider_figure(draw, labels, label=label, fmt="{}", sep=": ", panels=2, height=3.0,
                          limits=[{"ylim": ylim}, {"ylim": (-0.03, 1.03)}],
