@@ -35,15 +35,16 @@ eigenvectors, the data draws) and say so in their docstrings.
 """
 from __future__ import annotations
 
+import os
 from contextlib import contextmanager
 
 import numpy as np
 import torch
 
-from .params import Instance, Integer, validate_params
+from .params import Instance, Integer, Real, validate_params
 from .validation import check_positive_int, check_seed
 
-__all__ = ["get_device", "torch_threads", "generator"]
+__all__ = ["get_device", "torch_threads", "spare_threads", "generator"]
 
 
 @validate_params(device=Instance(str, torch.device, int, none_ok=True, what="a device name, a torch.device or an index"))
@@ -119,6 +120,52 @@ def torch_threads(num_threads: int | None):
         yield
     finally:
         torch.set_num_threads(old)
+
+
+@validate_params(max_threads=Integer(1), load=Real(0, none_ok=True), cores=Integer(1, none_ok=True))
+def spare_threads(max_threads: int, load: float | None = None, cores: int | None = None) -> int:
+    """How many CPU threads a computation can use without competing with other work: the cores not
+    busy on average, ``cores - round(load)`` (``load``: the 1-minute load average), between 1 and
+    ``max_threads``.
+
+    Several torch threads pay off for large batched computations on an idle machine, but they wait on
+    each other when another process holds a core, and can then run several times slower than one
+    thread; one thread is the safe choice on a busy machine.
+
+    Parameters
+    ----------
+    max_threads : int
+        The most threads to use, >= 1.
+    load : float or None, default None
+        Busy cores, >= 0 (``None``: :func:`os.getloadavg`'s 1-minute average; 0 where unavailable).
+    cores : int or None, default None
+        CPU cores, >= 1 (``None``: :func:`os.cpu_count`).
+
+    Returns
+    -------
+    int
+        Between 1 and ``max_threads``.
+
+    Examples
+    --------
+    >>> from gklib.runtime import spare_threads
+    >>> spare_threads(2, load=0.9, cores=2)     # a 2-core machine running only this kernel
+    2
+    >>> spare_threads(2, load=2.3, cores=2)     # another job on the second core
+    1
+    >>> spare_threads(4, load=1.0, cores=16)
+    4
+    """
+    if cores is None:
+        cores = os.cpu_count() or 1
+    if load is None:
+        try:
+            load = os.getloadavg()[0]
+        except (AttributeError, OSError):      # not on every platform
+            load = 0.0
+    # the calling process itself counts as about one busy core
+    free = int(cores) - max(int(round(float(load))), 1) + 1
+    return int(min(max(free, 1), int(max_threads)))
 
 
 @validate_params(seed=Integer(0, 2**63 - 1), stream=Instance(str, what="a string"))

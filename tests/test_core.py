@@ -363,3 +363,24 @@ def test_check_seeds_count_or_list():
     for bad in (0, -1, 2.5, []):
         with pytest.raises(ValueError, match="seeds"):
             check_seeds(bad)
+
+
+def test_spare_threads_counts_the_idle_cores():
+    from unittest import mock
+    from gklib.runtime import spare_threads
+    # the calling process counts as one busy core; the rest of the load takes cores away
+    assert spare_threads(2, load=0.0, cores=2) == 2
+    assert spare_threads(2, load=1.2, cores=2) == 2
+    assert spare_threads(2, load=1.6, cores=2) == 1
+    assert spare_threads(2, load=7.0, cores=2) == 1
+    assert spare_threads(8, load=3.0, cores=16) == 8
+    assert spare_threads(8, load=3.0, cores=4) == 2
+    assert spare_threads(1, load=0.0, cores=64) == 1
+    # defaults read the machine; without a load average the machine counts as idle
+    with mock.patch("os.getloadavg", side_effect=OSError), mock.patch("os.cpu_count", return_value=3):
+        assert spare_threads(4) == 3
+    with mock.patch("os.getloadavg", return_value=(2.4, 0, 0)), mock.patch("os.cpu_count", return_value=4):
+        assert spare_threads(4) == 3
+    for bad in (dict(max_threads=0), dict(max_threads=2, load=-1.0), dict(max_threads=2, cores=0)):
+        with pytest.raises(ValueError, match=list(bad)[-1]):
+            spare_threads(**bad)
