@@ -661,8 +661,8 @@ class _Table:
 def markdown_table(header, rows, fmt: str = "{:.3g}"):
     """``rows`` (sequences of numbers or strings) under ``header`` as a table that wraps to the text column of
     the built book instead of scrolling: displayed as HTML (math such as ``$d_t$`` in a cell becomes
-    sub-scripted text), its Markdown source in ``.data``. Numbers are formatted with ``fmt``; ``inf`` is shown
-    as "never", NaN as "—".
+    sub-scripted text), its Markdown source in ``.data``. Whole numbers (step counts) are written out in
+    full, other numbers formatted with ``fmt``; ``inf`` is shown as "never", NaN as "—".
 
     Parameters
     ----------
@@ -688,12 +688,12 @@ def markdown_table(header, rows, fmt: str = "{:.3g}"):
     Examples
     --------
     >>> from gklib.viz import markdown_table
-    >>> t = markdown_table(["α", "$t_{te}$"], [[0.5, 1234.5], [2, float("inf")]])
+    >>> t = markdown_table(["α", "$t_{te}$", "ratio"], [[0.5, 1709.0, 1234.5], [2, float("inf"), 0.125]])
     >>> print(t.data)
-    | α | $t_{te}$ |
-    |---|---|
-    | 0.5 | 1.23e+03 |
-    | 2 | never |
+    | α | $t_{te}$ | ratio |
+    |---|---|---|
+    | 0.5 | 1709 | 1.23e+03 |
+    | 2 | never | 0.125 |
     >>> "<sub>te</sub>" in t._repr_html_()
     True
     """
@@ -705,7 +705,11 @@ def markdown_table(header, rows, fmt: str = "{:.3g}"):
         if isinstance(v, str):
             return v
         v = float(v)
-        return "—" if np.isnan(v) else ("never" if np.isinf(v) else fmt.format(v))
+        if np.isnan(v):
+            return "—"
+        if np.isinf(v):
+            return "never"
+        return f"{v:.0f}" if v == round(v) and abs(v) < 1e9 else fmt.format(v)
 
     out = []
     for r in rows:
@@ -889,6 +893,14 @@ def condition_seed_figure(hist: History, labels, n_seeds: int, *, fit_level: flo
     axes[0, 0].set_ylabel("accuracy")
     if rows == 2:
         axes[1, 0].set_ylabel(key_label)
+    handles = [Line2D([], [], color=cols[s], lw=1.2, label=f"initialisation {s + 1}") for s in range(n_seeds)]
+    handles += [Line2D([], [], color="0.3", ls="--", lw=0.8, label="train accuracy"),
+            Line2D([], [], color="0.3", lw=1.0, label="test accuracy"),
+            Line2D([], [], color="0.3", marker="o", mfc="none", ls="", label=f"fit (train {fit_level:.0%})"),
+            Line2D([], [], color="0.3", marker="*", ls="", label=f"test {test_level:.0%}")]
+    if plateau is not None:
+        handles.append(Line2D([], [], color="gray", lw=0.8, ls=":", label="plateau"))
+    fig.legend(handles=handles, loc="outside lower center", ncol=-(-len(handles) // 2), fontsize=8.5)
     if title:
         fig.suptitle(title)
     return axes

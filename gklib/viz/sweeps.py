@@ -190,7 +190,7 @@ def seed_slider_html(hist: History, key: str, loss_level: float, *, relative: bo
             b.axhline(plateau, color="gray", lw=0.8, ls=":")
         b.set(xscale="log", xlabel="step + 1", ylabel="accuracy and " + key_label)
         if not a.figure.legends:                                   # one key below, for every frame
-            a.figure.legend(handles=entries, loc="outside lower center", ncol=-(-len(entries) // 2), fontsize=8.5)
+            a.figure.legend(handles=entries, loc="outside lower center", ncol=-(-len(entries) // 3), fontsize=8.5)
         n_tr, n_te = (int(np.isfinite(ds[k].reshape(S, A)[:, j]).sum()) for k in ("loss_train", "loss_test"))
         a.figure.suptitle(f"{label} = {alphas[j]:g}, medians over {S} seeds (the train loss crossed in {n_tr}, "
                           f"the test loss in {n_te}):\n"
