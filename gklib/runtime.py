@@ -137,9 +137,9 @@ def spare_threads(max_threads: int, load: float | None = None, cores: int | None
     max_threads : int
         The most threads to use, >= 1.
     load : float or None, default None
-        Busy cores, >= 0 (``None``: :func:`os.getloadavg`'s 1-minute average; 0 where unavailable).
+        Busy cores, >= 0 (``None``: the 1-minute average of ``os.getloadavg()``; 0 where unavailable).
     cores : int or None, default None
-        CPU cores, >= 1 (``None``: :func:`os.cpu_count`).
+        CPU cores, >= 1 (``None``: ``os.cpu_count()``).
 
     Returns
     -------
